@@ -1,0 +1,36 @@
+// The CUDA stream every kernel launches on, and CUDA_CHECK for every runtime call and launch.
+// Only .cu files and CUDA-only .cpp files include this header.
+#pragma once
+#include <cuda_runtime.h>
+
+#include "core/error.h"
+
+#define CUDA_CHECK(expr)                                                                   \
+  do {                                                                                     \
+    cudaError_t oc_err_ = (expr);                                                          \
+    if (oc_err_ != cudaSuccess)                                                            \
+      OC_FAIL("CUDA error at ", __FILE__, ":", __LINE__, ": ", #expr, ": ",                \
+              cudaGetErrorString(oc_err_));                                                \
+  } while (0)
+
+// After a kernel launch: reports bad launch configurations at the launch site.
+#define CUDA_CHECK_LAUNCH() CUDA_CHECK(cudaGetLastError())
+
+namespace oc {
+
+// The non-blocking stream of the current device; created on first use.
+cudaStream_t current_stream();
+int current_device();
+void set_device(int index);
+// Waits for all work on the current stream (used before reading results on the host).
+void cuda_synchronize();
+
+// Grid size for n elements at `threads` per block, capped for grid-stride loops.
+inline unsigned blocks_for(long long n, int threads) {
+  long long b = (n + threads - 1) / threads;
+  if (b < 1) b = 1;
+  if (b > 65535LL * 32) b = 65535LL * 32;
+  return static_cast<unsigned>(b);
+}
+
+}  // namespace oc

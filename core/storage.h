@@ -1,0 +1,33 @@
+// A reference-counted block of memory on one device; tensors are views into it.
+#pragma once
+#include <cstddef>
+#include <memory>
+
+#include "core/device.h"
+
+namespace oc {
+
+class Storage {
+ public:
+  Storage(size_t nbytes, Device device);  // uninitialized memory from the device's allocator
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  void* data() const { return data_; }
+  size_t nbytes() const { return nbytes_; }
+  Device device() const { return device_; }
+
+ private:
+  void* data_ = nullptr;
+  size_t nbytes_ = 0;
+  Device device_;
+};
+
+using StoragePtr = std::shared_ptr<Storage>;
+
+// Host allocations are 64-byte aligned so that vector kernels may use aligned loads.
+void* cpu_alloc(size_t nbytes);
+void cpu_free(void* p);
+
+}  // namespace oc

@@ -1,0 +1,148 @@
+// Thread pool: workers sleep on a condition variable and take chunk indices from an atomic counter.
+#include "core/thread_pool.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace oc {
+namespace {
+
+thread_local bool t_in_parallel_region = false;
+
+int default_threads() {
+  if (const char* env = std::getenv("OCELLUS_NUM_THREADS")) {
+    int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw ? static_cast<int>(hw) : 1;
+}
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(int n) { start(n); }
+  ~ThreadPool() { stop(); }
+
+  int size() const { return static_cast<int>(workers_.size()) + 1; }
+
+  void resize(int n) {
+    std::lock_guard<std::mutex> run_lock(run_mutex_);
+    stop();
+    start(n);
+  }
+
+  // Runs job(chunk) for chunk in [0, chunks) on the workers and the caller.
+  void run(int64_t chunks, const std::function<void(int64_t)>& job) {
+    std::lock_guard<std::mutex> run_lock(run_mutex_);  // one parallel region at a time
+    {
+      std::lock_guard<std::mutex> lk(mutex_);
+      job_ = &job;
+      chunks_ = chunks;
+      next_.store(0);
+      pending_ = chunks;
+      error_ = nullptr;
+      ++generation_;
+    }
+    cv_work_.notify_all();
+    work_until_done();
+    std::unique_lock<std::mutex> lk(mutex_);
+    cv_done_.wait(lk, [&] { return pending_ == 0; });
+    job_ = nullptr;
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  void start(int n) {
+    quit_ = false;
+    for (int i = 1; i < std::max(n, 1); ++i) workers_.emplace_back([this] { worker_loop(); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lk(mutex_);
+      quit_ = true;
+    }
+    cv_work_.notify_all();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+  }
+
+  void work_until_done() {
+    t_in_parallel_region = true;
+    for (;;) {
+      int64_t c = next_.fetch_add(1);
+      if (c >= chunks_) break;
+      try {
+        (*job_)(c);
+      } catch (...) {
+        std::lock_guard<std::mutex> lk(mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+      std::lock_guard<std::mutex> lk(mutex_);
+      if (--pending_ == 0) cv_done_.notify_all();
+    }
+    t_in_parallel_region = false;
+  }
+
+  void worker_loop() {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lk(mutex_);
+        cv_work_.wait(lk, [&] { return quit_ || (generation_ != seen && job_ != nullptr); });
+        if (quit_) return;
+        seen = generation_;
+      }
+      work_until_done();
+    }
+  }
+
+  std::vector<std::thread> workers_;
+  std::mutex run_mutex_, mutex_;
+  std::condition_variable cv_work_, cv_done_;
+  const std::function<void(int64_t)>* job_ = nullptr;
+  int64_t chunks_ = 0;
+  std::atomic<int64_t> next_{0};
+  int64_t pending_ = 0;
+  uint64_t generation_ = 0;
+  bool quit_ = false;
+  std::exception_ptr error_;
+};
+
+ThreadPool& pool() {
+  static ThreadPool p(default_threads());
+  return p;
+}
+
+}  // namespace
+
+int num_threads() { return pool().size(); }
+
+void set_num_threads(int n) { pool().resize(n > 0 ? n : default_threads()); }
+
+void parallel_for(int64_t begin, int64_t end, int64_t grain,
+                  const std::function<void(int64_t, int64_t)>& fn) {
+  if (end <= begin) return;
+  grain = std::max<int64_t>(grain, 1);
+  const int64_t n = end - begin;
+  const int threads = num_threads();
+  if (t_in_parallel_region || threads == 1 || n < 2 * grain) {
+    fn(begin, end);
+    return;
+  }
+  const int64_t chunks = std::min<int64_t>((n + grain - 1) / grain, threads * 4);
+  const int64_t step = (n + chunks - 1) / chunks;
+  pool().run(chunks, [&](int64_t c) {
+    int64_t b = begin + c * step, e = std::min(end, b + step);
+    if (b < e) fn(b, e);
+  });
+}
+
+}  // namespace oc

@@ -1,0 +1,22 @@
+// Device dispatch for op front ends: OC_ON_DEVICE(device, gemm, args...) calls gemm_cpu(args...) or
+// gemm_cuda(args...). Builds without CUDA never reference the _cuda symbols and report clearly.
+#pragma once
+#include "core/device.h"
+
+#if OCELLUS_HAS_CUDA
+#define OC_ON_DEVICE(DEV, NAME, ...)   \
+  do {                                 \
+    if ((DEV).is_cpu())                \
+      NAME##_cpu(__VA_ARGS__);         \
+    else                               \
+      NAME##_cuda(__VA_ARGS__);        \
+  } while (0)
+#else
+#define OC_ON_DEVICE(DEV, NAME, ...)   \
+  do {                                 \
+    if ((DEV).is_cpu())                \
+      NAME##_cpu(__VA_ARGS__);         \
+    else                               \
+      ::oc::require_cuda(#NAME);       \
+  } while (0)
+#endif
