@@ -118,7 +118,7 @@ constexpr int64_t kNB = 4096;
 constexpr int64_t kMCT = 192;  // rows per task: A chunk 192 x 256 floats = 192 KiB
 constexpr int64_t kNCT = 512;  // cols per task: B chunk 256 x 512 floats = 512 KiB, half of L2
 // Below this many flops the thread pool's wake-up cost outweighs the second core.
-constexpr double kParallelFlops = 4e6;
+constexpr double kParallelFlops = 6e6;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
