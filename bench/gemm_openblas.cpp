@@ -1,5 +1,6 @@
 // Benchmark: oc::gemm_cpu (float32) against OpenBLAS cblas_sgemm on square and skinny shapes.
-// Usage: gemm_bench [--json FILE] [--threads N]   (N applies to both libraries)
+// Usage: gemm_bench [--json FILE] [--threads N] [--shape MxNxK]
+//   --threads applies to both libraries; --shape runs one shape instead of the standard list.
 #include <cblas.h>
 
 #include <algorithm>
@@ -120,13 +121,18 @@ void write_json(const char* path, const std::vector<Result>& results, int thread
 int main(int argc, char** argv) {
   const char* json_path = nullptr;
   int threads = 0;
+  long long only_m = 0, only_n = 0, only_k = 0;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) {
       json_path = argv[++i];
     } else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--shape") && i + 1 < argc &&
+               std::sscanf(argv[i + 1], "%lldx%lldx%lld", &only_m, &only_n, &only_k) == 3 &&
+               only_m > 0 && only_n > 0 && only_k > 0) {
+      ++i;
     } else {
-      std::fprintf(stderr, "usage: %s [--json FILE] [--threads N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--json FILE] [--threads N] [--shape MxNxK]\n", argv[0]);
       return 2;
     }
   }
@@ -136,11 +142,12 @@ int main(int argc, char** argv) {
   }
   threads = oc::num_threads();
 
-  const std::vector<Shape> shapes = {
+  std::vector<Shape> shapes = {
       {128, 128, 128},  {256, 256, 256},  {512, 512, 512}, {1024, 1024, 1024},
       {2048, 2048, 2048}, {4096, 64, 1024}, {64, 4096, 1024}, {1024, 1024, 64},
       {8192, 128, 128},
   };
+  if (only_m > 0) shapes = {{only_m, only_n, only_k}};
 
   std::printf("gemm_cpu float32 vs OpenBLAS sgemm: isa=%s threads=%d openblas=%s\n",
               oc::gemm_cpu_isa(), threads, openblas_get_corename());

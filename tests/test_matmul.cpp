@@ -36,6 +36,10 @@ TEST_CASE("matmul: transposed and sliced operands") {
   Tensor strided = slice(a, 1, 0, 30, 3);  // neither stride is 1
   REQUIRE_CLOSE(matmul(strided, test::rand({10, 4}, 5)), matmul_ref(contiguous(strided), test::rand({10, 4}, 5)), 1e-5,
                 1e-5);
+  Tensor rows = expand(test::rand({1, 20}, 6), {7, 20});  // every row the same memory (stride 0)
+  REQUIRE_CLOSE(matmul(rows, bt), matmul_ref(contiguous(rows), bt), 1e-5, 1e-5);
+  Tensor col = expand(test::rand({20, 1}, 7), {20, 5});  // stride 0 along columns
+  REQUIRE_CLOSE(matmul(at, col), matmul_ref(contiguous(at), contiguous(col)), 1e-5, 1e-5);
 }
 
 TEST_CASE("matmul: batched with broadcasting and 1-D operands") {

@@ -1,4 +1,39 @@
-// The `ocellus` command.
+// The `ocellus` command: dispatches to the subcommands; every error ends with a message and exit 1.
 #include <cstdio>
+#include <exception>
+#include <string>
 
-int main() { std::puts("ocellus"); return 0; }
+#include "tools/commands.h"
+
+namespace {
+
+const char* kUsage = R"(usage: ocellus <command> [args]
+
+commands:
+  info                          build, devices, threads, CPU GEMM kernel
+  bench gemm [--device cpu|cuda] [--json FILE] [--quick]
+                                GFLOP/s of matmul on square and skinny shapes (median of runs)
+  demo [--device cpu|cuda] [--steps N] [--seed S]
+                                train a small MLP on a synthetic spiral data set, end to end
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help") {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  oc::cli::Args args(argv + 2, argv + argc);
+  try {
+    if (cmd == "info") return oc::cli::cmd_info(args);
+    if (cmd == "bench") return oc::cli::cmd_bench(args);
+    if (cmd == "demo") return oc::cli::cmd_demo(args);
+    std::fprintf(stderr, "ocellus: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ocellus %s: error: %s\n", cmd.c_str(), e.what());
+    return 1;
+  }
+}

@@ -5,11 +5,12 @@
 namespace oc {
 namespace {
 
-// Whether a [.., R, C] operand is stored transposed, and its leading dimension.
+// Whether a [.., R, C] operand is stored transposed, and its leading dimension (the front end
+// made the layout legal, see matmul.cpp). A single row may carry any stride: use the row length.
 void matrix_layout(const Tensor& t, bool& trans, int64_t& ld) {
-  trans = t.stride(2) != 1 && t.size(2) > 1;
-  ld = trans ? t.stride(2) : t.stride(1);
-  if (ld < 1) ld = 1;
+  const int64_t rows = t.size(1), cols = t.size(2);
+  trans = t.stride(2) != 1 && cols > 1;
+  ld = trans ? t.stride(2) : (rows > 1 ? t.stride(1) : cols);
 }
 
 }  // namespace

@@ -13,14 +13,18 @@
 namespace oc {
 namespace {
 
-// A [B, R, C] view of t (batch-expanded to `batch`) with unit stride in one matrix dim.
+// A [B, R, C] view of t (batch-expanded to `batch`) laid out as a BLAS-style matrix: unit stride
+// in one matrix dim and a leading dimension at least as long as that dim.
 Tensor as_batched_matrix(const Tensor& t, const Shape& batch) {
   Shape full = batch;
   full.push_back(t.size(-2));
   full.push_back(t.size(-1));
   Tensor e = expand(t, full);
   Tensor m = reshape(e, {shape_numel(batch), t.size(-2), t.size(-1)});
-  if (m.stride(2) != 1 && m.stride(1) != 1 && m.size(1) > 1 && m.size(2) > 1) m = contiguous(m);
+  const int64_t rows = m.size(1), cols = m.size(2);
+  bool row_major = (m.stride(2) == 1 || cols == 1) && (rows == 1 || m.stride(1) >= cols);
+  bool col_major = m.stride(1) == 1 && cols > 1 && (rows == 1 || m.stride(2) >= rows);
+  if (!row_major && !col_major) m = contiguous(m);  // e.g. both strides > 1, or broadcast rows
   return m;
 }
 

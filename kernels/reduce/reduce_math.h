@@ -16,7 +16,9 @@ struct ReduceAcc {
 
 template <class T>
 OC_HD bool reduce_prefers(ReduceOp op, T candidate, int64_t ci, T current, int64_t cur_i) {
-  if (current != current) return false;     // NaN already held
+  // NaN already held: only an earlier NaN replaces it. (A left-to-right scan never sees one; a tree
+  // reduction combines in any order, and this keeps its answer the scan's: the first NaN.)
+  if (current != current) return candidate != candidate && ci < cur_i;
   if (candidate != candidate) return true;  // NaN wins
   bool is_max = op == ReduceOp::max || op == ReduceOp::argmax;
   if (candidate == current) return ci < cur_i;
