@@ -1,0 +1,42 @@
+# ocellus: the two commands of the README, and a few more.
+#   make demo    install what is missing, build, run the end-to-end example
+#   make test    install what is missing, build, run every test (CUDA tests report "skipped" without a GPU)
+#   make test-sanitize   the CPU tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench   GEMM benchmark, ours beside OpenBLAS
+JOBS ?= $(shell nproc)
+BUILD ?= build
+CUDA ?= AUTO
+
+.PHONY: all setup build demo test test-sanitize bench clean
+
+all: build
+
+setup:
+	@tools/setup.sh
+
+$(BUILD)/CMakeCache.txt: | setup
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DOCELLUS_CUDA=$(CUDA)
+
+build: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	$(BUILD)/ocellus info
+	$(BUILD)/ocellus demo
+
+test: build
+	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure
+
+# CPU tests only (the sanitizers do not see into CUDA kernels), in their own build tree.
+test-sanitize: setup
+	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCELLUS_CUDA=OFF -DOCELLUS_SANITIZE=ON
+	cmake --build build-sanitize -j $(JOBS)
+	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest -j $(JOBS) --output-on-failure
+
+bench: build
+	$(BUILD)/ocellus bench gemm --json $(BUILD)/bench_gemm.json
+	@if [ -x $(BUILD)/gemm_openblas ]; then $(BUILD)/gemm_openblas --json $(BUILD)/bench_gemm_openblas.json; fi
+
+clean:
+	rm -rf $(BUILD) build-sanitize
