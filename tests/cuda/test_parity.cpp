@@ -1,0 +1,621 @@
+// CUDA vs CPU parity: every op runs on the same seeded inputs on both devices; outputs, and the
+// gradients of sum(w * out) for a random weight w, must agree within the tolerance stated per test.
+// Without a GPU the runner exits 77 before any of these run (ctest: skipped).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <random>
+
+#include "tests/helpers.h"
+
+using namespace oc;
+
+namespace {
+
+const Device kCuda = Device::cuda(0);
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+struct Tol {
+  double atol, rtol;
+};
+
+// Runs f on CPU inputs and on CUDA copies of them (separate leaves), compares the outputs, then the
+// gradients of sum(w * f) with respect to every floating input when `grads` is set.
+void check_parity(const Fn& f, const std::vector<Tensor>& inputs, Tol out_tol, Tol grad_tol, bool grads = true) {
+  std::vector<Tensor> cpu, gpu;
+  for (const Tensor& t : inputs) {
+    Tensor c = clone(t.detach()), g = to(t.detach(), kCuda);
+    if (grads && is_floating(t.dtype())) {
+      c.set_requires_grad();
+      g.set_requires_grad();
+    }
+    cpu.push_back(c);
+    gpu.push_back(g);
+  }
+  Tensor want = f(cpu), got = f(gpu);
+  REQUIRE(got.device() == kCuda);
+  REQUIRE(got.dtype() == want.dtype());
+  {
+    INFO("forward");
+    REQUIRE_CLOSE(got, want, out_tol.atol, out_tol.rtol);
+  }
+  if (!grads || !is_floating(want.dtype()) || !want.requires_grad()) return;
+  Tensor w = test::rand(want.shape(), 9001, 0.5, 1.5, want.dtype());
+  sum(mul(want, w)).backward();
+  sum(mul(got, to(w, kCuda))).backward();
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    if (!cpu[i].requires_grad()) continue;
+    INFO("gradient of input " << i);
+    REQUIRE(cpu[i].grad().defined() == gpu[i].grad().defined());
+    if (!cpu[i].grad().defined()) continue;
+    REQUIRE(gpu[i].grad().device() == kCuda);
+    REQUIRE_CLOSE(gpu[i].grad(), cpu[i].grad(), grad_tol.atol, grad_tol.rtol);
+  }
+}
+
+// Elementwise tolerances. float32: CUDA's expf/logf/tanhf/powf are within 1-4 ulp (CUDA C Programming
+// Guide, "Mathematical Functions"), glibc's within 1, and nvcc fuses a*b+c into one FMA where the CPU
+// build rounds twice: a few ulp of float (1 ulp = 1.2e-7 relative). Gradients chain 2-4 such ops.
+// float64: the same in double ulps (2.2e-16).
+Tol ew_tol(DType dt) { return dt == DType::f32 ? Tol{1e-6, 2e-6} : Tol{1e-14, 1e-13}; }
+Tol ew_grad_tol(DType dt) { return dt == DType::f32 ? Tol{1e-5, 1e-5} : Tol{1e-13, 1e-12}; }
+const Tol kExact{0, 0};
+
+// Values in {0, 1, ..., levels - 1} (as dt): plenty of ties for max/argmax/compare tests.
+Tensor quantized(const Shape& shape, uint64_t seed, int levels, DType dt = DType::f32) {
+  Tensor x = test::rand(shape, seed, 0, levels - 1e-3, DType::f32);
+  return to(to(x, DType::i32), dt);  // truncation toward zero: floor on [0, levels)
+}
+
+// Random int64 indices in [0, n) (host RNG; only the values matter).
+Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> v(shape_numel(shape));
+  for (auto& e : v) e = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
+  return from_vector(v, shape);
+}
+
+struct UnaryCase {
+  const char* name;
+  std::function<Tensor(const Tensor&)> op;
+  double lo, hi;
+};
+
+std::vector<UnaryCase> unary_cases() {
+  return {
+      {"neg", [](const Tensor& x) { return neg(x); }, -2, 2},
+      {"exp", [](const Tensor& x) { return exp(x); }, -3, 3},
+      {"log", [](const Tensor& x) { return log(x); }, 0.1, 3},
+      {"sqrt", [](const Tensor& x) { return sqrt(x); }, 0.1, 3},
+      {"rsqrt", [](const Tensor& x) { return rsqrt(x); }, 0.1, 3},
+      {"abs", [](const Tensor& x) { return abs(x); }, -2, 2},
+      {"sign", [](const Tensor& x) { return sign(x); }, -2, 2},
+      {"relu", [](const Tensor& x) { return relu(x); }, -2, 2},
+      {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.1); }, -2, 2},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }, -8, 8},
+      {"tanh", [](const Tensor& x) { return tanh(x); }, -3, 3},
+      {"clamp", [](const Tensor& x) { return clamp(x, -0.5, 0.7); }, -2, 2},
+      {"pow_scalar", [](const Tensor& x) { return pow(x, 2.5); }, 0.1, 2},
+      {"add_scalar", [](const Tensor& x) { return x + 1.5; }, -2, 2},
+      {"mul_scalar", [](const Tensor& x) { return x * -3.0; }, -2, 2},
+      {"rsub_scalar", [](const Tensor& x) { return 2.0 - x; }, -2, 2},
+      {"rdiv_scalar", [](const Tensor& x) { return 2.0 / x; }, 0.5, 2},
+  };
+}
+
+struct BinaryCase {
+  const char* name;
+  std::function<Tensor(const Tensor&, const Tensor&)> op;
+  double lo, hi;
+};
+
+std::vector<BinaryCase> binary_cases() {
+  return {
+      {"add", [](const Tensor& a, const Tensor& b) { return a + b; }, -2, 2},
+      {"sub", [](const Tensor& a, const Tensor& b) { return a - b; }, -2, 2},
+      {"mul", [](const Tensor& a, const Tensor& b) { return a * b; }, -2, 2},
+      {"div", [](const Tensor& a, const Tensor& b) { return a / b; }, 0.5, 2},
+      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }, 0.5, 2},
+      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, -2, 2},
+      {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, -2, 2},
+  };
+}
+
+}  // namespace
+
+// --- elementwise ---------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: unary ops, float32 and float64, odd sizes and non-contiguous views") {
+  for (const auto& c : unary_cases()) {
+    for (DType dt : {DType::f32, DType::f64}) {
+      INFO(c.name << " " << dtype_name(dt));
+      auto op = [&](const std::vector<Tensor>& in) { return c.op(in[0]); };
+      for (Shape shape : {Shape{1}, Shape{7}, Shape{}, Shape{1000003}})
+        check_parity(op, {test::rand(shape, 101, c.lo, c.hi, dt)}, ew_tol(dt), ew_grad_tol(dt));
+      // Transposed [65, 33] -> strides (1, 65): the strided kernel; and a strided slice.
+      auto transposed = [&](const std::vector<Tensor>& in) { return c.op(transpose(in[0], 0, 1)); };
+      check_parity(transposed, {test::rand({33, 65}, 102, c.lo, c.hi, dt)}, ew_tol(dt), ew_grad_tol(dt));
+      auto sliced = [&](const std::vector<Tensor>& in) { return c.op(slice(in[0], 1, 1, 64, 3)); };
+      check_parity(sliced, {test::rand({5, 65}, 103, c.lo, c.hi, dt)}, ew_tol(dt), ew_grad_tol(dt));
+    }
+  }
+}
+
+TEST_CASE("cuda parity: binary ops with broadcasting and non-contiguous operands") {
+  for (const auto& c : binary_cases()) {
+    for (DType dt : {DType::f32, DType::f64}) {
+      INFO(c.name << " " << dtype_name(dt));
+      auto op = [&](const std::vector<Tensor>& in) { return c.op(in[0], in[1]); };
+      const std::vector<std::pair<Shape, Shape>> shapes = {
+          {{7}, {7}}, {{1}, {1}}, {{5, 1, 7}, {3, 1}}, {{1}, {1000003}}, {{1000003}, {1000003}}, {{}, {4, 3}}};
+      for (const auto& [sa, sb] : shapes)
+        check_parity(op, {test::rand(sa, 201, c.lo, c.hi, dt), test::rand(sb, 202, c.lo, c.hi, dt)}, ew_tol(dt),
+                     ew_grad_tol(dt));
+      // A transposed [65, 33] view against a broadcast column, and a stepped slice.
+      auto strided = [&](const std::vector<Tensor>& in) {
+        return c.op(transpose(in[0], 0, 1), slice(in[1], 0, 0, 130, 2));  // [65, 33] and [65, 1]
+      };
+      check_parity(strided, {test::rand({33, 65}, 203, c.lo, c.hi, dt), test::rand({130, 1}, 204, c.lo, c.hi, dt)},
+                   ew_tol(dt), ew_grad_tol(dt));
+    }
+  }
+}
+
+TEST_CASE("cuda parity: maximum and minimum on ties (the gradient is split evenly)") {
+  // Values on a grid of 4 levels: many exact ties, whose gradients go half to each side.
+  for (DType dt : {DType::f32, DType::f64}) {
+    Tensor a = quantized({37, 41}, 211, 4, dt), b = quantized({41}, 212, 4, dt);
+    check_parity([](const std::vector<Tensor>& in) { return maximum(in[0], in[1]); }, {a, b}, kExact, ew_grad_tol(dt));
+    check_parity([](const std::vector<Tensor>& in) { return minimum(in[0], in[1]); }, {a, b}, kExact, ew_grad_tol(dt));
+  }
+}
+
+TEST_CASE("cuda parity: comparisons and where") {
+  for (DType dt : {DType::f32, DType::f64}) {
+    INFO(dtype_name(dt));
+    // Ties on purpose: 3 levels.
+    Tensor a = quantized({9, 1, 13}, 221, 3, dt), b = quantized({5, 13}, 222, 3, dt);
+    using C = Tensor (*)(const Tensor&, const Tensor&);
+    for (C cmp : {static_cast<C>(eq), static_cast<C>(ne), static_cast<C>(lt), static_cast<C>(le),
+                  static_cast<C>(gt), static_cast<C>(ge)}) {
+      check_parity([cmp](const std::vector<Tensor>& in) { return cmp(in[0], in[1]); }, {a, b}, kExact, kExact);
+      check_parity([cmp](const std::vector<Tensor>& in) { return cmp(transpose(in[0], 0, 2), in[1]); },
+                   {quantized({13, 1, 9}, 223, 3, dt), quantized({13}, 224, 3, dt)}, kExact, kExact);
+    }
+    // where with a bool condition, a float condition (nonzero = true), and broadcasting all round.
+    Tensor x = test::rand({6, 1, 7}, 225, -1, 1, dt), y = test::rand({5, 7}, 226, -1, 1, dt);
+    check_parity([](const std::vector<Tensor>& in) { return where(gt(in[0], in[1]), in[0], in[1]); }, {x, y}, kExact,
+                 ew_grad_tol(dt));
+    Tensor cond = quantized({5, 1}, 227, 2, dt);
+    check_parity([](const std::vector<Tensor>& in) { return where(in[2], in[0], in[1]); }, {x, y, cond}, kExact,
+                 ew_grad_tol(dt));
+  }
+}
+
+// --- reductions ----------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: sum, mean, var over axes, all layouts of rows") {
+  // Both devices sum in double (also for float32) and round once: float32 results agree to about
+  // 1 ulp (rtol 1e-6 leaves 8); var and mean add one division and an elementwise pass.
+  struct Case {
+    Shape shape;
+    Axes axes;
+  };
+  const std::vector<Case> cases = {
+      {{1}, {}},                 // one element
+      {{7}, {}},                 // a short row: one warp
+      {{1000003}, {}},           // one long row: split over many blocks, then reduced again
+      {{3, 1000003}, {1}},       // few long rows: split
+      {{40, 70000}, {1}},        // split with several rows and segments
+      {{300, 5000}, {1}},        // enough rows (>= 2 per SM): one block each
+      {{2000, 1500}, {1}},       // block per row
+      {{2000, 1500}, {0}},       // reduced axis moved last (a permuted copy)
+      {{1000003, 3}, {1}},       // a million short rows: one warp each
+      {{4, 5, 6}, {0, 2}},       // two axes
+      {{4, 5, 6}, {-1}},
+      {{3, 0, 2}, {1}},          // empty reduced axis: zeros
+  };
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tol tol = dt == DType::f32 ? Tol{1e-6, 1e-6} : Tol{1e-12, 1e-12};
+    const Tol grad_tol = dt == DType::f32 ? Tol{1e-5, 1e-5} : Tol{1e-12, 1e-12};
+    for (const auto& c : cases) {
+      INFO(dtype_name(dt) << " " << shape_str(c.shape) << " axes " << c.axes.size());
+      Tensor x = test::rand(c.shape, 301, -1, 1, dt);
+      for (bool keep : {false, true}) {
+        check_parity([&](const std::vector<Tensor>& in) { return sum(in[0], c.axes, keep); }, {x}, tol, grad_tol);
+        if (shape_numel(c.shape) == 0) continue;
+        check_parity([&](const std::vector<Tensor>& in) { return mean(in[0], c.axes, keep); }, {x}, tol, grad_tol);
+      }
+      if (shape_numel(c.shape) > 1)
+        check_parity([&](const std::vector<Tensor>& in) { return var(in[0], c.axes); }, {x}, Tol{tol.atol * 10, tol.rtol * 10},
+                     grad_tol);
+    }
+    // A sum of a non-contiguous view.
+    check_parity([](const std::vector<Tensor>& in) { return sum(transpose(in[0], 0, 1), {1}); },
+                 {test::rand({65, 33}, 302, -1, 1, dt)}, tol, grad_tol);
+  }
+}
+
+TEST_CASE("cuda parity: max, min, argmax, argmin with ties (lower index wins)") {
+  // Exact: both devices pick the same element. Data from 5 levels, so every row has many ties, and
+  // the tie-break by index decides argmax; gradients split among tied maxima (a division by a count).
+  const std::vector<std::pair<Shape, int64_t>> cases = {
+      {{1}, 0}, {{7}, 0}, {{2000, 37}, 1}, {{37, 2000}, 1}, {{37, 2000}, 0}, {{3, 1000003}, 1},
+      {{40, 70000}, 1}, {{1000003}, 0}, {{4, 5, 6}, 1}};
+  for (DType dt : {DType::f32, DType::f64}) {
+    for (const auto& [shape, axis] : cases) {
+      INFO(dtype_name(dt) << " " << shape_str(shape) << " axis " << axis);
+      Tensor x = quantized(shape, 311, 5, dt);
+      const Tol grad_tol = dt == DType::f32 ? Tol{1e-6, 1e-6} : Tol{1e-14, 1e-14};
+      check_parity([&](const std::vector<Tensor>& in) { return max(in[0], {axis}); }, {x}, kExact, grad_tol);
+      check_parity([&](const std::vector<Tensor>& in) { return min(in[0], {axis}, true); }, {x}, kExact, grad_tol);
+      check_parity([&](const std::vector<Tensor>& in) { return max(in[0]); }, {x}, kExact, grad_tol);
+      check_parity([&](const std::vector<Tensor>& in) { return argmax(in[0], axis); }, {x}, kExact, kExact);
+      check_parity([&](const std::vector<Tensor>& in) { return argmin(in[0], axis, true); }, {x}, kExact, kExact);
+      // Distinct values (no ties) too.
+      Tensor y = test::rand(shape, 312, -1, 1, dt);
+      check_parity([&](const std::vector<Tensor>& in) { return argmax(in[0], axis); }, {y}, kExact, kExact);
+      check_parity([&](const std::vector<Tensor>& in) { return min(in[0], {axis}); }, {y}, kExact, grad_tol);
+    }
+  }
+}
+
+TEST_CASE("cuda parity: NaN wins max/argmax, and the first NaN is the one reported") {
+  // NaNs far apart in long rows, so that different lanes, warps and (for the split rows) blocks each
+  // hold one and the tree must still report the first.
+  for (int64_t cols : {int64_t{37}, int64_t{5000}, int64_t{200000}}) {
+    INFO("cols " << cols);
+    std::vector<float> v = to_vector<float>(test::rand({3, cols}, 321));
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    v[cols - 1] = nan;                              // row 0: one NaN, at the end
+    v[cols + cols / 2] = nan;                       // row 1: two NaNs, the first in the middle
+    v[cols + cols - 2] = nan;
+    v[2 * cols + 5] = nan;                          // row 2: a NaN early and another at the start of a late warp
+    v[2 * cols + std::min<int64_t>(cols - 1, 4100)] = nan;
+    Tensor x = from_vector(v, {3, cols});
+    for (auto op : {+[](const Tensor& t) { return argmax(t, 1); }, +[](const Tensor& t) { return argmin(t, 1); },
+                    +[](const Tensor& t) { return max(t, {1}); }, +[](const Tensor& t) { return min(t, {1}); }})
+      check_parity([op](const std::vector<Tensor>& in) { return op(in[0]); }, {x}, kExact, kExact, false);
+  }
+}
+
+// --- softmax -------------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: softmax and log_softmax, stable on large inputs") {
+  // The kernels repeat the CPU's arithmetic (max in the scalar type, exp and sum in double), so
+  // float32 agrees to about 1 ulp; log_softmax subtracts log(sum) in float: ulp of the result.
+  struct Case {
+    Shape shape;
+    int64_t axis;
+    double lo, hi;
+  };
+  const std::vector<Case> cases = {
+      {{1}, 0, -1, 1},     {{7}, 0, -1, 1},          {{}, 0, -1, 1},         {{1000, 10}, 1, -5, 5},
+      {{37, 5}, 0, -5, 5}, {{3, 2000}, 1, -5, 5},    {{2, 1000003}, -1, -5, 5},
+      {{4, 33}, 1, -80, 80},  // exp(80) overflows float: only the max subtraction keeps it finite
+      {{4, 3000}, 1, -300, 300},
+  };
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tol tol = dt == DType::f32 ? Tol{1e-7, 1e-6} : Tol{1e-15, 1e-13};
+    const Tol log_tol = dt == DType::f32 ? Tol{1e-6, 1e-6} : Tol{1e-13, 1e-13};
+    const Tol grad_tol = dt == DType::f32 ? Tol{1e-6, 1e-5} : Tol{1e-14, 1e-12};
+    for (const auto& c : cases) {
+      INFO(dtype_name(dt) << " " << shape_str(c.shape) << " axis " << c.axis);
+      Tensor x = test::rand(c.shape, 401, c.lo, c.hi, dt);
+      check_parity([&](const std::vector<Tensor>& in) { return softmax(in[0], c.axis); }, {x}, tol, grad_tol);
+      check_parity([&](const std::vector<Tensor>& in) { return log_softmax(in[0], c.axis); }, {x}, log_tol,
+                   grad_tol);
+    }
+    check_parity([](const std::vector<Tensor>& in) { return softmax(transpose(in[0], 0, 1), -1); },
+                 {test::rand({50, 20}, 402, -3, 3, dt)}, tol, grad_tol);
+  }
+}
+
+// --- matmul --------------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: matmul, odd shapes, transposed and broadcast operands, both tile sizes") {
+  // float32: both devices accumulate K products in float in different orders; the difference grows
+  // like sqrt(K) * eps * |partial sums| (about 1e-6 here, 1e-5 for the K ~ 1100 of the gradients).
+  // atol 2e-4 is ~20x that, still far below any indexing error (O(1)). float64: the same, 1e-12.
+  struct Case {
+    const char* name;
+    Shape a, b;
+    bool ta, tb;  // pass a (b) as the transpose of a stored [.., cols, rows] tensor
+  };
+  const std::vector<Case> cases = {
+      {"1x1x1", {1, 1}, {1, 1}, false, false},
+      {"65x33x129", {65, 33}, {33, 129}, false, false},
+      {"A transposed", {65, 33}, {33, 129}, true, false},
+      {"B transposed", {65, 33}, {33, 129}, false, true},
+      {"both transposed", {65, 33}, {33, 129}, true, true},
+      {"batched broadcast", {3, 1, 65, 33}, {4, 33, 17}, false, false},
+      {"batch stride 0", {5, 7, 3}, {3, 2}, false, false},
+      {"vector x matrix", {33}, {33, 9}, false, false},
+      {"matrix x vector", {9, 33}, {33}, false, false},
+      {"dot", {33}, {33}, false, false},
+      {"batch over 65535", {70000, 2, 3}, {70000, 3, 2}, false, false},
+      {"batch over 65535, shared B", {70000, 2, 3}, {3, 2}, false, true},
+      {"128x128 tiles, edges", {4, 515, 67}, {67, 1100}, false, false},
+      {"128x128 tiles, B transposed", {4, 515, 67}, {67, 1100}, false, true},
+      {"128x128 tiles, A transposed", {515, 67}, {67, 1100}, true, false},
+      {"tall", {20000, 5}, {5, 3}, false, false},
+  };
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tol tol = dt == DType::f32 ? Tol{2e-4, 1e-4} : Tol{1e-12, 1e-12};
+    const Tol grad_tol = dt == DType::f32 ? Tol{5e-4, 1e-4} : Tol{1e-11, 1e-11};
+    for (const auto& c : cases) {
+      INFO(c.name << " " << dtype_name(dt));
+      auto stored = [](Shape s, bool t) {
+        if (t) std::swap(s[s.size() - 1], s[s.size() - 2]);
+        return s;
+      };
+      Tensor a = test::rand(stored(c.a, c.ta), 501, -1, 1, dt), b = test::rand(stored(c.b, c.tb), 502, -1, 1, dt);
+      const bool ta = c.ta, tb = c.tb;
+      check_parity(
+          [ta, tb](const std::vector<Tensor>& in) {
+            Tensor x = ta ? transpose(in[0], -1, -2) : in[0];
+            Tensor y = tb ? transpose(in[1], -1, -2) : in[1];
+            return matmul(x, y);
+          },
+          {a, b}, tol, grad_tol);
+    }
+  }
+}
+
+TEST_CASE("cuda parity: matmul with K = 0 writes zeros") {
+  for (DType dt : {DType::f32, DType::f64}) {
+    Tensor a = zeros({4, 0}, dt), b = zeros({0, 5}, dt);
+    Tensor c = matmul(to(a, kCuda), to(b, kCuda));
+    REQUIRE(c.shape() == Shape{4, 5});
+    REQUIRE_CLOSE(c, zeros({4, 5}, dt), 0, 0);
+    // Over memory that held other values: the kernel writes, it does not accumulate.
+    Tensor batched = matmul(to(zeros({70000, 2, 0}, dt), kCuda), to(zeros({0, 3}, dt), kCuda));
+    REQUIRE_CLOSE(batched, zeros({70000, 2, 3}, dt), 0, 0);
+  }
+}
+
+// --- shape ops and copies ------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: views made contiguous, cat, stack, split, pad") {
+  // Pure data movement: exact. Gradients of expand / cat / pad sum or slice: exact or nearly.
+  const Tol grad_tol{1e-6, 1e-6};
+  for (DType dt : {DType::f32, DType::f64}) {
+    INFO(dtype_name(dt));
+    Tensor x = test::rand({4, 5, 6}, 601, -1, 1, dt);
+    check_parity([](const std::vector<Tensor>& in) { return contiguous(permute(in[0], {2, 0, 1})); }, {x}, kExact,
+                 grad_tol);
+    check_parity([](const std::vector<Tensor>& in) { return reshape(transpose(in[0], 0, 2), {6, 20}); }, {x},
+                 kExact, grad_tol);
+    check_parity([](const std::vector<Tensor>& in) { return contiguous(slice(in[0], 2, 1, 6, 2)); }, {x}, kExact,
+                 grad_tol);
+    check_parity([](const std::vector<Tensor>& in) { return contiguous(slice(in[0], 1, 1, 4, 2)); }, {x}, kExact,
+                 grad_tol);
+    check_parity([](const std::vector<Tensor>& in) { return contiguous(expand(in[0], {3, 4, 5, 6})); }, {x}, kExact,
+                 grad_tol);
+    Tensor y = test::rand({4, 2, 6}, 602, -1, 1, dt), z = test::rand({6, 5, 4}, 603, -1, 1, dt);
+    check_parity(
+        [](const std::vector<Tensor>& in) { return cat({in[0], in[1], permute(in[2], {2, 1, 0})}, 1); }, {x, y, z},
+        kExact, grad_tol);
+    // z permuted to [4, 5, 6] matches x: stack along a new middle dim, and along the first.
+    check_parity([](const std::vector<Tensor>& in) { return stack({in[0], permute(in[1], {2, 1, 0})}, 1); }, {x, z},
+                 kExact, grad_tol);
+    check_parity([](const std::vector<Tensor>& in) { return stack({in[0], in[0]}, 0); }, {x}, kExact, grad_tol);
+    check_parity(
+        [](const std::vector<Tensor>& in) {
+          auto parts = split(in[0], 2, 2);  // sizes 2, 2, 2 along dim 2
+          return cat({contiguous(parts[2]), contiguous(parts[0])}, 0);
+        },
+        {x}, kExact, grad_tol);
+    check_parity([](const std::vector<Tensor>& in) { return pad(in[0], {1, 2, 0, 3}, -0.5); }, {x}, kExact, grad_tol);
+    check_parity([](const std::vector<Tensor>& in) { return pad(transpose(in[0], 0, 2), {3, 0}); }, {x}, kExact,
+                 grad_tol);
+    check_parity([](const std::vector<Tensor>& in) { return clone(in[0]); }, {test::rand({1000003}, 604, -1, 1, dt)},
+                 kExact, grad_tol);
+  }
+}
+
+TEST_CASE("cuda parity: dtype conversions, every pair, contiguous and strided") {
+  // Exact: cast_value is the same code on both devices. Sources stay in each type's range (a float
+  // outside an integer type's range converts with undefined behaviour, on either device).
+  const std::vector<DType> all = {DType::f32, DType::f64, DType::bf16, DType::i32, DType::i64, DType::u8, DType::b8};
+  // [0, 250) with a few exact zeros (so bool sees both values) and fractions (truncation, bf16 rounding).
+  Tensor base = test::rand({7, 13}, 701, 0, 250, DType::f64);
+  base = mul(base, to(gt(test::rand({7, 13}, 702), zeros({}, DType::f32)), DType::f64));
+  for (DType from : all) {
+    Tensor src = to(base, from);
+    for (DType dst : all) {
+      INFO(dtype_name(from) << " -> " << dtype_name(dst));
+      check_parity([dst](const std::vector<Tensor>& in) { return to(in[0], dst); }, {src}, kExact, kExact, false);
+      check_parity([dst](const std::vector<Tensor>& in) { return to(transpose(in[0], 0, 1), dst); }, {src}, kExact,
+                   kExact, false);
+      check_parity([dst](const std::vector<Tensor>& in) { return to(slice(in[0], 1, 1, 13, 3), dst); }, {src},
+                   kExact, kExact, false);
+    }
+  }
+  // Negative values through the signed and floating types; and a large contiguous float -> bf16.
+  Tensor neg_src = test::rand({1000003}, 703, -300, 300, DType::f32);
+  for (DType dst : {DType::f64, DType::bf16, DType::i32, DType::i64, DType::b8})
+    check_parity([dst](const std::vector<Tensor>& in) { return to(in[0], dst); }, {neg_src}, kExact, kExact, false);
+  // Gradients through a float32 <-> float64 round trip.
+  check_parity([](const std::vector<Tensor>& in) { return to(mul(to(in[0], DType::f64), 2.0), DType::f32); },
+               {test::rand({9, 4}, 704)}, kExact, kExact);
+}
+
+TEST_CASE("cuda parity: host <-> device round trips are exact for every dtype") {
+  for (DType dt : {DType::f32, DType::f64, DType::bf16, DType::i32, DType::i64, DType::u8, DType::b8}) {
+    INFO(dtype_name(dt));
+    Tensor x = to(test::rand({1000003}, 711, 0, 100, DType::f32), dt);
+    Tensor back = to(to(x, kCuda), Device::cpu());
+    REQUIRE(back.device() == Device::cpu());
+    REQUIRE_CLOSE(back, x, 0, 0);
+    // A strided device view copied to the host.
+    Tensor m = to(test::rand({300, 7}, 712, 0, 100, DType::f32), dt);
+    REQUIRE_CLOSE(to(transpose(to(m, kCuda), 0, 1), Device::cpu()), transpose(m, 0, 1), 0, 0);
+  }
+}
+
+// --- indexing ------------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: gather, scatter_add, index_select with gradients") {
+  // gather / index_select move data: exact, and their gradient is a scatter_add. scatter_add sums
+  // colliding entries with atomics in any order on the GPU: float32 differs by rounding (a few ulp
+  // of sums of up to ~20 terms of size 1: rtol 1e-5, atol 1e-6).
+  for (DType dt : {DType::f32, DType::f64}) {
+    INFO(dtype_name(dt));
+    const Tol grad_tol = dt == DType::f32 ? Tol{1e-6, 1e-5} : Tol{1e-14, 1e-13};
+    Tensor t = test::rand({6, 9}, 801, -1, 1, dt);
+    Tensor idx0 = random_index({20, 9}, 6, 802);  // gather along dim 0: index larger than t in dim 0
+    Tensor idx1 = random_index({6, 4}, 9, 803);   // along dim 1
+    check_parity([idx0](const std::vector<Tensor>& in) { return gather(in[0], 0, to(idx0, in[0].device())); }, {t},
+                 kExact, grad_tol);
+    check_parity([idx1](const std::vector<Tensor>& in) { return gather(in[0], 1, to(idx1, in[0].device())); }, {t},
+                 kExact, grad_tol);
+    // A transposed input, and a transposed index.
+    check_parity(
+        [idx0](const std::vector<Tensor>& in) {
+          Tensor i = to(transpose(idx0, 0, 1), in[0].device());  // [9, 20]
+          return gather(transpose(in[0], 0, 1), 1, i);
+        },
+        {t}, kExact, grad_tol);
+    Tensor src0 = test::rand({20, 9}, 804, -1, 1, dt);
+    check_parity(
+        [idx0](const std::vector<Tensor>& in) { return scatter_add(in[0], 0, to(idx0, in[0].device()), in[1]); },
+        {t, src0}, grad_tol, grad_tol);
+    Tensor src1 = test::rand({6, 4}, 805, -1, 1, dt);
+    check_parity(
+        [idx1](const std::vector<Tensor>& in) { return scatter_add(in[0], 1, to(idx1, in[0].device()), in[1]); },
+        {t, src1}, grad_tol, grad_tol);
+    // Many collisions: 100000 sources into 7 slots, ~14000 float additions each, in a different order
+    // on each device: each sum (|.| ~ 100) carries ~3e-4 of float32 rounding, hence atol 5e-3.
+    Tensor many = random_index({100000}, 7, 806);
+    check_parity(
+        [many](const std::vector<Tensor>& in) { return scatter_add(in[0], 0, to(many, in[0].device()), in[1]); },
+        {zeros({7}, dt), test::rand({100000}, 807, -1, 1, dt)},
+        dt == DType::f32 ? Tol{5e-3, 1e-4} : Tol{1e-10, 1e-12}, grad_tol);
+    Tensor sel = random_index({11}, 9, 808);
+    check_parity([sel](const std::vector<Tensor>& in) { return index_select(in[0], 1, to(sel, in[0].device())); },
+                 {t}, kExact, grad_tol);
+    check_parity([sel](const std::vector<Tensor>& in) { return index_select(in[0], 1, slice(to(sel, in[0].device()), 0, 0, 11, 2)); },
+                 {transpose(test::rand({9, 6}, 809, -1, 1, dt), 0, 1)}, kExact, grad_tol);
+  }
+  // gather works for every dtype.
+  for (DType dt : {DType::bf16, DType::i32, DType::i64, DType::u8, DType::b8}) {
+    INFO(dtype_name(dt));
+    Tensor t = to(test::rand({6, 9}, 811, 0, 3, DType::f32), dt);
+    Tensor idx = random_index({20, 9}, 6, 812);
+    check_parity([idx](const std::vector<Tensor>& in) { return gather(in[0], 0, to(idx, in[0].device())); }, {t},
+                 kExact, kExact, false);
+  }
+}
+
+TEST_CASE("cuda parity: out-of-bounds indices throw oc::Error naming the index") {
+  Tensor t = to(test::rand({5, 3}, 821), kCuda);
+  Tensor bad_high = to(from_vector<int64_t>({0, 1, 7, 2, 0, 1}, {2, 3}), kCuda);
+  Tensor bad_low = to(from_vector<int64_t>({0, -1, 0}, {1, 3}), kCuda);
+  REQUIRE_THROWS_AS(gather(t, 0, bad_high), Error);
+  REQUIRE_THROWS_WITH(gather(t, 0, bad_high), Catch::Contains("gather") && Catch::Contains("index 7") &&
+                                                  Catch::Contains("out of bounds for dimension size 5"));
+  REQUIRE_THROWS_WITH(gather(t, 0, bad_low), Catch::Contains("index -1"));
+  Tensor src = to(test::rand({2, 3}, 822), kCuda);
+  REQUIRE_THROWS_WITH(scatter_add(t, 0, bad_high, src),
+                      Catch::Contains("scatter_add") && Catch::Contains("index 7") && Catch::Contains("size 5"));
+  REQUIRE_THROWS_WITH(index_select(t, 1, to(from_vector<int64_t>({0, 3}, {2}), kCuda)),
+                      Catch::Contains("index 3") && Catch::Contains("size 3"));
+  // The device is still usable afterwards (no sticky CUDA error).
+  Tensor ok = to(from_vector<int64_t>({4, 0, 2}, {1, 3}), kCuda);
+  REQUIRE_CLOSE(gather(t, 0, ok), gather(to(t, Device::cpu()), 0, from_vector<int64_t>({4, 0, 2}, {1, 3})), 0, 0);
+}
+
+// --- factories -----------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: full, fill_ on strided views, eye, arange, linspace") {
+  const std::vector<DType> all = {DType::f32, DType::f64, DType::bf16, DType::i32, DType::i64, DType::u8, DType::b8};
+  for (DType dt : all) {
+    INFO(dtype_name(dt));
+    for (double v : {0.0, 1.0, 2.75, -0.0}) {
+      if (dt == DType::u8 && v < 0) continue;
+      REQUIRE_CLOSE(full({1000003}, v, dt, kCuda), full({1000003}, v, dt), 0, 0);
+      REQUIRE_CLOSE(full({1}, v, dt, kCuda), full({1}, v, dt), 0, 0);
+    }
+    REQUIRE_CLOSE(eye(7, 5, dt, kCuda), eye(7, 5, dt), 0, 0);
+    REQUIRE_CLOSE(eye(300, -1, dt, kCuda), eye(300, -1, dt), 0, 0);
+    // fill_ on a transposed, stepped view leaves the rest alone.
+    Tensor c = zeros({30, 40}, dt), g = zeros({30, 40}, dt, kCuda);
+    fill_(slice(transpose(c, 0, 1), 0, 1, 40, 3), 3);
+    fill_(slice(transpose(g, 0, 1), 0, 1, 40, 3), 3);
+    REQUIRE_CLOSE(g, c, 0, 0);
+    // arange multiplies then adds in double on both devices: exact.
+    REQUIRE_CLOSE(arange(0, 1000003, 1, dt == DType::u8 || dt == DType::b8 ? DType::f32 : dt, kCuda),
+                  arange(0, 1000003, 1, dt == DType::u8 || dt == DType::b8 ? DType::f32 : dt), 0, 0);
+    REQUIRE_CLOSE(arange(0, 200, 0.37, dt, kCuda), arange(0, 200, 0.37, dt), 0, 0);
+    REQUIRE_CLOSE(arange(5, -3, -0.5, dt == DType::u8 ? DType::i32 : dt, kCuda),
+                  arange(5, -3, -0.5, dt == DType::u8 ? DType::i32 : dt), 0, 0);
+    // linspace: nvcc may fuse start + step * i into one FMA, 1 ulp of double away from the CPU's
+    // value before the cast: 1e-12 for float64 (values <= 10), 1 ulp for float32 / bfloat16 in the
+    // rare case that moves a rounding. Integers: no value here lies within an ulp of an integer
+    // except the exact end points, so truncation agrees.
+    const Tol lin_tol = dt == DType::f64 ? Tol{1e-12, 0} : dt == DType::f32 ? Tol{0, 2e-7} : dt == DType::bf16 ? Tol{0, 8e-3} : kExact;
+    for (int64_t n : {int64_t{1}, int64_t{2}, int64_t{7}, int64_t{1000003}})
+      REQUIRE_CLOSE(linspace(-3, 10, n, dt == DType::u8 ? DType::i32 : dt, kCuda),
+                    linspace(-3, 10, n, dt == DType::u8 ? DType::i32 : dt), lin_tol.atol, lin_tol.rtol);
+  }
+}
+
+// --- random --------------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: uniform, normal, bernoulli and randperm draw the CPU's stream") {
+  // The same Philox arithmetic on both devices. uniform and bernoulli are exact up to an FMA in
+  // a + (b - a) * u (1 ulp of double, exact after rounding to float); normal goes through the
+  // device's log/sqrt/cos (1-2 ulp of double): 1e-6 covers float32 rounding of |x| <= ~6.
+  for (DType dt : {DType::f32, DType::f64}) {
+    for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{1000003}}) {
+      INFO(dtype_name(dt) << " n " << n);
+      Generator gc(1234), gg(1234);
+      // Two draws each, so the second starts at the advanced offset.
+      for (int rep = 0; rep < 2; ++rep) {
+        REQUIRE_CLOSE(uniform({n}, -2, 3, &gg, dt, kCuda), uniform({n}, -2, 3, &gc, dt), 1e-6, 1e-6);
+        REQUIRE_CLOSE(normal({n}, 0.5, 2, &gg, dt, kCuda), normal({n}, 0.5, 2, &gc, dt), 1e-6, 1e-6);
+        REQUIRE_CLOSE(bernoulli({n}, 0.3, &gg, dt, kCuda), bernoulli({n}, 0.3, &gc, dt), 0, 0);
+      }
+      REQUIRE(gg.offset == gc.offset);
+      // A multi-dimensional draw is the same stream in row-major order.
+      REQUIRE_CLOSE(uniform({3, 5, 7}, 0, 1, &gg, dt, kCuda), uniform({3, 5, 7}, 0, 1, &gc, dt), 1e-6, 1e-6);
+    }
+  }
+  Generator gc(77), gg(77);
+  REQUIRE_CLOSE(randperm(1000, &gg, kCuda), randperm(1000, &gc), 0, 0);
+}
+
+// --- edge shapes and a small network -------------------------------------------------------------
+
+TEST_CASE("cuda parity: zero-size tensors run no kernel and keep their shapes") {
+  Tensor e = to(zeros({0, 4}), kCuda);
+  REQUIRE(exp(e).shape() == Shape{0, 4});
+  REQUIRE((e + e).shape() == Shape{0, 4});
+  REQUIRE(sum(e, {0}).shape() == Shape{4});
+  REQUIRE_CLOSE(sum(e, {0}), zeros({4}), 0, 0);
+  REQUIRE(softmax(e, 1).shape() == Shape{0, 4});
+  REQUIRE(matmul(e, to(zeros({4, 3}), kCuda)).shape() == Shape{0, 3});
+  REQUIRE(contiguous(transpose(e, 0, 1)).shape() == Shape{4, 0});
+  REQUIRE(uniform({0}, 0, 1, nullptr, DType::f32, kCuda).numel() == 0);
+  REQUIRE(gather(to(zeros({3, 4}), kCuda), 0, to(zeros({0, 4}, DType::i64), kCuda)).numel() == 0);
+}
+
+TEST_CASE("cuda parity: a two-layer classifier's loss and every gradient") {
+  // matmul, broadcast add, relu, log_softmax, gather, mean: the ops a training step chains.
+  // float32 errors compound through the layers: rtol 1e-4 (as matmul), atol 1e-5.
+  Tensor x = test::rand({64, 30}, 901), w1 = test::rand({30, 50}, 902, -0.3, 0.3), b1 = test::rand({50}, 903);
+  Tensor w2 = test::rand({50, 10}, 904, -0.3, 0.3), b2 = test::rand({10}, 905);
+  Tensor labels = random_index({64, 1}, 10, 906);
+  check_parity(
+      [labels](const std::vector<Tensor>& in) {
+        Tensor h = relu(add(matmul(in[0], in[1]), in[2]));
+        Tensor logits = add(matmul(h, in[3]), in[4]);
+        Tensor picked = gather(log_softmax(logits, 1), 1, to(labels, in[0].device()));
+        return neg(mean(picked));
+      },
+      {x, w1, b1, w2, b2}, Tol{1e-5, 1e-4}, Tol{1e-5, 1e-4});
+}
