@@ -1,6 +1,7 @@
 // Benchmark: oc::gemm_cpu (float32) against OpenBLAS cblas_sgemm on square and skinny shapes.
 // Usage: gemm_bench [--json FILE] [--threads N] [--shape MxNxK]
 //   --threads applies to both libraries; --shape runs one shape instead of the standard list.
+//   Exits 1 when a result differs from OpenBLAS's by more than rounding.
 #include <cblas.h>
 
 #include <algorithm>
@@ -27,8 +28,13 @@ struct Shape {
 
 struct Result {
   Shape s;
-  double ours_gflops, blas_gflops, rel_err;
+  double ours_s, blas_s;  // median seconds per call
+  double rel_err;         // max |ours - OpenBLAS| / max |OpenBLAS|
+  double gflops(double seconds) const { return 2.0 * s.m * s.n * s.k / seconds * 1e-9; }
 };
+
+// Results further apart than this are a bug, not rounding (K <= 2048, inputs in [-1,1]).
+constexpr double kMaxRelErr = 1e-4;
 
 // Uniform in [-1,1], never exactly zero, so a skipped or zeroed term always shows.
 void fill_random(std::vector<float>& v, std::mt19937& rng) {
@@ -84,14 +90,13 @@ Result run_shape(const Shape& s, std::mt19937& rng) {
   // Three rounds, keeping each library's best median: the machine is shared, and a burst of
   // someone else's work should not decide the ratio. Ours runs first in a round because OpenBLAS
   // workers keep spinning for a while after a call; the pause lets them go to sleep.
-  const double flops = 2.0 * s.m * s.n * s.k;
   double t_ours = 1e30, t_blas = 1e30;
   for (int round = 0; round < 3; ++round) {
     t_ours = std::min(t_ours, median_seconds(ours));
     t_blas = std::min(t_blas, median_seconds(blas));
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  return {s, flops / t_ours * 1e-9, flops / t_blas * 1e-9, max_diff / std::max(max_ref, 1e-30)};
+  return {s, t_ours, t_blas, max_diff / std::max(max_ref, 1e-30)};
 }
 
 void write_json(const char* path, const std::vector<Result>& results, int threads) {
@@ -106,11 +111,12 @@ void write_json(const char* path, const std::vector<Result>& results, int thread
   for (size_t i = 0; i < results.size(); ++i) {
     const Result& r = results[i];
     std::fprintf(f,
-                 "    {\"m\": %lld, \"n\": %lld, \"k\": %lld, \"ours_gflops\": %.3f, "
-                 "\"openblas_gflops\": %.3f, \"ratio\": %.4f, \"rel_err\": %.3e}%s\n",
-                 (long long)r.s.m, (long long)r.s.n, (long long)r.s.k, r.ours_gflops,
-                 r.blas_gflops, r.ours_gflops / r.blas_gflops, r.rel_err,
-                 i + 1 < results.size() ? "," : "");
+                 "    {\"m\": %lld, \"n\": %lld, \"k\": %lld, \"ours_ms\": %.4f, "
+                 "\"openblas_ms\": %.4f, \"ours_gflops\": %.3f, \"openblas_gflops\": %.3f, "
+                 "\"ratio\": %.4f, \"rel_err\": %.3e}%s\n",
+                 (long long)r.s.m, (long long)r.s.n, (long long)r.s.k, r.ours_s * 1e3,
+                 r.blas_s * 1e3, r.gflops(r.ours_s), r.gflops(r.blas_s), r.blas_s / r.ours_s,
+                 r.rel_err, i + 1 < results.size() ? "," : "");
   }
   std::fprintf(f, "  ]\n}\n");
   std::fclose(f);
@@ -136,11 +142,11 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (threads > 0) {
-    oc::set_num_threads(threads);
-    openblas_set_num_threads(threads);
-  }
+  // Both libraries get the same number of threads: ours from --threads, else
+  // OCELLUS_NUM_THREADS, else one per hardware thread.
+  if (threads > 0) oc::set_num_threads(threads);
   threads = oc::num_threads();
+  openblas_set_num_threads(threads);
 
   std::vector<Shape> shapes = {
       {128, 128, 128},  {256, 256, 256},  {512, 512, 512}, {1024, 1024, 1024},
@@ -151,20 +157,25 @@ int main(int argc, char** argv) {
 
   std::printf("gemm_cpu float32 vs OpenBLAS sgemm: isa=%s threads=%d openblas=%s\n",
               oc::gemm_cpu_isa(), threads, openblas_get_corename());
-  std::printf("%-18s %12s %12s %8s %10s\n", "M x N x K", "ours GF/s", "OpenBLAS", "ratio",
-              "rel_err");
+  std::printf("%-16s %9s %9s %10s %10s %7s %9s\n", "M x N x K", "ours ms", "BLAS ms",
+              "ours GF/s", "BLAS GF/s", "ratio", "rel_err");
   std::mt19937 rng(1234);
   std::vector<Result> results;
+  bool mismatch = false;
   for (const Shape& s : shapes) {
     const Result r = run_shape(s, rng);
     results.push_back(r);
     char name[64];
     std::snprintf(name, sizeof name, "%lldx%lldx%lld", (long long)s.m, (long long)s.n,
                   (long long)s.k);
-    std::printf("%-18s %12.1f %12.1f %8.2f %10.1e\n", name, r.ours_gflops, r.blas_gflops,
-                r.ours_gflops / r.blas_gflops, r.rel_err);
+    const bool bad = !(r.rel_err <= kMaxRelErr);
+    mismatch |= bad;
+    std::printf("%-16s %9.3f %9.3f %10.1f %10.1f %7.2f %9.1e%s\n", name, r.ours_s * 1e3,
+                r.blas_s * 1e3, r.gflops(r.ours_s), r.gflops(r.blas_s), r.blas_s / r.ours_s,
+                r.rel_err, bad ? "  MISMATCH" : "");
     std::fflush(stdout);
   }
+  std::printf("ratio = OpenBLAS time / ours (ours GF/s over OpenBLAS GF/s; > 1 means faster)\n");
   if (json_path) write_json(json_path, results, threads);
-  return 0;
+  return mismatch ? 1 : 0;
 }

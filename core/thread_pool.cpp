@@ -1,4 +1,5 @@
-// Thread pool: workers sleep on a condition variable and take chunk indices from an atomic counter.
+// Thread pool: workers sleep on a condition variable and take chunk indices of the current parallel
+// region from its atomic counter.
 #include "core/thread_pool.h"
 
 #include <algorithm>
@@ -41,24 +42,34 @@ class ThreadPool {
   // Runs job(chunk) for chunk in [0, chunks) on the workers and the caller.
   void run(int64_t chunks, const std::function<void(int64_t)>& job) {
     std::lock_guard<std::mutex> run_lock(run_mutex_);  // one parallel region at a time
+    auto region = std::make_shared<Region>();
+    region->job = &job;
+    region->chunks = chunks;
+    region->pending = chunks;
     {
       std::lock_guard<std::mutex> lk(mutex_);
-      job_ = &job;
-      chunks_ = chunks;
-      next_.store(0);
-      pending_ = chunks;
-      error_ = nullptr;
+      current_ = region;
       ++generation_;
     }
     cv_work_.notify_all();
-    work_until_done();
+    work_on(*region);
     std::unique_lock<std::mutex> lk(mutex_);
-    cv_done_.wait(lk, [&] { return pending_ == 0; });
-    job_ = nullptr;
-    if (error_) std::rethrow_exception(error_);
+    cv_done_.wait(lk, [&] { return region->pending == 0; });
+    current_.reset();
+    if (region->error) std::rethrow_exception(region->error);
   }
 
  private:
+  // One parallel region. A worker that wakes late may still hold it after run() returned: its
+  // chunk counter is then past the end, so the worker touches neither job nor pending.
+  struct Region {
+    const std::function<void(int64_t)>* job = nullptr;
+    int64_t chunks = 0;
+    std::atomic<int64_t> next{0};
+    int64_t pending = 0;  // guarded by mutex_
+    std::exception_ptr error;  // guarded by mutex_
+  };
+
   void start(int n) {
     quit_ = false;
     for (int i = 1; i < std::max(n, 1); ++i) workers_.emplace_back([this] { worker_loop(); });
@@ -74,19 +85,20 @@ class ThreadPool {
     workers_.clear();
   }
 
-  void work_until_done() {
+  void work_on(Region& r) {
     t_in_parallel_region = true;
     for (;;) {
-      int64_t c = next_.fetch_add(1);
-      if (c >= chunks_) break;
+      int64_t c = r.next.fetch_add(1);
+      if (c >= r.chunks) break;
+      std::exception_ptr err;
       try {
-        (*job_)(c);
+        (*r.job)(c);
       } catch (...) {
-        std::lock_guard<std::mutex> lk(mutex_);
-        if (!error_) error_ = std::current_exception();
+        err = std::current_exception();
       }
       std::lock_guard<std::mutex> lk(mutex_);
-      if (--pending_ == 0) cv_done_.notify_all();
+      if (err && !r.error) r.error = err;
+      if (--r.pending == 0) cv_done_.notify_all();
     }
     t_in_parallel_region = false;
   }
@@ -94,26 +106,24 @@ class ThreadPool {
   void worker_loop() {
     uint64_t seen = 0;
     for (;;) {
+      std::shared_ptr<Region> region;
       {
         std::unique_lock<std::mutex> lk(mutex_);
-        cv_work_.wait(lk, [&] { return quit_ || (generation_ != seen && job_ != nullptr); });
+        cv_work_.wait(lk, [&] { return quit_ || generation_ != seen; });
         if (quit_) return;
         seen = generation_;
+        region = current_;
       }
-      work_until_done();
+      if (region) work_on(*region);
     }
   }
 
   std::vector<std::thread> workers_;
   std::mutex run_mutex_, mutex_;
   std::condition_variable cv_work_, cv_done_;
-  const std::function<void(int64_t)>* job_ = nullptr;
-  int64_t chunks_ = 0;
-  std::atomic<int64_t> next_{0};
-  int64_t pending_ = 0;
+  std::shared_ptr<Region> current_;
   uint64_t generation_ = 0;
   bool quit_ = false;
-  std::exception_ptr error_;
 };
 
 ThreadPool& pool() {

@@ -2,6 +2,7 @@
 // views with sentinels, beta = 0 on NaN-filled C, K = 0, M = 0, every float32 ISA on this CPU.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -76,18 +77,21 @@ std::vector<double> reference(bool ta, bool tb, const Shape& s, double alpha, Vi
   return ref;
 }
 
-// Tolerances for |x - ref| <= atol + rtol*|ref|. Inputs are in [-1,1] and K <= 600, so a float
-// sum has a typical rounding error near sqrt(K)*K^0.5*2^-24/3 ~ 1e-5 at worst here, far below
-// 1e-4; any indexing or blocking bug moves results by O(0.1). Doubles: same reasoning at 2^-53.
+// Tolerance: |x - ref| <= atol + rtol*|ref|, with atol growing linearly in K. With inputs in
+// [-1,1] the partial sums grow like sqrt(k), so K roundings of that size add up (as a random walk)
+// to about eps*K/3; measured worst case over 12800 float outputs was 2.1e-5 at K=300 (alpha 1.5),
+// and atol = 5e-7*K = 1.5e-4 there leaves 7x margin. Any indexing, packing or blocking bug moves
+// outputs by O(0.1), far above it. rtol covers large |ref| from the beta*C term. Doubles: the
+// same argument at eps = 2^-53.
 template <typename T>
 struct Tol;
 template <>
 struct Tol<float> {
-  static constexpr double atol = 1e-4, rtol = 1e-4;
+  static constexpr double atol_per_k = 5e-7, rtol = 1e-5;
 };
 template <>
 struct Tol<double> {
-  static constexpr double atol = 1e-12, rtol = 1e-12;
+  static constexpr double atol_per_k = 4e-15, rtol = 1e-13;
 };
 
 // Runs one gemm on padded views and checks values, NaN-freedom and sentinels.
@@ -111,13 +115,14 @@ void check_gemm(bool ta, bool tb, const Shape& s, T alpha, T beta, bool nan_c, u
 
   INFO("ta=" << ta << " tb=" << tb << " M=" << s.M << " N=" << s.N << " K=" << s.K
              << " alpha=" << alpha << " beta=" << beta << " isa=" << oc::gemm_cpu_isa());
+  const double atol = Tol<T>::atol_per_k * static_cast<double>(std::max<int64_t>(s.K, 1));
   int64_t bad = 0;
   double worst = 0.0;
   for (int64_t i = 0; i < s.M; ++i)
     for (int64_t j = 0; j < s.N; ++j) {
       const double x = C.at(i, j), r = ref[i * s.N + j];
       const double err = std::fabs(x - r);
-      if (!(err <= Tol<T>::atol + Tol<T>::rtol * std::fabs(r))) ++bad;  // NaN counts as bad
+      if (!(err <= atol + Tol<T>::rtol * std::fabs(r))) ++bad;  // NaN counts as bad
       if (err > worst || std::isnan(err)) worst = err;
     }
   INFO("worst |x-ref| = " << worst);
@@ -127,8 +132,10 @@ void check_gemm(bool ta, bool tb, const Shape& s, T alpha, T beta, bool nan_c, u
   CHECK(B.sentinels_intact());
 }
 
+// Edge tiles: M mod 12/6/4 and N mod 32/16/8 (the three kernels' tiles) take many values here,
+// including edge widths above half a tile (N = 61, 50), which exercise the second vector.
 const Shape kShapes[] = {
-    {1, 1, 1},     {7, 13, 5},   {65, 33, 129}, {300, 257, 190},
+    {1, 1, 1},     {7, 13, 5},   {65, 33, 129}, {300, 257, 190}, {29, 61, 17}, {131, 50, 270},
     {37, 1100, 300},  // crosses the K block (256) and the per-task column chunk (512)
     {4100, 3, 5},     // crosses the outer M block (4096)
     {3, 4100, 5},     // crosses the outer N block (4096)
@@ -214,6 +221,37 @@ TEST_CASE("gemm_cpu float32 gives the same answers with 1 and 3 threads", "[gemm
     check_gemm<float>(false, true, {4100, 3, 5}, 1.0f, 1.0f, false, 7);
   }
   oc::set_num_threads(0);
+}
+
+TEST_CASE("gemm_cpu called from inside parallel_for (nested, concurrent)", "[gemm_cpu]") {
+  // Nested calls run inline on each pool thread, concurrently; each thread packs into its own
+  // buffers, so the results must match separate calls.
+  const Shape s{100, 70, 300};
+  std::mt19937 rng(11);
+  View<float> A(s.M, s.K, 0), B(s.K, s.N, 0);
+  A.fill_random(rng);
+  B.fill_random(rng);
+  std::vector<View<float>> Cs(6, View<float>(s.M, s.N, 0));
+  oc::parallel_for(0, 6, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i)
+      oc::gemm_cpu(false, false, s.M, s.N, s.K, float(i + 1), A.data(), A.ld, B.data(), B.ld,
+                   0.0f, Cs[i].data(), Cs[i].ld);
+  });
+  View<float> C1(s.M, s.N, 0);
+  oc::gemm_cpu(false, false, s.M, s.N, s.K, 1.0f, A.data(), A.ld, B.data(), B.ld, 0.0f, C1.data(),
+               C1.ld);
+  // Same sums, only alpha differs; alpha is applied per K block, so allow a few roundings.
+  for (int i = 0; i < 6; ++i) {
+    int64_t bad = 0;
+    for (int64_t r = 0; r < s.M; ++r)
+      for (int64_t c = 0; c < s.N; ++c) {
+        const double want = double(i + 1) * C1.at(r, c);
+        if (!(std::fabs(Cs[i].at(r, c) - want) <= 1e-6 * (i + 1) * (1.0 + std::fabs(want)))) ++bad;
+      }
+    INFO("call " << i);
+    CHECK(bad == 0);
+    CHECK(Cs[i].sentinels_intact());
+  }
 }
 
 TEST_CASE("gemm_cpu float64 matches a double reference", "[gemm_cpu]") {

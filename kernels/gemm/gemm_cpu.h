@@ -6,10 +6,14 @@
 namespace oc {
 
 // Row-major; lda/ldb/ldc are row strides in elements.
-// op(A) is [M,K]: A is stored [M,K] (trans_a=false) or [K,M] (trans_a=true); likewise op(B) is [K,N].
+// op(A) is [M,K]: A is stored [M,K] (trans_a=false) or [K,M] (trans_a=true);
+// op(B) is [K,N]: B is stored [K,N] (trans_b=false) or [N,K] (trans_b=true).
 // beta == 0 means C is write-only (never read, so NaN garbage in C does not propagate).
 // K == 0 or alpha == 0 gives C = beta*C without reading A or B. M == 0 or N == 0 is a no-op.
 // Negative sizes or row strides smaller than a stored row throw std::invalid_argument.
+// Threads: oc::parallel_for (float32 only above ~6 MFLOP); safe to call from several threads at
+// once, and from inside parallel_for (it then runs on the calling thread). Packing buffers are
+// kept per calling thread, up to about 8 MiB each.
 void gemm_cpu(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
               const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
               int64_t ldc);

@@ -1,8 +1,9 @@
 // float32 GEMM microkernel for AVX2+FMA: a 6x16 tile of C held in 12 ymm registers.
 // Compiled with per-function target attributes, so the file builds without -march flags.
-#include <immintrin.h>
-
 #include "kernels/gemm/gemm_cpu.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
 
 namespace oc::gemm_detail {
 
@@ -17,7 +18,11 @@ __attribute__((target("avx2,fma"))) void tile_6x16(int64_t K, const float* Ap, c
                                                    float beta) {
   __m256 acc[ROWS][2];
 #pragma GCC unroll 6
-  for (int i = 0; i < ROWS; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int i = 0; i < ROWS; ++i) {
+    acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    // C rows are far apart (ldc); start fetching the tile now so the final update does not stall.
+    _mm_prefetch(reinterpret_cast<const char*>(C + i * ldc), _MM_HINT_T0);
+  }
 
   // Each k: two 8-wide rows of B, one broadcast of A per C row, 2*ROWS independent FMAs.
   for (int64_t k = 0; k < K; ++k) {
@@ -83,3 +88,5 @@ __attribute__((target("avx2,fma"))) void sgemm_microkernel_avx2(
 }
 
 }  // namespace oc::gemm_detail
+
+#endif  // __x86_64__

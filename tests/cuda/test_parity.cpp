@@ -8,6 +8,7 @@
 #include <limits>
 #include <random>
 
+#include "core/cuda_allocator.h"
 #include "tests/helpers.h"
 
 using namespace oc;
@@ -618,4 +619,19 @@ TEST_CASE("cuda parity: a two-layer classifier's loss and every gradient") {
         return neg(mean(picked));
       },
       {x, w1, b1, w2, b2}, Tol{1e-5, 1e-4}, Tol{1e-5, 1e-4});
+}
+
+TEST_CASE("cuda: mixed devices and the allocator") {
+  Tensor a = test::rand({2, 3}, 1), b = to(test::rand({2, 3}, 2), Device::cuda());
+  REQUIRE_THROWS_WITH(add(a, b), Catch::Contains("add: tensors on different devices") && Catch::Contains("cpu") &&
+                                     Catch::Contains("cuda:0"));
+  REQUIRE_THROWS_WITH(matmul(a, transpose(b, 0, 1)), Catch::Contains("matmul: tensors on different devices"));
+  REQUIRE_THROWS_WITH(cat({a, b}, 0), Catch::Contains("cat: tensors on different devices"));
+  // Freed blocks are reused: a loop of same-sized temporaries makes no new cudaMalloc calls.
+  Tensor x = to(test::rand({256, 256}, 3), Device::cuda());
+  for (int i = 0; i < 3; ++i) x = add(mul(x, 0.5), 1.0);
+  size_t mallocs = cuda_memory_stats(0).cuda_malloc_calls;
+  for (int i = 0; i < 50; ++i) x = add(mul(x, 0.5), 1.0);
+  REQUIRE(cuda_memory_stats(0).cuda_malloc_calls == mallocs);
+  REQUIRE(cuda_memory_stats(0).allocated > 0);
 }
