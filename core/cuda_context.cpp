@@ -34,6 +34,13 @@ cudaStream_t current_stream() {
   return s;
 }
 
+int multiprocessor_count() {
+  static int counts[16] = {};
+  int& n = counts[t_device];
+  if (n == 0) CUDA_CHECK(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, t_device));
+  return n;
+}
+
 void cuda_synchronize() { CUDA_CHECK(cudaStreamSynchronize(current_stream())); }
 
 }  // namespace oc

@@ -22,6 +22,8 @@ namespace oc {
 cudaStream_t current_stream();
 int current_device();
 void set_device(int index);
+// Streaming multiprocessors of the current device (sizes grids that must fill the chip).
+int multiprocessor_count();
 // Waits for all work on the current stream (used before reading results on the host).
 void cuda_synchronize();
 

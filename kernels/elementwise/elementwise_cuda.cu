@@ -2,7 +2,7 @@
 // elementwise_math.h (the same ones the CPU reference uses), with a flat path for contiguous operands.
 #include "core/cuda_context.h"
 #include "kernels/common/strided_indexer.h"
-#include "kernels/elementwise/elementwise_kernels.h"
+#include "kernels/elementwise/elementwise_entry_points.h"
 
 namespace oc {
 namespace {
@@ -65,43 +65,8 @@ void run_elementwise(const Tensor& out, const Tensor* const (&ins)[NIN], F fn) {
   CUDA_CHECK_LAUNCH();
 }
 
-#define OC_UNARY_CASE(name, expr) \
-  case UnaryOp::name: return run_elementwise<scalar_t, scalar_t>(out, ins, UnaryFn<UnaryOp::name>{p});
-#define OC_BINARY_CASE(name, expr) \
-  case BinaryOp::name: return run_elementwise<scalar_t, scalar_t>(out, ins, BinaryFn<BinaryOp::name>{p});
-#define OC_TERNARY_CASE(name, expr) \
-  case TernaryOp::name: return run_elementwise<scalar_t, scalar_t>(out, ins, TernaryFn<TernaryOp::name>{p});
-#define OC_COMPARE_CASE(name, expr) \
-  case CompareOp::name: return run_elementwise<bool, scalar_t>(out, ins, CompareFn<CompareOp::name>{});
-
 }  // namespace
 
-void unary_cuda(UnaryOp op, const Tensor& out, const Tensor& a, EwParams p) {
-  const Tensor* ins[1] = {&a};
-  OC_DISPATCH_FLOATING(out.dtype(), "unary", [&] {
-    switch (op) { OC_UNARY_OPS(OC_UNARY_CASE) }
-  });
-}
-
-void binary_cuda(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, EwParams p) {
-  const Tensor* ins[2] = {&a, &b};
-  OC_DISPATCH_FLOATING(out.dtype(), "binary", [&] {
-    switch (op) { OC_BINARY_OPS(OC_BINARY_CASE) }
-  });
-}
-
-void ternary_cuda(TernaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const Tensor& c, EwParams p) {
-  const Tensor* ins[3] = {&a, &b, &c};
-  OC_DISPATCH_FLOATING(out.dtype(), "ternary", [&] {
-    switch (op) { OC_TERNARY_OPS(OC_TERNARY_CASE) }
-  });
-}
-
-void compare_cuda(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  const Tensor* ins[2] = {&a, &b};
-  OC_DISPATCH_FLOATING(a.dtype(), "compare", [&] {
-    switch (op) { OC_COMPARE_OPS(OC_COMPARE_CASE) }
-  });
-}
+OC_DEFINE_ELEMENTWISE_ENTRY_POINTS(cuda)
 
 }  // namespace oc

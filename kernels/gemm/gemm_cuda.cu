@@ -105,14 +105,6 @@ __global__ void __launch_bounds__((BM / TM) * (BN / TN), 2)  // 2 blocks per SM:
   }
 }
 
-int multiprocessor_count() {
-  static int counts[64] = {};
-  const int dev = current_device();
-  if (dev < 0 || dev >= 64) return 132;
-  if (counts[dev] == 0) CUDA_CHECK(cudaDeviceGetAttribute(&counts[dev], cudaDevAttrMultiProcessorCount, dev));
-  return counts[dev];
-}
-
 template <class T, int BM, int BN, int BK, int TM, int TN, bool A_K_UNIT, bool B_N_UNIT>
 void gemm_launch_layout(const Tensor& a, const Tensor& b, const Tensor& c) {
   const int64_t batch = c.size(0), M = c.size(1), N = c.size(2), K = a.size(2);

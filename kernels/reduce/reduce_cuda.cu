@@ -122,14 +122,6 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-int multiprocessor_count() {
-  static int counts[64] = {};
-  const int dev = current_device();
-  if (dev < 0 || dev >= 64) return 132;
-  if (counts[dev] == 0) CUDA_CHECK(cudaDeviceGetAttribute(&counts[dev], cudaDevAttrMultiProcessorCount, dev));
-  return counts[dev];
-}
-
 // One pass, rows -> rows results, choosing warp or block per row by the row length.
 template <ReduceOp OP, class Load, class Write>
 void reduce_pass(int64_t rows, int64_t cols, Load load, Write write) {
