@@ -1,29 +1,17 @@
 // Golden tests: outputs and gradients against PyTorch, from tests/data/golden_core.json
-// (written by tools/make_goldens.py with Debian's python3-torch, in float64).
+// (written by tools/make_goldens.py, tools/goldens/core.py).
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <map>
-#include <nlohmann/json.hpp>
-
-#include "tests/helpers.h"
+#include "tests/golden.h"
 
 using namespace oc;
 using json = nlohmann::json;
 
 namespace {
 
-Tensor decode(const json& j) {
-  Shape shape = j["shape"].get<Shape>();
-  std::string dt = j["dtype"];
-  if (dt == "int64") return from_vector(j["data"].get<std::vector<int64_t>>(), shape);
-  if (dt == "bool") return from_vector(j["data"].get<std::vector<bool>>(), shape);
-  return from_vector(j["data"].get<std::vector<double>>(), shape);
-}
-
 Axes axes_of(const json& p) { return p["axes"].get<Axes>(); }
 
-using OpFn = std::function<Tensor(const std::vector<Tensor>&, const json&)>;
+using OpFn = test::GoldenOp;
 
 std::map<std::string, OpFn> golden_ops() {
   std::map<std::string, OpFn> m;
@@ -63,37 +51,6 @@ std::map<std::string, OpFn> golden_ops() {
 }  // namespace
 
 TEST_CASE("golden: outputs and gradients match PyTorch for every core op") {
-  std::ifstream f(std::string(OCELLUS_SOURCE_DIR) + "/tests/data/golden_core.json");
-  REQUIRE(f.good());
-  json data = json::parse(f);
-  auto ops = golden_ops();
-  REQUIRE(data["cases"].size() >= 40);
-  for (const json& c : data["cases"]) {
-    std::string name = c["name"];
-    INFO("golden case " << name);
-    REQUIRE(ops.count(c["op"]));
-    std::vector<Tensor> inputs;
-    for (const json& j : c["inputs"]) {
-      Tensor t = decode(j);
-      if (j["requires_grad"].get<bool>()) t.set_requires_grad();
-      inputs.push_back(t);
-    }
-    Tensor out = ops[c["op"]](inputs, c["params"]);
-    Tensor want = decode(c["output"]);
-    // float64 on both sides: differences are rounding in different evaluation orders.
-    if (want.dtype() == DType::f64) {
-      REQUIRE_CLOSE(out, want, 1e-12, 1e-10);
-    } else {
-      REQUIRE(out.shape() == want.shape());
-      REQUIRE(to_vector<int64_t>(out) == to_vector<int64_t>(want));
-    }
-    if (!c.contains("grads")) continue;
-    sum(mul(out, decode(c["weight"]))).backward();
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (c["grads"][i].is_null()) continue;
-      INFO("gradient of input " << i);
-      REQUIRE(inputs[i].grad().defined());
-      REQUIRE_CLOSE(inputs[i].grad(), decode(c["grads"][i]), 1e-12, 1e-10);
-    }
-  }
+  // float64 on both sides: differences are rounding in different evaluation orders.
+  test::run_golden_file("golden_core.json", golden_ops(), 40);
 }

@@ -1,0 +1,22 @@
+// Runs the golden cases of one tests/data/<file> (written by tools/make_goldens.py) through ocellus
+// ops looked up by name, comparing outputs and gradients with PyTorch's (float64 on both sides).
+#pragma once
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "kernels/ops.h"
+
+namespace oc::test {
+
+using GoldenOp = std::function<Tensor(const std::vector<Tensor>&, const nlohmann::json& params)>;
+
+// Decodes {"shape", "dtype", "data"} into a CPU tensor.
+Tensor decode_golden(const nlohmann::json& j);
+// Every case in the file must name an op in `ops`; at least `min_cases` cases must be present.
+void run_golden_file(const std::string& file, const std::map<std::string, GoldenOp>& ops, size_t min_cases,
+                     double atol = 1e-12, double rtol = 1e-10);
+
+}  // namespace oc::test

@@ -1,0 +1,51 @@
+"""Shared machinery of the golden generators: each case records an op name, scalar params, inputs
+(shape, data, requires_grad), the output, a random weight w, and d(sum(w * out))/d(input) for every
+input that requires grad, all in float64 (Debian's python3-torch, CPU)."""
+import json
+import os
+import sys
+
+import torch
+
+torch.set_default_dtype(torch.float64)
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data")
+
+
+def rand(*shape, lo=-1.0, hi=1.0):
+    return torch.rand(tuple(shape)) * (hi - lo) + lo
+
+
+def enc(t):
+    if t.dtype == torch.bool:
+        return {"shape": list(t.shape), "dtype": "bool", "data": [bool(v) for v in t.flatten().tolist()]}
+    if t.dtype == torch.int64:
+        return {"shape": list(t.shape), "dtype": "int64", "data": t.flatten().tolist()}
+    return {"shape": list(t.shape), "dtype": "float64", "data": t.double().flatten().tolist()}
+
+
+class GoldenFile:
+    """Collects cases and writes them to tests/data/<name>. Seeds torch so each file is reproducible."""
+
+    def __init__(self, name, seed=20261125):
+        torch.manual_seed(seed)
+        self.name = name
+        self.cases = []
+
+    def case(self, name, op, fn, inputs, params=None, grads=True):
+        leaves = [t.clone().requires_grad_(grads and t.is_floating_point()) for t in inputs]
+        out = fn(*leaves)
+        entry = {"name": name, "op": op, "params": params or {},
+                 "inputs": [dict(enc(t.detach()), requires_grad=t.requires_grad) for t in leaves],
+                 "output": enc(out.detach())}
+        if grads and out.is_floating_point():
+            w = rand(*out.shape, lo=0.5, hi=1.5)
+            (out * w).sum().backward()
+            entry["weight"] = enc(w)
+            entry["grads"] = [enc(t.grad) if t.requires_grad else None for t in leaves]
+        self.cases.append(entry)
+
+    def write(self):
+        path = os.path.join(DATA, self.name)
+        with open(path, "w") as f:
+            json.dump({"generator": "tools/make_goldens.py", "torch": torch.__version__, "cases": self.cases}, f)
+        print(f"wrote {len(self.cases)} cases to tests/data/{self.name} (torch {torch.__version__})", file=sys.stderr)
