@@ -3,7 +3,8 @@
 # and quick when everything is present). Used by `make demo` and `make test`.
 set -euo pipefail
 
-packages=(cmake g++ make catch2 nlohmann-json3-dev libstb-dev zlib1g-dev libopenblas-dev pkg-config)
+packages=(cmake g++ make catch2 nlohmann-json3-dev libstb-dev zlib1g-dev libopenblas-dev pkg-config
+          dataset-fashion-mnist)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

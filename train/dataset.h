@@ -1,0 +1,37 @@
+// Image classification data sets held in memory: Fashion-MNIST (IDX files) and image folders
+// (root/<class name>/<image files>).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace oc {
+
+struct ImageDataset {
+  Tensor images;  // uint8 [N,C,H,W] on the CPU, contiguous
+  Tensor labels;  // int64 [N]
+  int64_t num_classes = 0;
+  std::vector<std::string> class_names;
+  int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+};
+
+// `dir` holds train-images-idx3-ubyte(.gz), train-labels-idx1-ubyte(.gz), t10k-images-idx3-ubyte(.gz)
+// and t10k-labels-idx1-ubyte(.gz) (the gzip'd name is preferred when both exist). split "train"
+// (60000 images) or "test" (10000); `limit` > 0 keeps the first `limit` (and reads no further).
+// Images uint8 [N,1,28,28], labels 0..9; errors name the directory or file and what is wrong.
+ImageDataset load_fashion_mnist(const std::string& dir, const std::string& split, int64_t limit = 0);
+// $OCELLUS_FASHION_MNIST when set and non-empty, else /usr/share/datasets/fashion-mnist (Debian's
+// dataset-fashion-mnist package).
+std::string default_fashion_mnist_dir();
+// The ten Fashion-MNIST class names, by label.
+const std::vector<std::string>& fashion_mnist_class_names();
+
+// root/<class>/<image>: classes are the sub-directories, sorted by name (label = position);
+// images are the files with an image extension (png, jpg, jpeg, pgm, ppm, pnm, bmp, tga, gif; any
+// case), sorted by name, hidden files skipped. All images must share one size and channel count
+// (channels = 1 or 3 converts every image to that many); errors name the offending file.
+ImageDataset load_image_folder(const std::string& root, int channels = 0);
+
+}  // namespace oc
