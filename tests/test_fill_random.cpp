@@ -40,7 +40,7 @@ TEST_CASE("philox: the published known-answer vectors") {
   REQUIRE(b.w[3] == 0x9b00dbd8u);
 }
 
-TEST_CASE("random: same seed, same stream; the generator advances") {
+TEST_CASE("random: same seed, same stream, the generator advances") {
   Generator g1(42), g2(42);
   Tensor a = uniform({1000}, 0, 1, &g1), b = uniform({1000}, 0, 1, &g2);
   REQUIRE(to_vector<float>(a) == to_vector<float>(b));

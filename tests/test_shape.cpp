@@ -28,7 +28,7 @@ TEST_CASE("views: values follow the index mapping") {
   REQUIRE(to_vector<float>(transpose(reshape(arange(0, 6), {2, 3}), 0, 1)) == std::vector<float>{0, 3, 1, 4, 2, 5});
 }
 
-TEST_CASE("view refuses what needs a copy; reshape copies") {
+TEST_CASE("view refuses what needs a copy, reshape copies") {
   Tensor x = transpose(test::rand({3, 4}, 2), 0, 1);
   REQUIRE_THROWS_WITH(view(x, {12}), Catch::Contains("view: cannot view") && Catch::Contains("reshape"));
   Tensor r = reshape(x, {12});

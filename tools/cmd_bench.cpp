@@ -1,13 +1,18 @@
 // `ocellus bench gemm`: GFLOP/s of our GEMM on square and skinny shapes, median of repeated runs,
 // with a spot check of each result against float64 dot products.
+// `ocellus bench conv2d`: the same for the convolution's forward, input-gradient and weight-gradient
+// kernels on three CNN layer shapes (bench/torch_conv.py times PyTorch on the same ones).
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "core/thread_pool.h"
 #include "core/timing.h"
 #include "kernels/common/dispatch.h"
+#include "kernels/conv/conv_kernels.h"
+#include "kernels/conv/conv_math.h"
 #include "kernels/gemm/gemm_cpu.h"
 #include "kernels/gemm/gemm_kernels.h"
 #include "kernels/ops.h"
@@ -90,13 +95,158 @@ int bench_gemm(const ArgParser& p) {
   return 0;
 }
 
+
+// --- conv2d -------------------------------------------------------------------------------------
+
+struct ConvBenchShape {
+  int64_t N, C, H, W, K, R, stride, pad;
+};
+
+ConvGeom conv_bench_geom(const ConvBenchShape& s) {
+  ConvGeom g;
+  g.N = s.N, g.C = s.C, g.H = s.H, g.W = s.W, g.K = s.K, g.R = s.R, g.S = s.R;
+  g.sh = g.sw = s.stride, g.ph = g.pw = s.pad;
+  g.Ho = (s.H + 2 * s.pad - s.R) / s.stride + 1;
+  g.Wo = (s.W + 2 * s.pad - s.R) / s.stride + 1;
+  return g;
+}
+
+// Largest relative error (|got - ref| / sum of |terms|) of 32 sampled values of each pass against
+// float64 sums over the definition (groups 1): forward y, input gradient gx, weight gradient gw.
+struct ConvSpotErrors {
+  double fwd = 0, dgrad = 0, wgrad = 0;
+};
+
+ConvSpotErrors conv_spot_check(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& gy, const Tensor& y,
+                               const Tensor& gx, const Tensor& gw) {
+  std::vector<float> xv = to_vector<float>(x), wv = to_vector<float>(w), gyv = to_vector<float>(gy);
+  std::vector<float> yv = to_vector<float>(y), gxv = to_vector<float>(gx), gwv = to_vector<float>(gw);
+  auto X = [&](int64_t n, int64_t c, int64_t h, int64_t ww) { return double(xv[((n * g.C + c) * g.H + h) * g.W + ww]); };
+  auto Wt = [&](int64_t k, int64_t c, int64_t r, int64_t s) { return double(wv[((k * g.C + c) * g.R + r) * g.S + s]); };
+  auto GY = [&](int64_t n, int64_t k, int64_t ho, int64_t wo) { return double(gyv[((n * g.K + k) * g.Ho + ho) * g.Wo + wo]); };
+  // Calls f(n, k, ho, wo, c, r, s, h, w) for the taps of one output value, or of all of them.
+  auto taps = [&](int64_t n, int64_t k, int64_t ho, int64_t wo, auto&& f) {
+    for (int64_t c = 0; c < g.C; ++c)
+      for (int64_t r = 0; r < g.R; ++r)
+        for (int64_t s = 0; s < g.S; ++s) {
+          const int64_t h = conv_in_coord(ho, g.sh, g.ph, r, g.dh), ww = conv_in_coord(wo, g.sw, g.pw, s, g.dw);
+          if (h >= 0 && h < g.H && ww >= 0 && ww < g.W) f(c, r, s, h, ww);
+        }
+  };
+  Generator gen(77);
+  std::vector<double> pick = to_vector<double>(uniform({4 * 32}, 0, 1, &gen, DType::f64));
+  auto at = [&](int i, int64_t size) { return std::min(size - 1, static_cast<int64_t>(pick[i] * size)); };
+  auto rel = [](double got, double ref, double mag) { return std::fabs(got - ref) / std::max(mag, 1e-30); };
+  ConvSpotErrors e;
+  for (int t = 0; t < 32; ++t) {
+    const int64_t n = at(4 * t, g.N), k = at(4 * t + 1, g.K), ho = at(4 * t + 2, g.Ho), wo = at(4 * t + 3, g.Wo);
+    double ref = 0, mag = 0;
+    taps(n, k, ho, wo, [&](int64_t c, int64_t r, int64_t s, int64_t h, int64_t ww) {
+      ref += Wt(k, c, r, s) * X(n, c, h, ww);
+      mag += std::fabs(Wt(k, c, r, s) * X(n, c, h, ww));
+    });
+    e.fwd = std::max(e.fwd, rel(yv[((n * g.K + k) * g.Ho + ho) * g.Wo + wo], ref, mag));
+    // gx at an input pixel: every (k, r, s) whose output position reads it.
+    const int64_t c = at(4 * t + 1, g.C), h = at(4 * t + 2, g.H), ww = at(4 * t + 3, g.W);
+    ref = mag = 0;
+    for (int64_t kk = 0; kk < g.K; ++kk)
+      for (int64_t r = 0; r < g.R; ++r)
+        for (int64_t s = 0; s < g.S; ++s) {
+          const int oh = conv_out_coord(int(h), int(g.sh), int(g.ph), int(r), int(g.dh), int(g.Ho));
+          const int ow = conv_out_coord(int(ww), int(g.sw), int(g.pw), int(s), int(g.dw), int(g.Wo));
+          if (oh < 0 || ow < 0) continue;
+          ref += Wt(kk, c, r, s) * GY(n, kk, oh, ow);
+          mag += std::fabs(Wt(kk, c, r, s) * GY(n, kk, oh, ow));
+        }
+    e.dgrad = std::max(e.dgrad, rel(gxv[((n * g.C + c) * g.H + h) * g.W + ww], ref, mag));
+    // gw at one tap: a sum over the whole batch and every output pixel.
+    const int64_t r = at(4 * t + 2, g.R), s = at(4 * t + 3, g.S);
+    ref = mag = 0;
+    for (int64_t nn = 0; nn < g.N; ++nn)
+      for (int64_t oh = 0; oh < g.Ho; ++oh)
+        for (int64_t ow = 0; ow < g.Wo; ++ow) {
+          const int64_t ih = conv_in_coord(oh, g.sh, g.ph, r, g.dh), iw = conv_in_coord(ow, g.sw, g.pw, s, g.dw);
+          if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+          ref += GY(nn, k, oh, ow) * X(nn, c, ih, iw);
+          mag += std::fabs(GY(nn, k, oh, ow) * X(nn, c, ih, iw));
+        }
+    e.wgrad = std::max(e.wgrad, rel(gwv[((k * g.C + c) * g.R + r) * g.S + s], ref, mag));
+  }
+  return e;
+}
+
+int bench_conv2d(const ArgParser& p) {
+  Device dev = Device::parse(p.get("--device", "cpu"));
+  if (dev.is_cuda()) require_cuda("bench conv2d");
+  const bool quick = p.has("--quick");
+  const std::vector<ConvBenchShape> shapes = {
+      {8, 64, 56, 56, 64, 3, 1, 1}, {8, 3, 224, 224, 64, 7, 2, 3}, {64, 32, 28, 28, 32, 3, 1, 1}};
+  std::printf("conv2d on %s (%s, %d threads), float32, NCHW, median of runs\n", dev.str().c_str(),
+              dev.is_cpu() ? (std::string("im2col + ") + gemm_cpu_isa() + " GEMM").c_str() : "implicit GEMM",
+              num_threads());
+  std::printf("%4s %4s %4s %4s %4s %2s %2s %2s %12s %9s %9s %9s\n", "N", "C", "H", "W", "K", "R", "s", "p", "pass",
+              "ms", "GFLOP/s", "rel.err");
+  nlohmann::json results = nlohmann::json::array();
+  for (const auto& s : shapes) {
+    const ConvGeom g = conv_bench_geom(s);
+    Generator gen(2024);
+    Tensor x = uniform({g.N, g.C, g.H, g.W}, -1, 1, &gen, DType::f32, dev);
+    Tensor w = uniform({g.K, g.C, g.R, g.S}, -1, 1, &gen, DType::f32, dev);
+    Tensor gy = uniform({g.N, g.K, g.Ho, g.Wo}, -1, 1, &gen, DType::f32, dev);
+    Tensor y = Tensor::empty(gy.shape(), DType::f32, dev), gx = Tensor::empty(x.shape(), DType::f32, dev);
+    Tensor gw = Tensor::empty(w.shape(), DType::f32, dev);
+    const double flop = 2.0 * g.N * g.K * g.P() * g.CRS();  // the same for all three passes
+    const int repeats = quick ? 3 : std::max(5, std::min(30, static_cast<int>(4e10 / flop)));
+    struct Pass {
+      const char* name;
+      std::function<void()> run;
+    };
+    const std::vector<Pass> passes = {
+        {"forward", [&] { OC_ON_DEVICE(dev, conv2d_forward, g, x, w, Tensor(), y); }},
+        {"input_grad", [&] { OC_ON_DEVICE(dev, conv2d_input_grad, g, gy, w, Tensor(), gx); }},
+        {"weight_grad", [&] { OC_ON_DEVICE(dev, conv2d_weight_grad, g, x, gy, gw); }},
+    };
+    nlohmann::json row = {{"N", s.N}, {"C", s.C}, {"H", s.H}, {"W", s.W}, {"K", s.K}, {"R", s.R},
+                          {"stride", s.stride}, {"pad", s.pad}};
+    std::vector<double> ms_of;
+    for (const auto& pass : passes) ms_of.push_back(median(time_runs_ms(dev, pass.run, 1, repeats)));
+    const ConvSpotErrors err = conv_spot_check(g, x, w, gy, y, gx, gw);
+    const double errs[3] = {err.fwd, err.dgrad, err.wgrad};
+    for (size_t i = 0; i < passes.size(); ++i) {
+      const double gflops = flop / (ms_of[i] * 1e6);
+      std::printf("%4ld %4ld %4ld %4ld %4ld %2ld %2ld %2ld %12s %9.2f %9.1f %9.1e\n", long(s.N), long(s.C), long(s.H),
+                  long(s.W), long(s.K), long(s.R), long(s.stride), long(s.pad), passes[i].name, ms_of[i], gflops,
+                  errs[i]);
+      row[passes[i].name] = {{"ms", ms_of[i]}, {"gflops", gflops}, {"runs", repeats}, {"rel_err", errs[i]}};
+      OC_CHECK(errs[i] < 1e-4, "bench conv2d: ", passes[i].name, " of shape N=", s.N, " C=", s.C, " H=", s.H,
+               " K=", s.K, " R=", s.R, " is wrong (relative error ", errs[i], ")");
+    }
+    const double total = ms_of[0] + ms_of[1] + ms_of[2];
+    std::printf("%47s %9.2f\n", "fwd+bwd", total);
+    row["total_ms"] = total;
+    results.push_back(row);
+  }
+  std::string out = p.get("--json", "");
+  if (!out.empty()) {
+    nlohmann::json j = {{"bench", "conv2d"}, {"device", dev.str()}, {"dtype", "float32"},
+                        {"kernel", dev.is_cpu() ? std::string("im2col+gemm_") + gemm_cpu_isa() : "cuda_implicit_gemm"},
+                        {"threads", num_threads()}, {"results", results}};
+    std::ofstream f(out);
+    OC_CHECK(f.good(), "bench conv2d: cannot write ", out);
+    f << j.dump(2) << "\n";
+    std::printf("wrote %s\n", out.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int cmd_bench(const Args& args) {
   ArgParser p(args, {"--device", "--json"}, {"--quick"});
-  OC_CHECK(p.rest.size() == 1, "usage: ocellus bench gemm [--device cpu|cuda] [--json FILE] [--quick]");
+  OC_CHECK(p.rest.size() == 1, "usage: ocellus bench gemm|conv2d [--device cpu|cuda] [--json FILE] [--quick]");
   if (p.rest[0] == "gemm") return bench_gemm(p);
-  OC_FAIL("unknown benchmark \"", p.rest[0], "\" (available: gemm)");
+  if (p.rest[0] == "conv2d") return bench_conv2d(p);
+  OC_FAIL("unknown benchmark \"", p.rest[0], "\" (available: gemm, conv2d)");
 }
 
 }  // namespace oc::cli

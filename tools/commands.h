@@ -10,6 +10,9 @@ using Args = std::vector<std::string>;
 int cmd_info(const Args& args);
 int cmd_bench(const Args& args);
 int cmd_demo(const Args& args);
+int cmd_train(const Args& args);
+int cmd_eval(const Args& args);
+int cmd_infer(const Args& args);
 
 // Small argument helpers: `--name value` options and flags; unknown options are errors.
 struct ArgParser {

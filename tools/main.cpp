@@ -13,6 +13,12 @@ commands:
   info                          build, devices, threads, CPU GEMM kernel
   bench gemm [--device cpu|cuda] [--json FILE] [--quick]
                                 GFLOP/s of matmul on square and skinny shapes (median of runs)
+  train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda]
+                                train a network from a JSON config (see docs/config.md)
+  eval CONFIG --checkpoint FILE [--split test|train] [--device D] [--json]
+                                accuracy and loss of a checkpoint
+  infer CONFIG --checkpoint FILE --image IMG [--device D] [--json]
+                                top-5 classes with probabilities for one image
   demo [--device cpu|cuda] [--steps N] [--seed S]
                                 train a small MLP on a synthetic spiral data set, end to end
 )";
@@ -30,6 +36,9 @@ int main(int argc, char** argv) {
     if (cmd == "info") return oc::cli::cmd_info(args);
     if (cmd == "bench") return oc::cli::cmd_bench(args);
     if (cmd == "demo") return oc::cli::cmd_demo(args);
+    if (cmd == "train") return oc::cli::cmd_train(args);
+    if (cmd == "eval") return oc::cli::cmd_eval(args);
+    if (cmd == "infer") return oc::cli::cmd_infer(args);
     std::fprintf(stderr, "ocellus: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const std::exception& e) {

@@ -1,0 +1,214 @@
+// Layer types for JSON networks. Shapes here exclude the batch dim: [C,H,W] or [F].
+#include "nets/layer_registry.h"
+
+#include "layers/basic.h"
+#include "layers/blocks.h"
+#include "layers/conv.h"
+
+namespace oc {
+namespace {
+
+// The single input of a layer, which must be an image [C,H,W].
+const Shape& image_input(ConfigObject& cfg, const std::vector<Shape>& ins) {
+  OC_CHECK(ins.size() == 1, cfg.where("inputs"), ": this layer takes one input, got ", ins.size());
+  OC_CHECK(ins[0].size() == 3, cfg.where(), ": expects an image input [C,H,W], got ", shape_str(ins[0]));
+  return ins[0];
+}
+
+const Shape& single_input(ConfigObject& cfg, const std::vector<Shape>& ins) {
+  OC_CHECK(ins.size() == 1, cfg.where("inputs"), ": this layer takes one input, got ", ins.size());
+  return ins[0];
+}
+
+int64_t positive(ConfigObject& cfg, const std::string& key, int64_t v) {
+  OC_CHECK(v > 0, cfg.where(key), ": must be positive, got ", v);
+  return v;
+}
+
+// Output size along one dim, with the config path in the message when it is not positive.
+int64_t checked_out(ConfigObject& cfg, int64_t out, int64_t in, const char* what) {
+  OC_CHECK(out > 0, cfg.where(), ": the output ", what, " would be ", out, " (input ", what, " ", in,
+           "); reduce the kernel, stride or dilation, or add padding");
+  return out;
+}
+
+BuiltLayer build_conv2d(ConfigObject& cfg, const std::vector<Shape>& ins, Generator& gen) {
+  const Shape& in = image_input(cfg, ins);
+  Conv2dOptions o;
+  o.in_channels = in[0];
+  o.out_channels = positive(cfg, "out_channels", cfg.require_int("out_channels"));
+  auto [kh, kw] = cfg.get_pair("kernel", {3, 3});
+  auto [sh, sw] = cfg.get_pair("stride", {1, 1});
+  auto [dh, dw] = cfg.get_pair("dilation", {1, 1});
+  std::pair<int64_t, int64_t> pad{0, 0};
+  if (cfg.has("padding") && cfg.raw().at("padding").is_string()) {
+    std::string mode = cfg.get_string("padding", "");
+    OC_CHECK(mode == "same", cfg.where("padding"), ": expected an integer, [h, w] or \"same\", got \"", mode, "\"");
+    pad = {dh * (kh - 1) / 2, dw * (kw - 1) / 2};
+  } else {
+    pad = cfg.get_pair("padding", {0, 0});
+  }
+  o.kernel_h = positive(cfg, "kernel", kh);
+  o.kernel_w = positive(cfg, "kernel", kw);
+  o.params = {positive(cfg, "stride", sh), positive(cfg, "stride", sw), pad.first, pad.second,
+              positive(cfg, "dilation", dh), positive(cfg, "dilation", dw), cfg.get_int("groups", 1)};
+  o.bias = cfg.get_bool("bias", true);
+  int64_t g = positive(cfg, "groups", o.params.groups);
+  OC_CHECK(o.in_channels % g == 0 && o.out_channels % g == 0, cfg.where("groups"), ": ", g,
+           " groups must divide the input channels (", o.in_channels, ") and out_channels (", o.out_channels, ")");
+  int64_t ho = checked_out(cfg, (in[1] + 2 * pad.first - dh * (kh - 1) - 1) / sh + 1, in[1], "height");
+  int64_t wo = checked_out(cfg, (in[2] + 2 * pad.second - dw * (kw - 1) - 1) / sw + 1, in[2], "width");
+  BuiltLayer b;
+  b.module = std::make_shared<Conv2d>(o, gen);
+  b.out_shape = {o.out_channels, ho, wo};
+  b.flops = 2 * o.out_channels * (o.in_channels / g) * kh * kw * ho * wo;
+  return b;
+}
+
+BuiltLayer build_conv_transpose2d(ConfigObject& cfg, const std::vector<Shape>& ins, Generator& gen) {
+  const Shape& in = image_input(cfg, ins);
+  ConvTranspose2dOptions o;
+  o.in_channels = in[0];
+  o.out_channels = positive(cfg, "out_channels", cfg.require_int("out_channels"));
+  auto [kh, kw] = cfg.get_pair("kernel", {2, 2});
+  auto [sh, sw] = cfg.get_pair("stride", {1, 1});
+  auto [ph, pw] = cfg.get_pair("padding", {0, 0});
+  auto [oph, opw] = cfg.get_pair("output_padding", {0, 0});
+  auto [dh, dw] = cfg.get_pair("dilation", {1, 1});
+  o.kernel_h = positive(cfg, "kernel", kh);
+  o.kernel_w = positive(cfg, "kernel", kw);
+  o.params = {positive(cfg, "stride", sh), positive(cfg, "stride", sw), ph, pw, oph, opw,
+              positive(cfg, "dilation", dh), positive(cfg, "dilation", dw), cfg.get_int("groups", 1)};
+  o.bias = cfg.get_bool("bias", true);
+  int64_t g = positive(cfg, "groups", o.params.groups);
+  OC_CHECK(o.in_channels % g == 0 && o.out_channels % g == 0, cfg.where("groups"), ": ", g,
+           " groups must divide the input channels (", o.in_channels, ") and out_channels (", o.out_channels, ")");
+  int64_t ho = checked_out(cfg, (in[1] - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1, in[1], "height");
+  int64_t wo = checked_out(cfg, (in[2] - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1, in[2], "width");
+  BuiltLayer b;
+  b.module = std::make_shared<ConvTranspose2d>(o, gen);
+  b.out_shape = {o.out_channels, ho, wo};
+  b.flops = 2 * o.in_channels * (o.out_channels / g) * kh * kw * in[1] * in[2];
+  return b;
+}
+
+BuiltLayer build_pool(ConfigObject& cfg, const std::vector<Shape>& ins, bool is_max) {
+  const Shape& in = image_input(cfg, ins);
+  auto [kh, kw] = cfg.get_pair("kernel", {2, 2});
+  auto [sh, sw] = cfg.get_pair("stride", {kh, kw});
+  auto [ph, pw] = cfg.get_pair("padding", {0, 0});
+  Pool2dParams p{positive(cfg, "kernel", kh), positive(cfg, "kernel", kw), positive(cfg, "stride", sh),
+                 positive(cfg, "stride", sw), ph, pw, cfg.get_bool("ceil_mode", false)};
+  OC_CHECK(2 * ph <= kh && 2 * pw <= kw, cfg.where("padding"), ": padding must be at most half the kernel");
+  BuiltLayer b;
+  int64_t ho = checked_out(cfg, pool2d_out_size(in[1], kh, sh, ph, p.ceil_mode), in[1], "height");
+  int64_t wo = checked_out(cfg, pool2d_out_size(in[2], kw, sw, pw, p.ceil_mode), in[2], "width");
+  if (is_max) b.module = std::make_shared<MaxPool2d>(p);
+  else b.module = std::make_shared<AvgPool2d>(p, cfg.get_bool("count_include_pad", true));
+  b.out_shape = {in[0], ho, wo};
+  b.flops = in[0] * ho * wo * kh * kw;
+  return b;
+}
+
+BuiltLayer elementwise(ModulePtr m, const Shape& in, int64_t flops_per_element = 1) {
+  return BuiltLayer{std::move(m), in, shape_numel(in) * flops_per_element};
+}
+
+std::map<std::string, LayerBuilder> make_registry() {
+  std::map<std::string, LayerBuilder> r;
+  r["conv2d"] = build_conv2d;
+  r["conv_transpose2d"] = build_conv_transpose2d;
+  r["maxpool2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) { return build_pool(c, ins, true); };
+  r["avgpool2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) { return build_pool(c, ins, false); };
+  r["global_avgpool2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+    const Shape& in = image_input(c, ins);
+    return BuiltLayer{std::make_shared<AdaptiveAvgPool2d>(1, 1), {in[0], 1, 1}, shape_numel(in)};
+  };
+  r["adaptive_avgpool2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+    const Shape& in = image_input(c, ins);
+    auto [h, w] = c.get_pair("size", {1, 1});
+    return BuiltLayer{std::make_shared<AdaptiveAvgPool2d>(positive(c, "size", h), positive(c, "size", w)),
+                      {in[0], h, w}, shape_numel(in)};
+  };
+  r["batchnorm2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+    const Shape& in = image_input(c, ins);
+    auto m = std::make_shared<BatchNorm2d>(in[0], c.get_double("momentum", 0.1), c.get_double("eps", 1e-5));
+    return elementwise(m, in, 2);
+  };
+  r["relu"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+    return elementwise(std::make_shared<Activation>(ActivationKind::relu), single_input(c, ins));
+  };
+  r["leaky_relu"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+    double slope = c.get_double("negative_slope", 0.01);
+    return elementwise(std::make_shared<Activation>(ActivationKind::leaky_relu, slope), single_input(c, ins));
+  };
+  r["sigmoid"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+    return elementwise(std::make_shared<Activation>(ActivationKind::sigmoid), single_input(c, ins));
+  };
+  r["tanh"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+    return elementwise(std::make_shared<Activation>(ActivationKind::tanh), single_input(c, ins));
+  };
+  r["dropout"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+    double p = c.get_double("p", 0.5);
+    OC_CHECK(p >= 0 && p < 1, c.where("p"), ": must be in [0, 1), got ", p);
+    return elementwise(std::make_shared<Dropout>(p, gen.seed * 7919 + gen.offset), single_input(c, ins));
+  };
+  r["flatten"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+    return BuiltLayer{std::make_shared<Flatten>(), {shape_numel(single_input(c, ins))}, 0};
+  };
+  r["linear"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+    const Shape& in = single_input(c, ins);
+    OC_CHECK(in.size() == 1, c.where(), ": linear expects a flat input [F] (add a \"flatten\" layer), got ",
+             shape_str(in));
+    int64_t out = positive(c, "out_features", c.require_int("out_features"));
+    return BuiltLayer{std::make_shared<Linear>(in[0], out, c.get_bool("bias", true), gen), {out}, 2 * in[0] * out};
+  };
+  r["upsample"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+    const Shape& in = image_input(c, ins);
+    int64_t s = positive(c, "scale", c.get_int("scale", 2));
+    std::string mode = c.get_string("mode", "nearest");
+    OC_CHECK(mode == "nearest" || mode == "bilinear", c.where("mode"), ": expected \"nearest\" or \"bilinear\", got \"",
+             mode, "\"");
+    bool ac = c.get_bool("align_corners", false);
+    Shape out{in[0], in[1] * s, in[2] * s};
+    return BuiltLayer{std::make_shared<Upsample>(s, mode, ac), out, shape_numel(out) * (mode == "nearest" ? 1 : 8)};
+  };
+  r["basic_block"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+    const Shape& in = image_input(c, ins);
+    int64_t out = positive(c, "out_channels", c.get_int("out_channels", in[0]));
+    int64_t s = positive(c, "stride", c.get_int("stride", 1));
+    int64_t ho = (in[1] - 1) / s + 1, wo = (in[2] - 1) / s + 1;
+    int64_t flops = 2 * out * in[0] * 9 * ho * wo + 2 * out * out * 9 * ho * wo;
+    if (s != 1 || out != in[0]) flops += 2 * out * in[0] * ho * wo;
+    return BuiltLayer{std::make_shared<BasicBlock>(in[0], out, s, gen), {out, ho, wo}, flops};
+  };
+  r["bottleneck"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+    const Shape& in = image_input(c, ins);
+    int64_t out = positive(c, "out_channels", c.get_int("out_channels", in[0]));
+    int64_t width = positive(c, "width", c.get_int("width", out / 4 > 0 ? out / 4 : 1));
+    int64_t s = positive(c, "stride", c.get_int("stride", 1));
+    int64_t ho = (in[1] - 1) / s + 1, wo = (in[2] - 1) / s + 1;
+    int64_t flops = 2 * width * in[0] * in[1] * in[2] + 2 * width * width * 9 * ho * wo + 2 * out * width * ho * wo;
+    if (s != 1 || out != in[0]) flops += 2 * out * in[0] * ho * wo;
+    return BuiltLayer{std::make_shared<Bottleneck>(in[0], width, out, s, gen), {out, ho, wo}, flops};
+  };
+  r["aspp"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+    const Shape& in = image_input(c, ins);
+    int64_t out = positive(c, "out_channels", c.require_int("out_channels"));
+    std::vector<int64_t> rates = c.get_int_list("rates", {6, 12, 18});
+    for (int64_t r : rates) positive(c, "rates", r);
+    int64_t hw = in[1] * in[2], k = static_cast<int64_t>(rates.size());
+    int64_t flops = 2 * out * in[0] * hw * (1 + 9 * k) + 2 * out * in[0] + 2 * out * out * (k + 2) * hw;
+    return BuiltLayer{std::make_shared<Aspp>(in[0], out, rates, gen), {out, in[1], in[2]}, flops};
+  };
+  return r;
+}
+
+}  // namespace
+
+const std::map<std::string, LayerBuilder>& layer_registry() {
+  static const std::map<std::string, LayerBuilder> r = make_registry();
+  return r;
+}
+
+}  // namespace oc

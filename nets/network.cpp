@@ -1,0 +1,169 @@
+// Building and running JSON-described networks.
+#include "nets/network.h"
+
+#include <cstdio>
+#include <sstream>
+
+#include "nets/layer_registry.h"
+
+namespace oc {
+
+std::vector<std::string> layer_types() {
+  std::vector<std::string> t{"add", "concat"};
+  for (const auto& [name, b] : layer_registry()) t.push_back(name);
+  return t;
+}
+
+Network::Network(ConfigObject model, uint64_t seed) {
+  Generator gen(seed);
+  std::vector<int64_t> input = model.get_int_list("input", {});
+  OC_CHECK(!input.empty(), model.where("input"), ": missing the input shape, e.g. [1, 28, 28] for [C, H, W]");
+  for (int64_t d : input) OC_CHECK(d > 0, model.where("input"), ": sizes must be positive, got ", d);
+  LayerInfo in;
+  in.name = "input";
+  in.type = "input";
+  in.out_shape = Shape(input.begin(), input.end());
+  nodes_.push_back(in);
+  std::map<std::string, int> by_name{{"input", 0}};
+
+  std::vector<ConfigObject> layers = model.array("layers");
+  OC_CHECK(!layers.empty(), model.where("layers"), ": a network needs at least one layer");
+  std::vector<std::string> types = layer_types();
+  for (size_t i = 0; i < layers.size(); ++i) {
+    ConfigObject& cfg = layers[i];
+    LayerInfo node;
+    node.type = cfg.require_string("type");
+    node.name = cfg.get_string("name", node.type + std::to_string(i));
+    OC_CHECK(!by_name.count(node.name), cfg.where("name"), ": the name \"", node.name, "\" is used twice");
+    OC_CHECK(node.name.find('.') == std::string::npos, cfg.where("name"), ": names may not contain '.'");
+    std::vector<std::string> input_names = cfg.get_string_list("inputs", {});
+    if (input_names.empty()) node.inputs.push_back(static_cast<int>(nodes_.size()) - 1);
+    for (const auto& n : input_names) {
+      auto it = by_name.find(n);
+      if (it == by_name.end()) {
+        std::vector<std::string> known;
+        for (const auto& [k, v] : by_name) known.push_back(k);
+        std::string guess = closest_word(n, known);
+        OC_FAIL(cfg.where("inputs"), ": no earlier layer is named \"", n, "\"",
+                guess.empty() ? "" : " (did you mean \"" + guess + "\"?)");
+      }
+      node.inputs.push_back(it->second);
+    }
+    std::vector<Shape> in_shapes;
+    for (int k : node.inputs) in_shapes.push_back(nodes_[k].out_shape);
+
+    if (node.type == "add" || node.type == "concat") {
+      OC_CHECK(in_shapes.size() >= 2, cfg.where("inputs"), ": ", node.type, " needs at least two inputs");
+      Shape out = in_shapes[0];
+      for (size_t k = 1; k < in_shapes.size(); ++k) {
+        const Shape& s = in_shapes[k];
+        bool ok = s.size() == out.size();
+        for (size_t d = 0; ok && d < s.size(); ++d) ok = node.type == "concat" && d == 0 ? true : s[d] == out[d];
+        OC_CHECK(ok, cfg.where("inputs"), ": cannot ", node.type, " ", shape_str(in_shapes[0]), " and ",
+                 shape_str(s), node.type == "concat" ? " (they must agree except in channels)" : "");
+        if (node.type == "concat") out[0] += s[0];
+      }
+      node.out_shape = out;
+      node.flops = node.type == "add" ? shape_numel(out) * static_cast<int64_t>(in_shapes.size() - 1) : 0;
+    } else {
+      auto it = layer_registry().find(node.type);
+      if (it == layer_registry().end()) {
+        std::string guess = closest_word(node.type, types);
+        std::string all;
+        for (const auto& t : types) all += (all.empty() ? "" : ", ") + t;
+        OC_FAIL(cfg.where("type"), ": unknown layer type \"", node.type, "\"",
+                guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", "; known types: ", all);
+      }
+      BuiltLayer b = it->second(cfg, in_shapes, gen);
+      node.module = b.module;
+      node.out_shape = b.out_shape;
+      node.flops = b.flops;
+      if (node.module) {
+        register_module(node.name, node.module);
+        node.params = node.module->num_parameters();
+      }
+    }
+    cfg.finish();
+    by_name[node.name] = static_cast<int>(nodes_.size());
+    nodes_.push_back(std::move(node));
+  }
+
+  outputs_ = model.get_string_list("outputs", {nodes_.back().name});
+  OC_CHECK(!outputs_.empty(), model.where("outputs"), ": at least one output is needed");
+  for (const auto& n : outputs_) {
+    auto it = by_name.find(n);
+    OC_CHECK(it != by_name.end(), model.where("outputs"), ": no layer is named \"", n, "\"");
+    output_nodes_.push_back(it->second);
+  }
+  model.finish();
+}
+
+std::vector<Tensor> Network::run(const Tensor& x) {
+  const Shape& want = nodes_[0].out_shape;
+  OC_CHECK(x.dim() == static_cast<int64_t>(want.size()) + 1 &&
+               Shape(x.shape().begin() + 1, x.shape().end()) == want,
+           "network: input ", x.str(), " does not match the configured input [N, ", shape_str(want).substr(1));
+  std::vector<Tensor> values(nodes_.size());
+  values[0] = x;
+  // Remaining uses of each value, so intermediate activations are dropped once consumed.
+  std::vector<int> uses(nodes_.size(), 0);
+  for (const auto& n : nodes_)
+    for (int k : n.inputs) uses[k]++;
+  for (int k : output_nodes_) uses[k]++;
+  for (size_t i = 1; i < nodes_.size(); ++i) {
+    const LayerInfo& n = nodes_[i];
+    if (n.type == "add") {
+      Tensor acc = values[n.inputs[0]];
+      for (size_t k = 1; k < n.inputs.size(); ++k) acc = add(acc, values[n.inputs[k]]);
+      values[i] = acc;
+    } else if (n.type == "concat") {
+      std::vector<Tensor> parts;
+      for (int k : n.inputs) parts.push_back(values[k]);
+      values[i] = cat(parts, 1);
+    } else {
+      values[i] = n.module->forward(values[n.inputs[0]]);
+    }
+    for (int k : n.inputs)
+      if (--uses[k] == 0) values[k] = Tensor();
+  }
+  std::vector<Tensor> outs;
+  for (int k : output_nodes_) outs.push_back(values[k]);
+  return outs;
+}
+
+Tensor Network::forward(const Tensor& x) { return run(x)[0]; }
+
+std::map<std::string, Tensor> Network::forward_all(const Tensor& x) {
+  std::vector<Tensor> outs = run(x);
+  std::map<std::string, Tensor> m;
+  for (size_t i = 0; i < outs.size(); ++i) m[outputs_[i]] = outs[i];
+  return m;
+}
+
+Shape Network::output_shape(const std::string& name) const {
+  for (size_t i = 0; i < outputs_.size(); ++i)
+    if (outputs_[i] == name) return nodes_[output_nodes_[i]].out_shape;
+  OC_FAIL("network: no output named \"", name, "\"");
+}
+
+std::string Network::summary() const {
+  std::ostringstream os;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-18s %-18s %-18s %12s %14s\n", "layer", "type", "output", "params", "MFLOPs");
+  os << line;
+  int64_t params = 0, flops = 0;
+  for (const auto& n : nodes_) {
+    std::string inputs;
+    std::snprintf(line, sizeof line, "%-18s %-18s %-18s %12lld %14.2f\n", n.name.c_str(), n.type.c_str(),
+                  shape_str(n.out_shape).c_str(), static_cast<long long>(n.params), n.flops / 1e6);
+    os << line;
+    params += n.params;
+    flops += n.flops;
+  }
+  std::snprintf(line, sizeof line, "%-56s %12lld %14.2f  (per sample, forward)\n", "total",
+                static_cast<long long>(params), flops / 1e6);
+  os << line;
+  return os.str();
+}
+
+}  // namespace oc

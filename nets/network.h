@@ -1,0 +1,56 @@
+// A network described in JSON: a list of named layers, each reading the previous layer's output or
+// the layers named in its "inputs" (skip connections: "add", "concat"), with named outputs. Output
+// shapes are inferred when the network is built; the user never computes channel counts.
+//
+//   "model": {"input": [1, 28, 28],
+//             "layers": [{"name": "c1", "type": "conv2d", "out_channels": 32, "kernel": 3, "padding": 1},
+//                        {"type": "relu"}, ...,
+//                        {"name": "sum", "type": "add", "inputs": ["c1", "c3"]}, ...],
+//             "outputs": ["logits"]}
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "layers/module.h"
+#include "nets/config.h"
+
+namespace oc {
+
+struct LayerInfo {
+  std::string name, type;
+  std::vector<int> inputs;  // node indices; node 0 is the network input
+  ModulePtr module;         // null for "input", "add", "concat"
+  Shape out_shape;          // without the batch dim
+  int64_t params = 0;
+  int64_t flops = 0;        // per sample, multiply-add = 2
+};
+
+class Network : public Module {
+ public:
+  // Builds from the "model" object of a config; `seed` initializes the parameters.
+  Network(ConfigObject model, uint64_t seed);
+  // The first output.
+  Tensor forward(const Tensor& x) override;
+  // Every named output.
+  std::map<std::string, Tensor> forward_all(const Tensor& x);
+  std::string type() const override { return "network"; }
+
+  const Shape& input_shape() const { return nodes_[0].out_shape; }
+  const std::vector<std::string>& output_names() const { return outputs_; }
+  Shape output_shape(const std::string& name) const;
+  // One row per layer: name, type, output shape, parameters, FLOPs; totals at the end.
+  std::string summary() const;
+  const std::vector<LayerInfo>& layers() const { return nodes_; }
+
+ private:
+  std::vector<Tensor> run(const Tensor& x);
+  std::vector<LayerInfo> nodes_;
+  std::vector<std::string> outputs_;
+  std::vector<int> output_nodes_;
+};
+
+// The layer types a config may use, for documentation and error messages.
+std::vector<std::string> layer_types();
+
+}  // namespace oc

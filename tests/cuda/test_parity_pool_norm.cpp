@@ -1,0 +1,256 @@
+// CUDA vs CPU parity of pooling, batch norm, upsampling and dropout: each op runs on the same seeded
+// inputs on both devices; outputs, and the gradients of sum(w * out) for a random weight w, must agree
+// within the tolerance stated per test. Without a GPU the runner exits 77 (ctest: skipped).
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+#include "tests/helpers.h"
+
+using namespace oc;
+
+namespace {
+
+const Device kCuda = Device::cuda(0);
+
+using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
+
+struct Tol {
+  double atol, rtol;
+};
+
+// As tests/cuda/test_parity.cpp: f on CPU inputs and on CUDA copies of them (separate leaves);
+// compares outputs, then the gradients with respect to every floating input when `grads` is set.
+void check_parity(const Fn& f, const std::vector<Tensor>& inputs, Tol out_tol, Tol grad_tol, bool grads = true) {
+  std::vector<Tensor> cpu, gpu;
+  for (const Tensor& t : inputs) {
+    Tensor c = clone(t.detach()), g = to(t.detach(), kCuda);
+    if (grads && is_floating(t.dtype())) {
+      c.set_requires_grad();
+      g.set_requires_grad();
+    }
+    cpu.push_back(c);
+    gpu.push_back(g);
+  }
+  Tensor want = f(cpu), got = f(gpu);
+  REQUIRE(got.device() == kCuda);
+  REQUIRE(got.dtype() == want.dtype());
+  {
+    INFO("forward");
+    REQUIRE_CLOSE(got, want, out_tol.atol, out_tol.rtol);
+  }
+  if (!grads || !want.requires_grad()) return;
+  Tensor w = test::rand(want.shape(), 9001, 0.5, 1.5, want.dtype());
+  sum(mul(want, w)).backward();
+  sum(mul(got, to(w, kCuda))).backward();
+  for (size_t i = 0; i < cpu.size(); ++i) {
+    if (!cpu[i].requires_grad()) continue;
+    INFO("gradient of input " << i);
+    REQUIRE(cpu[i].grad().defined() == gpu[i].grad().defined());
+    if (!cpu[i].grad().defined()) continue;
+    REQUIRE(gpu[i].grad().device() == kCuda);
+    REQUIRE_CLOSE(gpu[i].grad(), cpu[i].grad(), grad_tol.atol, grad_tol.rtol);
+  }
+}
+
+const Tol kExact{0, 0};
+
+std::string params_str(const Pool2dParams& p) {
+  return str_cat("kernel ", p.kernel_h, "x", p.kernel_w, " stride ", p.stride_h, "x", p.stride_w, " pad ", p.pad_h,
+                 "x", p.pad_w, p.ceil_mode ? " ceil" : "");
+}
+
+}  // namespace
+
+// --- pooling -------------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: max_pool2d and avg_pool2d, padding, ceil mode, odd sizes, non-contiguous input") {
+  // Both devices run the same window code (pool_math.h) in the same order: max pool and its gradient
+  // (a gather in output order) are exact; averages sum in double and round once, so they agree to
+  // the last bit but for nvcc contracting a multiply-add (none in these loops): 1 ulp allowed.
+  const std::vector<Pool2dParams> params = {
+      {2, 2, 2, 2}, {3, 3, 2, 2, 1, 1}, {3, 3, 2, 2, 1, 1, true}, {3, 2, 1, 2, 1, 0}, {1, 1, 1, 1},
+      {2, 3, 3, 1, 1, 1, true}, {7, 7, 1, 1, 3, 3}};
+  const std::vector<Shape> shapes = {{2, 3, 9, 11}, {1, 1, 7, 7}, {4, 17, 33, 20}};
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tol avg_tol = dt == DType::f32 ? Tol{1e-7, 1e-6} : Tol{1e-15, 1e-14};
+    for (const Shape& shape : shapes) {
+      Tensor x = test::rand(shape, 701, -1, 1, dt);
+      for (const Pool2dParams& p : params) {
+        INFO(dtype_name(dt) << " " << shape_str(shape) << " " << params_str(p));
+        check_parity([p](const std::vector<Tensor>& in) { return max_pool2d(in[0], p); }, {x}, kExact, kExact);
+        for (bool cip : {true, false})
+          check_parity([p, cip](const std::vector<Tensor>& in) { return avg_pool2d(in[0], p, cip); }, {x}, avg_tol,
+                       avg_tol);
+      }
+    }
+    // Overlapping windows (stride 1, kernel 3): one input is the argmax of several windows.
+    Tensor x = test::rand({2, 3, 12, 10}, 702, -1, 1, dt);
+    check_parity([](const std::vector<Tensor>& in) { return max_pool2d(in[0], {3, 3, 1, 1, 1, 1}); }, {x}, kExact,
+                 kExact);
+    // NHWC storage seen as NCHW.
+    Tensor nhwc = test::rand({2, 9, 8, 5}, 703, -1, 1, dt);
+    check_parity([](const std::vector<Tensor>& in) { return max_pool2d(permute(in[0], {0, 3, 1, 2}), {2, 2, 2, 2}); },
+                 {nhwc}, kExact, kExact);
+    check_parity(
+        [](const std::vector<Tensor>& in) { return avg_pool2d(permute(in[0], {0, 3, 1, 2}), {3, 3, 2, 2, 1, 1}, false); },
+        {nhwc}, avg_tol, avg_tol);
+  }
+}
+
+TEST_CASE("cuda parity: max_pool2d with ties and NaN picks the same element on both devices") {
+  for (DType dt : {DType::f32, DType::f64}) {
+    // 3 levels: many ties; the first maximum wins on both devices, and so does its gradient.
+    Tensor q = to(to(test::rand({2, 3, 10, 10}, 711, 0, 2.999, DType::f32), DType::i32), dt);
+    check_parity([](const std::vector<Tensor>& in) { return max_pool2d(in[0], {3, 3, 2, 2, 1, 1, true}); }, {q}, kExact,
+                 kExact);
+    std::vector<double> v = to_vector<double>(test::rand({1, 1, 6, 6}, 712, -1, 1, DType::f64));
+    v[7] = NAN;
+    v[20] = NAN;
+    Tensor n = to(from_vector(v, {1, 1, 6, 6}), dt);
+    check_parity([](const std::vector<Tensor>& in) { return max_pool2d(in[0], {2, 2, 2, 2}); }, {n}, kExact, kExact,
+                 false);
+  }
+}
+
+TEST_CASE("cuda parity: adaptive_avg_pool2d, divisible, overlapping, global and enlarging bins") {
+  const std::vector<std::pair<int64_t, int64_t>> outs = {{1, 1}, {3, 2}, {7, 7}, {4, 5}, {15, 13}};
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tol tol = dt == DType::f32 ? Tol{1e-7, 1e-6} : Tol{1e-15, 1e-14};
+    for (Shape shape : {Shape{2, 5, 14, 14}, Shape{3, 2, 9, 7}, Shape{1, 1, 56, 56}}) {
+      Tensor x = test::rand(shape, 721, -1, 1, dt);
+      for (auto [ho, wo] : outs) {
+        INFO(dtype_name(dt) << " " << shape_str(shape) << " -> " << ho << "x" << wo);
+        check_parity([ho = ho, wo = wo](const std::vector<Tensor>& in) { return adaptive_avg_pool2d(in[0], ho, wo); },
+                     {x}, tol, tol);
+      }
+    }
+  }
+}
+
+TEST_CASE("cuda parity: pooling of empty batches") {
+  Tensor e = zeros({0, 3, 6, 6});
+  check_parity([](const std::vector<Tensor>& in) { return max_pool2d(in[0], {2, 2, 2, 2}); }, {e}, kExact, kExact);
+  check_parity([](const std::vector<Tensor>& in) { return avg_pool2d(in[0], {3, 3, 1, 1, 1, 1}); }, {e}, kExact, kExact);
+  check_parity([](const std::vector<Tensor>& in) { return adaptive_avg_pool2d(in[0], 2, 2); }, {e}, kExact, kExact);
+}
+
+// --- batch norm ----------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: batch_norm training and eval, outputs, gradients and running statistics") {
+  // Channel sums in double on both devices but in different orders (a block tree vs a loop): the
+  // statistics agree to about 1 ulp of float; the outputs and gradients chain 3-4 rounded float ops
+  // on them (and nvcc contracts to FMA): a few ulp. float64: the same in double ulps.
+  struct Case {
+    Shape shape;
+    bool affine;
+  };
+  const std::vector<Case> cases = {{{4, 3, 5, 7}, true},  {{2, 16, 9, 9}, false}, {{64, 10}, true},
+                                   {{3, 5, 1, 1}, true},  {{1, 2, 40, 50}, true}, {{300, 4, 3, 3}, true}};
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tol tol = dt == DType::f32 ? Tol{2e-6, 2e-6} : Tol{1e-13, 1e-12};
+    // The input gradient subtracts two per-channel terms from g: cancellation, so an absolute bound.
+    const Tol grad_tol = dt == DType::f32 ? Tol{1e-5, 1e-5} : Tol{1e-12, 1e-11};
+    for (const Case& c : cases) {
+      const int64_t C = c.shape[1];
+      Tensor x = test::rand(c.shape, 731, -2, 3, dt);
+      Tensor w = test::rand({C}, 732, 0.5, 1.5, dt), b = test::rand({C}, 733, -1, 1, dt);
+      Tensor rm0 = test::rand({C}, 734, -0.5, 0.5, dt), rv0 = test::rand({C}, 735, 0.5, 2, dt);
+      for (bool training : {true, false}) {
+        INFO(dtype_name(dt) << " " << shape_str(c.shape) << (c.affine ? " affine" : "") << " training " << training);
+        // The running buffers live on each call's device; both must end equal.
+        Tensor rm_cpu = clone(rm0), rv_cpu = clone(rv0), rm_gpu = to(rm0, kCuda), rv_gpu = to(rv0, kCuda);
+        const bool affine = c.affine;
+        check_parity(
+            [&](const std::vector<Tensor>& in) {
+              const bool on_gpu = in[0].device() == kCuda;
+              return batch_norm(in[0], affine ? in[1] : Tensor(), affine ? in[2] : Tensor(), on_gpu ? rm_gpu : rm_cpu,
+                                on_gpu ? rv_gpu : rv_cpu, training, 0.1, 1e-5);
+            },
+            {x, w, b}, tol, grad_tol);
+        REQUIRE_CLOSE(rm_gpu, rm_cpu, tol.atol, tol.rtol);
+        REQUIRE_CLOSE(rv_gpu, rv_cpu, tol.atol, tol.rtol);
+      }
+      // No running statistics: batch statistics in eval too.
+      check_parity([](const std::vector<Tensor>& in) { return batch_norm(in[0], in[1], in[2], {}, {}, false); },
+                   {x, w, b}, tol, grad_tol);
+    }
+    // Non-contiguous input and a large mean.
+    Tensor nhwc = add(test::rand({4, 6, 5, 8}, 736, -1, 1, dt), 100.0);
+    check_parity(
+        [](const std::vector<Tensor>& in) {
+          return batch_norm(permute(in[0], {0, 3, 1, 2}), in[1], in[2], Tensor(), Tensor(), true);
+        },
+        {nhwc, test::rand({8}, 737, 0.5, 1.5, dt), test::rand({8}, 738, -1, 1, dt)},
+        dt == DType::f32 ? Tol{2e-4, 2e-4} : Tol{1e-10, 1e-10}, dt == DType::f32 ? Tol{2e-4, 2e-4} : Tol{1e-10, 1e-10});
+  }
+}
+
+TEST_CASE("cuda parity: batch_norm of an empty batch") {
+  Tensor rm = zeros({3}), rv = ones({3});
+  Tensor rm_gpu = to(rm, kCuda), rv_gpu = to(rv, kCuda);
+  check_parity(
+      [&](const std::vector<Tensor>& in) {
+        const bool on_gpu = in[0].device() == kCuda;
+        return batch_norm(in[0], in[1], in[2], on_gpu ? rm_gpu : rm, on_gpu ? rv_gpu : rv, true);
+      },
+      {zeros({0, 3, 4, 4}), ones({3}), zeros({3})}, kExact, kExact);
+  REQUIRE_CLOSE(rm_gpu, rm, 0, 0);
+}
+
+// --- upsampling ----------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: upsample nearest and bilinear, both conventions, up and down") {
+  // The forward passes run the same coordinate code (upsample_math.h): nearest is exact, bilinear
+  // differs by nvcc's FMA contraction (a few ulp). The backward passes add with atomicAdd in any
+  // order on the GPU: a few ulp of the largest partial sum.
+  const std::vector<std::pair<int64_t, int64_t>> outs = {{7, 5}, {3, 2}, {16, 22}, {1, 1}, {9, 11}};
+  for (DType dt : {DType::f32, DType::f64}) {
+    const Tol tol = dt == DType::f32 ? Tol{1e-6, 1e-6} : Tol{1e-14, 1e-13};
+    const Tol grad_tol = dt == DType::f32 ? Tol{1e-5, 1e-5} : Tol{1e-13, 1e-12};
+    for (Shape shape : {Shape{2, 3, 8, 11}, Shape{1, 2, 1, 1}, Shape{3, 4, 5, 5}}) {
+      Tensor x = test::rand(shape, 741, -1, 1, dt);
+      for (auto [ho, wo] : outs) {
+        INFO(dtype_name(dt) << " " << shape_str(shape) << " -> " << ho << "x" << wo);
+        check_parity([ho = ho, wo = wo](const std::vector<Tensor>& in) { return upsample_nearest2d(in[0], ho, wo); },
+                     {x}, kExact, grad_tol);
+        for (bool ac : {true, false})
+          check_parity(
+              [ho = ho, wo = wo, ac](const std::vector<Tensor>& in) { return upsample_bilinear2d(in[0], ho, wo, ac); },
+              {x}, tol, grad_tol);
+      }
+    }
+    Tensor nhwc = test::rand({2, 6, 7, 3}, 742, -1, 1, dt);
+    check_parity(
+        [](const std::vector<Tensor>& in) { return upsample_bilinear2d(permute(in[0], {0, 3, 1, 2}), 12, 14, false); },
+        {nhwc}, tol, grad_tol);
+    check_parity([](const std::vector<Tensor>& in) { return upsample_nearest2d(in[0], 5, 5); },
+                 {zeros({0, 2, 3, 3}, dt)}, kExact, kExact);
+  }
+}
+
+// --- dropout -------------------------------------------------------------------------------------
+
+TEST_CASE("cuda parity: dropout draws the same mask on both devices from the same seed") {
+  // The mask is Philox bernoulli (the same bits on both devices); the scaling is one float multiply.
+  for (DType dt : {DType::f32, DType::f64}) {
+    for (Shape shape : {Shape{7}, Shape{64, 3, 17, 5}, Shape{1000003}}) {
+      for (double p : {0.1, 0.5, 0.9}) {
+        INFO(dtype_name(dt) << " " << shape_str(shape) << " p " << p);
+        Tensor x = test::rand(shape, 751, -1, 1, dt);
+        check_parity(
+            [p](const std::vector<Tensor>& in) {
+              Generator g(752);
+              return dropout(in[0], p, true, &g);
+            },
+            {x}, kExact, kExact);
+      }
+    }
+    check_parity(
+        [](const std::vector<Tensor>& in) {
+          Generator g(753);
+          return dropout(transpose(in[0], 0, 1), 0.3, true, &g);
+        },
+        {test::rand({33, 65}, 754, -1, 1, dt)}, kExact, kExact);
+  }
+}

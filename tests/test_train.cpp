@@ -1,0 +1,151 @@
+// Training end to end on a Fashion-MNIST subset: accuracy, exact resume, NaN detection,
+// checkpoint validation.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+#include "tests/helpers.h"
+#include "train/safetensors.h"
+#include "train/trainer.h"
+
+using namespace oc;
+namespace fs = std::filesystem;
+
+namespace {
+
+json tiny_config(int64_t epochs, int64_t train_limit) {
+  json c = json::parse(R"({
+    "model": {"input": [1, 28, 28], "layers": [
+      {"name": "conv1", "type": "conv2d", "out_channels": 8, "kernel": 3, "padding": 1},
+      {"name": "bn1", "type": "batchnorm2d"}, {"type": "relu"},
+      {"type": "maxpool2d", "kernel": 2},
+      {"name": "conv2", "type": "conv2d", "out_channels": 16, "kernel": 3, "padding": 1},
+      {"type": "relu"}, {"type": "maxpool2d", "kernel": 2},
+      {"type": "flatten"}, {"name": "drop", "type": "dropout", "p": 0.1},
+      {"name": "fc", "type": "linear", "out_features": 10}]},
+    "data": {"batch_size": 32, "workers": 2, "mean": 0.286, "std": 0.353, "test_limit": 1000,
+             "augment": {"horizontal_flip": true}},
+    "train": {"epochs": 1, "seed": 3, "log_every": 0,
+              "optimizer": {"type": "sgd", "lr": 0.05, "momentum": 0.9},
+              "schedule": {"kind": "cosine", "warmup_steps": 20}}})");
+  c["train"]["epochs"] = epochs;
+  c["data"]["train_limit"] = train_limit;
+  return c;
+}
+
+std::string temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("ocellus_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+bool have_fashion_mnist() { return fs::exists(default_fashion_mnist_dir()); }
+
+std::vector<float> all_values(Network& net) {
+  std::vector<float> v;
+  for (auto& [name, t] : net.named_parameters()) {
+    auto x = to_vector<float>(t);
+    v.insert(v.end(), x.begin(), x.end());
+  }
+  for (auto& [name, t] : net.named_buffers()) {
+    auto x = to_vector<float>(t);
+    v.insert(v.end(), x.begin(), x.end());
+  }
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("train: a small CNN learns Fashion-MNIST (300 steps, above 70% test accuracy)") {
+  if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
+  Experiment e = experiment_from_json(tiny_config(1, 9600), "tiny.json");  // 300 steps of 32
+  RunOptions opt;
+  opt.out_dir = temp_dir("learn");
+  EvalResult r = train_experiment(e, opt);
+  INFO("test accuracy " << r.accuracy);
+  REQUIRE(r.count == 1000);
+  REQUIRE(r.accuracy > 0.70);
+  // metrics.jsonl: one line per epoch; both checkpoints exist.
+  std::ifstream m(opt.out_dir + "/metrics.jsonl");
+  std::string line;
+  REQUIRE(std::getline(m, line));
+  json j = json::parse(line);
+  REQUIRE(j["epoch"] == 1);
+  REQUIRE(j["test_accuracy"].get<double>() == Approx(r.accuracy));
+  REQUIRE(fs::exists(opt.out_dir + "/last.safetensors"));
+  REQUIRE(fs::exists(opt.out_dir + "/best.safetensors"));
+  // The checkpoint loads into a fresh model and gives the same accuracy.
+  Experiment fresh = experiment_from_json(tiny_config(1, 9600), "tiny.json");
+  load_model_checkpoint(opt.out_dir + "/best.safetensors", *fresh.model);
+  EvalResult again = evaluate(*fresh.model, load_split(fresh.data, "test"), fresh.data.loader, Device::cpu());
+  REQUIRE(again.accuracy == r.accuracy);
+  fs::remove_all(opt.out_dir);
+}
+
+TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimizer and RNG state)") {
+  if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
+  // Two epochs of 20 steps straight through...
+  Experiment full = experiment_from_json(tiny_config(2, 640), "tiny.json");
+  RunOptions a;
+  a.out_dir = temp_dir("resume_a");
+  train_experiment(full, a);
+  // ...against stopping after 30 steps (as Ctrl-C does) and resuming in a fresh model.
+  Experiment first = experiment_from_json(tiny_config(2, 640), "tiny.json");
+  RunOptions b;
+  b.out_dir = temp_dir("resume_b");
+  b.stop_after_steps = 30;
+  bool interrupted = false;
+  train_experiment(first, b, &interrupted);
+  REQUIRE(interrupted);
+  Experiment second = experiment_from_json(tiny_config(2, 640), "tiny.json");
+  b.resume = true;
+  b.stop_after_steps = 0;
+  train_experiment(second, b);
+  REQUIRE(all_values(*second.model) == all_values(*full.model));
+  fs::remove_all(a.out_dir);
+  fs::remove_all(b.out_dir);
+}
+
+TEST_CASE("train: a NaN loss stops with the step named, bad checkpoints are clear errors") {
+  if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
+  json c = tiny_config(1, 320);
+  c["train"]["optimizer"]["lr"] = 1e30;
+  Experiment e = experiment_from_json(c, "nan.json");
+  RunOptions opt;
+  opt.out_dir = temp_dir("nan");
+  REQUIRE_THROWS_WITH(train_experiment(e, opt), Catch::Contains("nan.json: the loss became") &&
+                                                    Catch::Contains("at step"));
+  // A checkpoint from a different architecture: the mismatching tensor is named.
+  Experiment ok = experiment_from_json(tiny_config(1, 64), "tiny.json");
+  opt.out_dir = temp_dir("mismatch");
+  train_experiment(ok, opt);
+  json wider = tiny_config(1, 64);
+  wider["model"]["layers"][0]["out_channels"] = 12;
+  Experiment other = experiment_from_json(wider, "wider.json");
+  REQUIRE_THROWS_WITH(load_model_checkpoint(opt.out_dir + "/last.safetensors", *other.model),
+                      Catch::Contains("conv1.weight") && Catch::Contains("[8, 1, 3, 3]"));
+  // A truncated file is an error naming it, not a crash.
+  std::string path = opt.out_dir + "/last.safetensors";
+  fs::resize_file(path, fs::file_size(path) / 2);
+  REQUIRE_THROWS_WITH(load_model_checkpoint(path, *ok.model), Catch::Contains(path));
+  REQUIRE_THROWS_WITH(load_model_checkpoint(opt.out_dir + "/missing.safetensors", *ok.model),
+                      Catch::Contains("missing.safetensors"));
+  fs::remove_all(opt.out_dir);
+}
+
+TEST_CASE("train: config errors in data and train sections name the path") {
+  json c = tiny_config(1, 64);
+  c["train"]["optimizer"]["type"] = "adma";
+  REQUIRE_THROWS_WITH(experiment_from_json(c, "c.json"),
+                      Catch::Contains("c.json: train.optimizer.type: unknown optimizer \"adma\" (did you mean \"adam\"?)"));
+  c = tiny_config(1, 64);
+  c["data"]["batchsize"] = 3;
+  REQUIRE_THROWS_WITH(experiment_from_json(c, "c.json"),
+                      "c.json: data.batchsize: unknown key (did you mean \"batch_size\"?)");
+  c = tiny_config(1, 64);
+  c["train"]["epochs"] = "three";
+  REQUIRE_THROWS_WITH(experiment_from_json(c, "c.json"), "c.json: train.epochs: expected an integer, got \"three\"");
+}

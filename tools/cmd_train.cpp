@@ -1,0 +1,119 @@
+// `ocellus train | eval | infer`: classification configs from JSON.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "core/log.h"
+#include "tools/commands.h"
+#include "train/image_io.h"
+#include "train/trainer.h"
+
+namespace oc::cli {
+namespace {
+
+std::string default_out_dir(const std::string& config) {
+  return "runs/" + std::filesystem::path(config).stem().string();
+}
+
+std::vector<std::string> overrides_of(const Args& args, Args& rest) {
+  std::vector<std::string> sets;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--set") {
+      OC_CHECK(i + 1 < args.size(), "--set needs key.path=value");
+      sets.push_back(args[++i]);
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  return sets;
+}
+
+}  // namespace
+
+int cmd_train(const Args& all) {
+  Args args;
+  std::vector<std::string> sets = overrides_of(all, args);
+  ArgParser p(args, {"--out", "--device"}, {"--resume"});
+  OC_CHECK(p.rest.size() == 1,
+           "usage: ocellus train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda]");
+  const std::string config = p.rest[0];
+  Experiment e = load_experiment(config, sets);
+  RunOptions opt;
+  opt.out_dir = p.get("--out", default_out_dir(config));
+  opt.resume = p.has("--resume");
+  opt.device = p.get("--device", "");
+  std::printf("%s: %s\n%s", config.c_str(), shape_str(e.model->input_shape()).c_str(), e.model->summary().c_str());
+  std::fflush(stdout);
+  bool interrupted = false;
+  EvalResult r = train_experiment(e, opt, &interrupted);
+  if (interrupted) return 130;
+  std::printf("test accuracy %.4f, test loss %.4f (%lld images); checkpoints in %s\n", r.accuracy, r.loss,
+              static_cast<long long>(r.count), opt.out_dir.c_str());
+  return 0;
+}
+
+int cmd_eval(const Args& all) {
+  Args args;
+  std::vector<std::string> sets = overrides_of(all, args);
+  ArgParser p(args, {"--checkpoint", "--device", "--split"}, {"--json"});
+  OC_CHECK(p.rest.size() == 1 && p.has("--checkpoint"),
+           "usage: ocellus eval CONFIG --checkpoint FILE [--split test|train] [--device cpu|cuda] [--json]");
+  Experiment e = load_experiment(p.rest[0], sets);
+  load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
+  Device dev = Device::parse(p.get("--device", e.train.device));
+  e.model->to(dev);
+  std::string split = p.get("--split", "test");
+  OC_CHECK(split == "test" || split == "train", "--split: expected test or train, got ", split);
+  EvalResult r = evaluate(*e.model, load_split(e.data, split), e.data.loader, dev, e.train.label_smoothing);
+  if (p.has("--json")) {
+    json j = {{"split", split}, {"accuracy", r.accuracy}, {"loss", r.loss}, {"count", r.count}, {"seconds", r.seconds}};
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("%s split: accuracy %.4f, loss %.4f over %lld images (%.1f s)\n", split.c_str(), r.accuracy, r.loss,
+                static_cast<long long>(r.count), r.seconds);
+  }
+  return 0;
+}
+
+int cmd_infer(const Args& all) {
+  Args args;
+  std::vector<std::string> sets = overrides_of(all, args);
+  ArgParser p(args, {"--checkpoint", "--image", "--device"}, {"--json"});
+  OC_CHECK(p.rest.size() == 1 && p.has("--checkpoint") && p.has("--image"),
+           "usage: ocellus infer CONFIG --checkpoint FILE --image IMG [--device cpu|cuda] [--json]");
+  Experiment e = load_experiment(p.rest[0], sets);
+  load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
+  Device dev = Device::parse(p.get("--device", e.train.device));
+  e.model->to(dev);
+  e.model->eval();
+  const Shape& in = e.model->input_shape();
+  const std::string image_path = p.get("--image", "");
+  Tensor img = read_image(image_path, static_cast<int>(in[0]));  // uint8 [C,H,W]
+  NoGradGuard no_grad;
+  Tensor x = unsqueeze(to(img, DType::f32), 0);
+  if (x.size(2) != in[1] || x.size(3) != in[2]) x = upsample_bilinear2d(x, in[1], in[2], false);
+  x = div(sub(div(x, 255.0), e.data.loader.mean), e.data.loader.std);
+  Tensor probs = softmax(e.model->forward(to(x, dev)), 1);
+  std::vector<float> pv = to_vector<float>(probs);
+  std::vector<int> order(pv.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return pv[a] > pv[b]; });
+  std::vector<std::string> names;
+  if (e.data.dataset == "fashion_mnist") names = fashion_mnist_class_names();
+  auto name_of = [&](int c) { return c < static_cast<int>(names.size()) ? names[c] : std::to_string(c); };
+  const size_t k = std::min<size_t>(5, order.size());
+  if (p.has("--json")) {
+    json top = json::array();
+    for (size_t i = 0; i < k; ++i)
+      top.push_back({{"class", order[i]}, {"name", name_of(order[i])}, {"probability", pv[order[i]]}});
+    std::printf("%s\n", json{{"image", image_path}, {"top5", top}}.dump().c_str());
+  } else {
+    std::printf("%s:\n", image_path.c_str());
+    for (size_t i = 0; i < k; ++i)
+      std::printf("  %-14s %6.2f%%\n", name_of(order[i]).c_str(), 100.0 * pv[order[i]]);
+  }
+  return 0;
+}
+
+}  // namespace oc::cli

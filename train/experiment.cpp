@@ -1,0 +1,110 @@
+// Reading experiment configs (see experiment.h and docs/config.md).
+#include "train/experiment.h"
+
+namespace oc {
+namespace {
+
+void read_data(ConfigObject d, DataSettings& s) {
+  s.dataset = d.get_string("dataset", s.dataset);
+  OC_CHECK(s.dataset == "fashion_mnist" || s.dataset == "image_folder", d.where("dataset"),
+           ": expected \"fashion_mnist\" or \"image_folder\", got \"", s.dataset, "\"");
+  s.dir = d.get_string("dir", "");
+  if (s.dataset == "image_folder") {
+    s.train_dir = d.require_string("train_dir");
+    s.test_dir = d.require_string("test_dir");
+  }
+  s.train_limit = d.get_int("train_limit", 0);
+  s.test_limit = d.get_int("test_limit", 0);
+  LoaderOptions& l = s.loader;
+  l.batch_size = d.get_int("batch_size", 64);
+  OC_CHECK(l.batch_size > 0, d.where("batch_size"), ": must be positive, got ", l.batch_size);
+  l.workers = static_cast<int>(d.get_int("workers", 2));
+  OC_CHECK(l.workers >= 1, d.where("workers"), ": must be at least 1");
+  l.prefetch = static_cast<int>(d.get_int("prefetch", 4));
+  l.drop_last = d.get_bool("drop_last", false);
+  l.mean = d.get_double("mean", 0);
+  l.std = d.get_double("std", 1);
+  OC_CHECK(l.std > 0, d.where("std"), ": must be positive");
+  ConfigObject a = d.child("augment");
+  l.augment.random_crop_padding = a.get_int("random_crop_padding", 0);
+  l.augment.horizontal_flip = a.get_bool("horizontal_flip", false);
+  l.augment.affine_degrees = a.get_double("affine_degrees", 0);
+  l.augment.affine_translate = a.get_double("affine_translate", 0);
+  l.augment.affine_scale_min = a.get_double("affine_scale_min", 1);
+  l.augment.affine_scale_max = a.get_double("affine_scale_max", 1);
+  a.finish();
+  d.finish();
+}
+
+void read_train(ConfigObject t, TrainSettings& s) {
+  s.epochs = t.get_int("epochs", 1);
+  OC_CHECK(s.epochs > 0, t.where("epochs"), ": must be positive");
+  s.seed = static_cast<uint64_t>(t.get_int("seed", 0));
+  s.device = t.get_string("device", "cpu");
+  Device::parse(s.device);
+  ConfigObject o = t.child("optimizer");
+  s.optimizer = o.get_string("type", "sgd");
+  double lr = 0;
+  if (s.optimizer == "sgd") {
+    s.sgd.lr = lr = o.get_double("lr", 0.01);
+    s.sgd.momentum = o.get_double("momentum", 0);
+    s.sgd.nesterov = o.get_bool("nesterov", false);
+    s.sgd.weight_decay = o.get_double("weight_decay", 0);
+  } else if (s.optimizer == "adam" || s.optimizer == "adamw") {
+    s.adam.lr = lr = o.get_double("lr", 1e-3);
+    s.adam.beta1 = o.get_double("beta1", 0.9);
+    s.adam.beta2 = o.get_double("beta2", 0.999);
+    s.adam.eps = o.get_double("eps", 1e-8);
+    s.adam.weight_decay = o.get_double("weight_decay", s.optimizer == "adamw" ? 0.01 : 0);
+    s.adam.decoupled = s.optimizer == "adamw";
+  } else {
+    std::string guess = closest_word(s.optimizer, {"sgd", "adam", "adamw"});
+    OC_FAIL(o.where("type"), ": unknown optimizer \"", s.optimizer, "\"",
+            guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", "; known: sgd, adam, adamw");
+  }
+  OC_CHECK(lr > 0, o.where("lr"), ": must be positive, got ", lr);
+  o.finish();
+  ConfigObject sc = t.child("schedule");
+  s.schedule.kind = sc.get_string("kind", "constant");
+  s.schedule.base_lr = lr;
+  s.schedule.warmup_steps = sc.get_int("warmup_steps", 0);
+  s.schedule.step_size = sc.get_int("step_size", 1);
+  s.schedule.gamma = sc.get_double("gamma", 0.1);
+  s.schedule.min_lr = sc.get_double("min_lr", 0);
+  s.schedule.total_steps = 1;  // set by the trainer from epochs x batches
+  sc.finish();
+  ConfigObject loss = t.child("loss");
+  std::string type = loss.get_string("type", "cross_entropy");
+  OC_CHECK(type == "cross_entropy", loss.where("type"), ": only \"cross_entropy\" is supported for classification, got \"",
+           type, "\"");
+  s.label_smoothing = loss.get_double("label_smoothing", 0);
+  OC_CHECK(s.label_smoothing >= 0 && s.label_smoothing < 1, loss.where("label_smoothing"), ": must be in [0, 1)");
+  loss.finish();
+  s.clip_grad_norm = t.get_double("clip_grad_norm", 0);
+  s.log_every = t.get_int("log_every", 50);
+  t.finish();
+}
+
+}  // namespace
+
+Experiment experiment_from_json(const json& config, const std::string& source) {
+  Experiment e;
+  e.path = source;
+  e.config = config;
+  ConfigObject top(config, source, "");
+  read_data(top.child("data"), e.data);
+  read_train(top.child("train"), e.train);
+  OC_CHECK(top.has("model"), top.where("model"), ": missing the model section");
+  e.model = std::make_shared<Network>(top.child("model"), e.train.seed);
+  top.finish();
+  e.data.loader.seed = e.train.seed;
+  return e;
+}
+
+Experiment load_experiment(const std::string& path, const std::vector<std::string>& overrides) {
+  json config = read_json_file(path);
+  for (const auto& o : overrides) apply_override(config, o, path);
+  return experiment_from_json(config, path);
+}
+
+}  // namespace oc

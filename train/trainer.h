@@ -1,0 +1,39 @@
+// The training loop for classification configs: data, optimizer, schedule, metrics, checkpoints,
+// resume, Ctrl-C, and evaluation.
+#pragma once
+#include <string>
+
+#include "train/dataset.h"
+#include "train/experiment.h"
+
+namespace oc {
+
+struct RunOptions {
+  std::string out_dir;          // metrics.jsonl, last.safetensors, best.safetensors
+  bool resume = false;          // continue from out_dir/last.safetensors
+  std::string device;           // overrides train.device when non-empty
+  int64_t stop_after_steps = 0; // > 0: behave as if interrupted after this many steps (tests)
+};
+
+struct EvalResult {
+  double loss = 0, accuracy = 0;
+  int64_t count = 0;
+  double seconds = 0;
+};
+
+// Loads the "train" or "test" split the data section describes.
+ImageDataset load_split(const DataSettings& d, const std::string& split);
+
+// Trains, evaluating on the test split after every epoch; returns the last evaluation.
+// A NaN/Inf loss stops with an error naming the step (last.safetensors keeps the last good epoch);
+// Ctrl-C saves last.safetensors at the current step and returns early (interrupted = true).
+EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrupted = nullptr);
+
+// Mean loss and accuracy of the model (eval mode) on a data set.
+EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOptions& loader, Device device,
+                    double label_smoothing = 0);
+
+// Loads a checkpoint's model tensors into `model`; returns the checkpoint's metadata.
+std::map<std::string, std::string> load_model_checkpoint(const std::string& path, Network& model);
+
+}  // namespace oc
