@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `ocellus` command: exit codes and messages for bad input, training with
+# Ctrl-C (SIGINT saves a checkpoint and exits 130), --resume, eval and infer.
+# Usage: tests/cli_test.sh BUILD_DIR SOURCE_DIR
+set -u
+OCELLUS="$1/ocellus"
+SRC="$2"
+CFG="$SRC/tests/data/tiny_cnn.json"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+expect_error() {  # expected-substring, command...
+  local want=$1; shift
+  out=$("$@" 2>&1); rc=$?
+  [ "$rc" -ne 0 ] || fail "expected a non-zero exit from: $*"
+  echo "$out" | grep -qF -- "$want" || fail "expected \"$want\" in the output of: $*; got: $out"
+}
+
+expect_error "unknown command" "$OCELLUS" trian
+expect_error "cannot open" "$OCELLUS" train "$WORK/missing.json"
+printf '{"model": {"input": [1, 28, 28], "layers": [{"type": "conv2d", "out_channels": 4, "kernal": 3}]}}' > "$WORK/typo.json"
+expect_error "model.layers[0].kernal: unknown key (did you mean \"kernel\"?)" "$OCELLUS" train "$WORK/typo.json"
+printf '{"model": ' > "$WORK/broken.json"
+expect_error "broken.json: invalid JSON" "$OCELLUS" train "$WORK/broken.json"
+expect_error "unknown option --epochs" "$OCELLUS" train "$CFG" --epochs 3
+expect_error "--set" "$OCELLUS" train "$CFG" --set novalue
+
+# Ctrl-C during training: a checkpoint at the current step, exit code 130.
+"$OCELLUS" train "$CFG" --out "$WORK/run" --set train.epochs=20 > "$WORK/train.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "step 10/" "$WORK/train.log" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"
+wait "$pid"; rc=$?
+[ "$rc" -eq 130 ] || fail "SIGINT: expected exit 130, got $rc; log: $(cat "$WORK/train.log")"
+grep -q "interrupted: saved" "$WORK/train.log" || fail "SIGINT: no 'interrupted' line"
+[ -f "$WORK/run/last.safetensors" ] || fail "SIGINT: no last.safetensors"
+
+# --resume continues (here: finishes 2 epochs) and writes metrics and the best checkpoint.
+"$OCELLUS" train "$CFG" --out "$WORK/run" --resume > "$WORK/resume.log" 2>&1 || fail "resume: $(cat "$WORK/resume.log")"
+grep -q "resuming" "$WORK/resume.log" || fail "resume: no 'resuming' line"
+[ "$(wc -l < "$WORK/run/metrics.jsonl")" -ge 1 ] || fail "resume: metrics.jsonl is empty"
+[ -f "$WORK/run/best.safetensors" ] || fail "resume: no best.safetensors"
+
+# eval and infer on the result; a corrupt checkpoint is an error naming it.
+"$OCELLUS" eval "$CFG" --checkpoint "$WORK/run/best.safetensors" --json | grep -q '"accuracy"' || fail "eval --json"
+python3 - "$WORK/img.pgm" <<'PY' || fail "writing a test image"
+import sys
+open(sys.argv[1], "wb").write(b"P5\n28 28\n255\n" + bytes((i * 7) % 256 for i in range(784)))
+PY
+"$OCELLUS" infer "$CFG" --checkpoint "$WORK/run/best.safetensors" --image "$WORK/img.pgm" --json | grep -q '"top5"' || fail "infer --json"
+head -c 100 "$WORK/run/best.safetensors" > "$WORK/bad.safetensors"
+expect_error "bad.safetensors" "$OCELLUS" eval "$CFG" --checkpoint "$WORK/bad.safetensors"
+printf 'not an image' > "$WORK/bad.png"
+expect_error "bad.png" "$OCELLUS" infer "$CFG" --checkpoint "$WORK/run/best.safetensors" --image "$WORK/bad.png"
+echo "cli: all checks passed"
