@@ -46,6 +46,10 @@ run_bench() {  # name, command...
 }
 run_bench gemm_cuda "$BUILD/ocellus" bench gemm --device cuda --json "$OUT/bench_gemm_cuda.json"
 run_bench gemm_cpu "$BUILD/ocellus" bench gemm --device cpu --json "$OUT/bench_gemm_cpu.json"
+run_bench conv2d_cuda "$BUILD/ocellus" bench conv2d --device cuda --json "$OUT/bench_conv2d_cuda.json"
+# Training on the GPU end to end (a tiny config), and the same on the CPU for comparison.
+run_bench train_tiny_cuda "$BUILD/ocellus" train tests/data/tiny_cnn.json --device cuda --out "$OUT/train_tiny_cuda"
+run_bench train_tiny_cpu "$BUILD/ocellus" train tests/data/tiny_cnn.json --device cpu --out "$OUT/train_tiny_cpu"
 if [ -x "$BUILD/gemm_openblas" ]; then
   run_bench gemm_openblas "$BUILD/gemm_openblas" --json "$OUT/bench_gemm_openblas.json"
 fi

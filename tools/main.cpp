@@ -13,6 +13,8 @@ commands:
   info                          build, devices, threads, CPU GEMM kernel
   bench gemm [--device cpu|cuda] [--json FILE] [--quick]
                                 GFLOP/s of matmul on square and skinny shapes (median of runs)
+  bench conv2d [--device cpu|cuda] [--json FILE]
+                                conv2d forward, input- and weight-gradient on the CNN issue's shapes
   train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda]
                                 train a network from a JSON config (see docs/config.md)
   eval CONFIG --checkpoint FILE [--split test|train] [--device D] [--json]
