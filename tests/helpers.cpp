@@ -2,6 +2,7 @@
 #include "tests/helpers.h"
 
 #include <cmath>
+#include <unistd.h>
 
 namespace oc::test {
 
@@ -72,6 +73,18 @@ CloseResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f
     total.message += str_cat("input ", k, ": ", r.message, "; ");
   }
   return total;
+}
+
+TempDir::TempDir(const std::string& prefix) {
+  static int counter = 0;
+  path = std::filesystem::temp_directory_path() / str_cat(prefix, "_", ::getpid(), "_", counter++);
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
 }
 
 }  // namespace oc::test

@@ -1,7 +1,11 @@
 // Test helpers: seeded random tensors, closeness checks with a mixed bound, and a
 // finite-difference gradient check in float64.
 #pragma once
+#include <catch2/catch.hpp>
+
+#include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -26,6 +30,34 @@ CloseResult all_close(const Tensor& got, const Tensor& want, double atol, double
 // grad. w is a fixed random weight tensor, so every output element's gradient matters.
 CloseResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f, std::vector<Tensor> inputs,
                       double eps = 1e-6, double atol = 1e-7, double rtol = 1e-5);
+
+// A fresh directory under the system temp dir, removed with everything in it when destroyed.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& prefix = "ocellus");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path / name).string(); }
+  std::string str() const { return path.string(); }
+};
+
+// Expects f() to throw an oc::Error whose message contains every fragment.
+template <class F>
+void require_error(F f, std::initializer_list<std::string> fragments) {
+  try {
+    f();
+  } catch (const Error& e) {
+    std::string msg = e.what();
+    INFO("message: " << msg);
+    for (const std::string& frag : fragments) {
+      INFO("expected fragment: " << frag);
+      CHECK(msg.find(frag) != std::string::npos);
+    }
+    return;
+  }
+  FAIL("no oc::Error thrown");
+}
 
 }  // namespace oc::test
 

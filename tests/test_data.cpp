@@ -23,19 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / str_cat("ocellus_data_", ::getpid(), "_", counter++);
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+// A temp dir with this file's prefix.
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("ocellus_data") {}
 };
 
 // Removes the old file first: truncating a file that holds data makes ext4 flush it on close (slow).

@@ -85,22 +85,7 @@ double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::
 
 const Reduction kReductions[] = {Reduction::none, Reduction::mean, Reduction::sum};
 
-// Expects f() to throw an oc::Error whose message contains every fragment.
-template <class F>
-void require_error(F f, std::initializer_list<std::string> fragments) {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::string msg = e.what();
-    INFO("message: " << msg);
-    for (const std::string& frag : fragments) {
-      INFO("expected fragment: " << frag);
-      CHECK(msg.find(frag) != std::string::npos);
-    }
-    return;
-  }
-  FAIL("no oc::Error thrown");
-}
+using test::require_error;
 
 }  // namespace
 

@@ -20,21 +20,7 @@ using json = nlohmann::json;
 
 namespace {
 
-template <class F>
-void require_error(F f, std::initializer_list<std::string> fragments) {
-  try {
-    f();
-  } catch (const Error& e) {
-    std::string msg = e.what();
-    INFO("message: " << msg);
-    for (const std::string& frag : fragments) {
-      INFO("expected fragment: " << frag);
-      CHECK(msg.find(frag) != std::string::npos);
-    }
-    return;
-  }
-  FAIL("no oc::Error thrown");
-}
+using test::require_error;
 
 Tensor leaf(const std::vector<double>& v, DType dt = DType::f64) {
   Tensor t = to(from_vector(v, {static_cast<int64_t>(v.size())}), dt);

@@ -4,7 +4,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "tests/helpers.h"
 #include "train/safetensors.h"
@@ -35,13 +34,6 @@ json tiny_config(int64_t epochs, int64_t train_limit) {
   return c;
 }
 
-std::string temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("ocellus_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
-
 bool have_fashion_mnist() { return fs::exists(default_fashion_mnist_dir()); }
 
 std::vector<float> all_values(Network& net) {
@@ -62,8 +54,9 @@ std::vector<float> all_values(Network& net) {
 TEST_CASE("train: a small CNN learns Fashion-MNIST (300 steps, above 70% test accuracy)") {
   if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
   Experiment e = experiment_from_json(tiny_config(1, 9600), "tiny.json");  // 300 steps of 32
+  test::TempDir dir("ocellus_train_learn");
   RunOptions opt;
-  opt.out_dir = temp_dir("learn");
+  opt.out_dir = dir.str();
   EvalResult r = train_experiment(e, opt);
   INFO("test accuracy " << r.accuracy);
   REQUIRE(r.count == 1000);
@@ -82,20 +75,20 @@ TEST_CASE("train: a small CNN learns Fashion-MNIST (300 steps, above 70% test ac
   load_model_checkpoint(opt.out_dir + "/best.safetensors", *fresh.model);
   EvalResult again = evaluate(*fresh.model, load_split(fresh.data, "test"), fresh.data.loader, Device::cpu());
   REQUIRE(again.accuracy == r.accuracy);
-  fs::remove_all(opt.out_dir);
 }
 
 TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimizer and RNG state)") {
   if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
   // Two epochs of 20 steps straight through...
   Experiment full = experiment_from_json(tiny_config(2, 640), "tiny.json");
+  test::TempDir dir_a("ocellus_train_resume_a"), dir_b("ocellus_train_resume_b");
   RunOptions a;
-  a.out_dir = temp_dir("resume_a");
+  a.out_dir = dir_a.str();
   train_experiment(full, a);
   // ...against stopping after 30 steps (as Ctrl-C does) and resuming in a fresh model.
   Experiment first = experiment_from_json(tiny_config(2, 640), "tiny.json");
   RunOptions b;
-  b.out_dir = temp_dir("resume_b");
+  b.out_dir = dir_b.str();
   b.stop_after_steps = 30;
   bool interrupted = false;
   train_experiment(first, b, &interrupted);
@@ -105,8 +98,6 @@ TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimiz
   b.stop_after_steps = 0;
   train_experiment(second, b);
   REQUIRE(all_values(*second.model) == all_values(*full.model));
-  fs::remove_all(a.out_dir);
-  fs::remove_all(b.out_dir);
 }
 
 TEST_CASE("train: a NaN loss stops with the step named, bad checkpoints are clear errors") {
@@ -114,13 +105,14 @@ TEST_CASE("train: a NaN loss stops with the step named, bad checkpoints are clea
   json c = tiny_config(1, 320);
   c["train"]["optimizer"]["lr"] = 1e30;
   Experiment e = experiment_from_json(c, "nan.json");
+  test::TempDir nan_dir("ocellus_train_nan"), dir("ocellus_train_mismatch");
   RunOptions opt;
-  opt.out_dir = temp_dir("nan");
+  opt.out_dir = nan_dir.str();
   REQUIRE_THROWS_WITH(train_experiment(e, opt), Catch::Contains("nan.json: the loss became") &&
                                                     Catch::Contains("at step"));
   // A checkpoint from a different architecture: the mismatching tensor is named.
   Experiment ok = experiment_from_json(tiny_config(1, 64), "tiny.json");
-  opt.out_dir = temp_dir("mismatch");
+  opt.out_dir = dir.str();
   train_experiment(ok, opt);
   json wider = tiny_config(1, 64);
   wider["model"]["layers"][0]["out_channels"] = 12;
@@ -133,7 +125,6 @@ TEST_CASE("train: a NaN loss stops with the step named, bad checkpoints are clea
   REQUIRE_THROWS_WITH(load_model_checkpoint(path, *ok.model), Catch::Contains(path));
   REQUIRE_THROWS_WITH(load_model_checkpoint(opt.out_dir + "/missing.safetensors", *ok.model),
                       Catch::Contains("missing.safetensors"));
-  fs::remove_all(opt.out_dir);
 }
 
 TEST_CASE("train: config errors in data and train sections name the path") {

@@ -9,53 +9,12 @@
 #include <random>
 
 #include "core/cuda_allocator.h"
-#include "tests/helpers.h"
+#include "tests/cuda/parity.h"
 
 using namespace oc;
+using namespace oc::test;
 
 namespace {
-
-const Device kCuda = Device::cuda(0);
-
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-struct Tol {
-  double atol, rtol;
-};
-
-// Runs f on CPU inputs and on CUDA copies of them (separate leaves), compares the outputs, then the
-// gradients of sum(w * f) with respect to every floating input when `grads` is set.
-void check_parity(const Fn& f, const std::vector<Tensor>& inputs, Tol out_tol, Tol grad_tol, bool grads = true) {
-  std::vector<Tensor> cpu, gpu;
-  for (const Tensor& t : inputs) {
-    Tensor c = clone(t.detach()), g = to(t.detach(), kCuda);
-    if (grads && is_floating(t.dtype())) {
-      c.set_requires_grad();
-      g.set_requires_grad();
-    }
-    cpu.push_back(c);
-    gpu.push_back(g);
-  }
-  Tensor want = f(cpu), got = f(gpu);
-  REQUIRE(got.device() == kCuda);
-  REQUIRE(got.dtype() == want.dtype());
-  {
-    INFO("forward");
-    REQUIRE_CLOSE(got, want, out_tol.atol, out_tol.rtol);
-  }
-  if (!grads || !is_floating(want.dtype()) || !want.requires_grad()) return;
-  Tensor w = test::rand(want.shape(), 9001, 0.5, 1.5, want.dtype());
-  sum(mul(want, w)).backward();
-  sum(mul(got, to(w, kCuda))).backward();
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    if (!cpu[i].requires_grad()) continue;
-    INFO("gradient of input " << i);
-    REQUIRE(cpu[i].grad().defined() == gpu[i].grad().defined());
-    if (!cpu[i].grad().defined()) continue;
-    REQUIRE(gpu[i].grad().device() == kCuda);
-    REQUIRE_CLOSE(gpu[i].grad(), cpu[i].grad(), grad_tol.atol, grad_tol.rtol);
-  }
-}
 
 // Elementwise tolerances. float32: CUDA's expf/logf/tanhf/powf are within 1-4 ulp (CUDA C Programming
 // Guide, "Mathematical Functions"), glibc's within 1, and nvcc fuses a*b+c into one FMA where the CPU
@@ -63,7 +22,6 @@ void check_parity(const Fn& f, const std::vector<Tensor>& inputs, Tol out_tol, T
 // float64: the same in double ulps (2.2e-16).
 Tol ew_tol(DType dt) { return dt == DType::f32 ? Tol{1e-6, 2e-6} : Tol{1e-14, 1e-13}; }
 Tol ew_grad_tol(DType dt) { return dt == DType::f32 ? Tol{1e-5, 1e-5} : Tol{1e-13, 1e-12}; }
-const Tol kExact{0, 0};
 
 // Values in {0, 1, ..., levels - 1} (as dt): plenty of ties for max/argmax/compare tests.
 Tensor quantized(const Shape& shape, uint64_t seed, int levels, DType dt = DType::f32) {

@@ -7,17 +7,12 @@
 #include <functional>
 #include <string>
 
-#include "tests/helpers.h"
+#include "tests/cuda/parity.h"
 
 using namespace oc;
+using namespace oc::test;
 
 namespace {
-
-const Device kCuda = Device::cuda(0);
-
-struct Tol {
-  double atol, rtol;
-};
 
 // Both devices sum the same products in different orders (and the GPU fuses multiply-adds): the
 // error grows with the number of terms. float32: up to a few thousand terms in [-1, 1] (weight
@@ -26,32 +21,12 @@ Tol conv_tol(DType dt) { return dt == DType::f32 ? Tol{1e-3, 1e-4} : Tol{1e-11, 
 
 using Fn = std::function<Tensor(const Tensor&, const Tensor&, const Tensor&)>;
 
-// Runs f(x, w, b) on the CPU and on CUDA copies (separate leaves), compares the outputs, then the
-// gradients of sum(gy * f) for a random gy.
+// f(x, w, b) on both devices from the same seeded inputs: outputs and all three gradients.
 void check_conv_parity(const Fn& f, const Shape& xs, const Shape& ws, const Shape& bs, DType dt, uint64_t seed) {
-  std::vector<Tensor> cpu, gpu;
-  for (const Shape& s : {xs, ws, bs}) {
-    Tensor t = test::rand(s, seed++, -1, 1, dt);
-    cpu.push_back(clone(t).set_requires_grad());
-    gpu.push_back(to(t, kCuda).set_requires_grad());
-  }
-  Tensor want = f(cpu[0], cpu[1], cpu[2]), got = f(gpu[0], gpu[1], gpu[2]);
-  REQUIRE(got.device() == kCuda);
+  std::vector<Tensor> inputs;
+  for (const Shape& s : {xs, ws, bs}) inputs.push_back(test::rand(s, seed++, -1, 1, dt));
   const Tol tol = conv_tol(dt);
-  {
-    INFO("forward");
-    REQUIRE_CLOSE(got, want, tol.atol, tol.rtol);
-  }
-  Tensor gy = test::rand(want.shape(), seed, -1, 1, dt);
-  sum(mul(want, gy)).backward();
-  sum(mul(got, to(gy, kCuda))).backward();
-  const char* names[] = {"x", "w", "bias"};
-  for (int i = 0; i < 3; ++i) {
-    INFO("gradient of " << names[i]);
-    REQUIRE(gpu[i].grad().defined());
-    REQUIRE(gpu[i].grad().device() == kCuda);
-    REQUIRE_CLOSE(gpu[i].grad(), cpu[i].grad(), tol.atol, tol.rtol);
-  }
+  check_parity([&](const std::vector<Tensor>& in) { return f(in[0], in[1], in[2]); }, inputs, tol, tol);
 }
 
 Conv2dParams params(int64_t stride, int64_t pad, int64_t dilation = 1, int64_t groups = 1) {

@@ -9,56 +9,18 @@
 
 #include "kernels/optim/optim.h"
 #include "losses/losses.h"
-#include "tests/helpers.h"
+#include "tests/cuda/parity.h"
 #include "train/optim.h"
 
 using namespace oc;
+using namespace oc::test;
 
 namespace {
-
-const Device kCuda = Device::cuda(0);
-
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-struct Tol {
-  double atol, rtol;
-};
 
 bool bit_equal(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
   Tensor ca = contiguous(to(a, Device::cpu())), cb = contiguous(to(b, Device::cpu()));
   return std::memcmp(ca.raw_data(), cb.raw_data(), ca.numel() * dtype_size(ca.dtype())) == 0;
-}
-
-// f on CPU inputs and on CUDA copies (separate leaves): outputs, then the gradients of sum(w * f)
-// for every floating input that gets one.
-void check_parity(const Fn& f, const std::vector<Tensor>& inputs, Tol out_tol, Tol grad_tol) {
-  std::vector<Tensor> cpu, gpu;
-  for (const Tensor& t : inputs) {
-    Tensor c = clone(t.detach()), g = to(t.detach(), kCuda);
-    if (is_floating(t.dtype())) {
-      c.set_requires_grad();
-      g.set_requires_grad();
-    }
-    cpu.push_back(c);
-    gpu.push_back(g);
-  }
-  Tensor want = f(cpu), got = f(gpu);
-  REQUIRE(got.device() == kCuda);
-  {
-    INFO("forward");
-    REQUIRE_CLOSE(got, want, out_tol.atol, out_tol.rtol);
-  }
-  Tensor w = test::rand(want.shape(), 9001, 0.5, 1.5, want.dtype());
-  sum(mul(want, w)).backward();
-  sum(mul(got, to(w, kCuda))).backward();
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    if (!cpu[i].requires_grad()) continue;
-    INFO("gradient of input " << i);
-    REQUIRE(cpu[i].grad().defined() == gpu[i].grad().defined());
-    if (!cpu[i].grad().defined()) continue;
-    REQUIRE_CLOSE(gpu[i].grad(), cpu[i].grad(), grad_tol.atol, grad_tol.rtol);
-  }
 }
 
 // Loss tolerances. float64: only summation order differs (1e-12). float32: log_softmax and exp/log

@@ -5,55 +5,13 @@
 
 #include <functional>
 
-#include "tests/helpers.h"
+#include "tests/cuda/parity.h"
 
 using namespace oc;
+using namespace oc::test;
 
 namespace {
 
-const Device kCuda = Device::cuda(0);
-
-using Fn = std::function<Tensor(const std::vector<Tensor>&)>;
-
-struct Tol {
-  double atol, rtol;
-};
-
-// As tests/cuda/test_parity.cpp: f on CPU inputs and on CUDA copies of them (separate leaves);
-// compares outputs, then the gradients with respect to every floating input when `grads` is set.
-void check_parity(const Fn& f, const std::vector<Tensor>& inputs, Tol out_tol, Tol grad_tol, bool grads = true) {
-  std::vector<Tensor> cpu, gpu;
-  for (const Tensor& t : inputs) {
-    Tensor c = clone(t.detach()), g = to(t.detach(), kCuda);
-    if (grads && is_floating(t.dtype())) {
-      c.set_requires_grad();
-      g.set_requires_grad();
-    }
-    cpu.push_back(c);
-    gpu.push_back(g);
-  }
-  Tensor want = f(cpu), got = f(gpu);
-  REQUIRE(got.device() == kCuda);
-  REQUIRE(got.dtype() == want.dtype());
-  {
-    INFO("forward");
-    REQUIRE_CLOSE(got, want, out_tol.atol, out_tol.rtol);
-  }
-  if (!grads || !want.requires_grad()) return;
-  Tensor w = test::rand(want.shape(), 9001, 0.5, 1.5, want.dtype());
-  sum(mul(want, w)).backward();
-  sum(mul(got, to(w, kCuda))).backward();
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    if (!cpu[i].requires_grad()) continue;
-    INFO("gradient of input " << i);
-    REQUIRE(cpu[i].grad().defined() == gpu[i].grad().defined());
-    if (!cpu[i].grad().defined()) continue;
-    REQUIRE(gpu[i].grad().device() == kCuda);
-    REQUIRE_CLOSE(gpu[i].grad(), cpu[i].grad(), grad_tol.atol, grad_tol.rtol);
-  }
-}
-
-const Tol kExact{0, 0};
 
 std::string params_str(const Pool2dParams& p) {
   return str_cat("kernel ", p.kernel_h, "x", p.kernel_w, " stride ", p.stride_h, "x", p.stride_w, " pad ", p.pad_h,
