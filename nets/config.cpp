@@ -64,9 +64,25 @@ void apply_override(json& config, const std::string& assignment, const std::stri
 }
 
 ConfigObject::ConfigObject(const json& j, std::string file, std::string path)
-    : j_(j.is_null() ? json::object() : j), file_(std::move(file)), path_(std::move(path)) {
+    : ConfigObject(j, std::move(file), std::move(path), std::make_shared<json>(json::object()), json::json_pointer()) {}
+
+ConfigObject::ConfigObject(const json& j, std::string file, std::string path, std::shared_ptr<json> resolved,
+                           json::json_pointer at)
+    : j_(j.is_null() ? json::object() : j),
+      file_(std::move(file)),
+      path_(std::move(path)),
+      resolved_(std::move(resolved)),
+      pointer_(std::move(at)) {
   OC_CHECK(j_.is_object(), file_, ": ", path_.empty() ? "the config" : path_, ": expected an object, got ",
            j_.type_name());
+  json& node = (*resolved_)[pointer_];
+  if (!node.is_object()) node = json::object();
+}
+
+template <class T>
+T ConfigObject::record(const std::string& key, T value) {
+  (*resolved_)[pointer_ / key] = value;
+  return value;
 }
 
 std::string ConfigObject::where(const std::string& key) const {
@@ -86,8 +102,8 @@ const json& ConfigObject::at(const std::string& key, const char* expected, bool 
 
 std::string ConfigObject::get_string(const std::string& key, const std::string& fallback) {
   read_.insert(key);
-  if (!has(key)) return fallback;
-  return at(key, "a string", [](const json& v) { return v.is_string(); }).get<std::string>();
+  if (!has(key)) return record(key, fallback);
+  return record(key, at(key, "a string", [](const json& v) { return v.is_string(); }).get<std::string>());
 }
 
 std::string ConfigObject::require_string(const std::string& key) {
@@ -97,14 +113,14 @@ std::string ConfigObject::require_string(const std::string& key) {
 
 double ConfigObject::get_double(const std::string& key, double fallback) {
   read_.insert(key);
-  if (!has(key)) return fallback;
-  return at(key, "a number", [](const json& v) { return v.is_number(); }).get<double>();
+  if (!has(key)) return record(key, fallback);
+  return record(key, at(key, "a number", [](const json& v) { return v.is_number(); }).get<double>());
 }
 
 int64_t ConfigObject::get_int(const std::string& key, int64_t fallback) {
   read_.insert(key);
-  if (!has(key)) return fallback;
-  return at(key, "an integer", [](const json& v) { return v.is_number_integer(); }).get<int64_t>();
+  if (!has(key)) return record(key, fallback);
+  return record(key, at(key, "an integer", [](const json& v) { return v.is_number_integer(); }).get<int64_t>());
 }
 
 int64_t ConfigObject::require_int(const std::string& key) {
@@ -114,53 +130,57 @@ int64_t ConfigObject::require_int(const std::string& key) {
 
 bool ConfigObject::get_bool(const std::string& key, bool fallback) {
   read_.insert(key);
-  if (!has(key)) return fallback;
-  return at(key, "true or false", [](const json& v) { return v.is_boolean(); }).get<bool>();
+  if (!has(key)) return record(key, fallback);
+  return record(key, at(key, "true or false", [](const json& v) { return v.is_boolean(); }).get<bool>());
 }
 
 std::pair<int64_t, int64_t> ConfigObject::get_pair(const std::string& key, std::pair<int64_t, int64_t> fallback) {
   read_.insert(key);
-  if (!has(key)) return fallback;
-  const json& v = at(key, "an integer or a pair [h, w] of integers", [](const json& v) {
-    return v.is_number_integer() ||
-           (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer());
-  });
-  if (v.is_number_integer()) return {v.get<int64_t>(), v.get<int64_t>()};
-  return {v[0].get<int64_t>(), v[1].get<int64_t>()};
+  std::pair<int64_t, int64_t> out = fallback;
+  if (has(key)) {
+    const json& v = at(key, "an integer or a pair [h, w] of integers", [](const json& v) {
+      return v.is_number_integer() ||
+             (v.is_array() && v.size() == 2 && v[0].is_number_integer() && v[1].is_number_integer());
+    });
+    out = v.is_number_integer() ? std::pair{v.get<int64_t>(), v.get<int64_t>()}
+                                : std::pair{v[0].get<int64_t>(), v[1].get<int64_t>()};
+  }
+  record(key, json::array({out.first, out.second}));
+  return out;
 }
 
 std::vector<int64_t> ConfigObject::get_int_list(const std::string& key, const std::vector<int64_t>& fallback) {
   read_.insert(key);
-  if (!has(key)) return fallback;
-  return at(key, "a list of integers",
+  if (!has(key)) return record(key, fallback);
+  return record(key, at(key, "a list of integers",
             [](const json& v) {
               if (!v.is_array()) return false;
               for (const auto& e : v)
                 if (!e.is_number_integer()) return false;
               return true;
             })
-      .get<std::vector<int64_t>>();
+      .get<std::vector<int64_t>>());
 }
 
 std::vector<std::string> ConfigObject::get_string_list(const std::string& key, const std::vector<std::string>& fallback) {
   read_.insert(key);
-  if (!has(key)) return fallback;
-  return at(key, "a list of strings",
+  if (!has(key)) return record(key, fallback);
+  return record(key, at(key, "a list of strings",
             [](const json& v) {
               if (!v.is_array()) return false;
               for (const auto& e : v)
                 if (!e.is_string()) return false;
               return true;
             })
-      .get<std::vector<std::string>>();
+      .get<std::vector<std::string>>());
 }
 
 ConfigObject ConfigObject::child(const std::string& key) {
   read_.insert(key);
   std::string p = path_.empty() ? key : path_ + "." + key;
-  if (!has(key)) return ConfigObject(json::object(), file_, p);
+  if (!has(key)) return ConfigObject(json::object(), file_, p, resolved_, pointer_ / key);
   at(key, "an object", [](const json& v) { return v.is_object(); });
-  return ConfigObject(j_.at(key), file_, p);
+  return ConfigObject(j_.at(key), file_, p, resolved_, pointer_ / key);
 }
 
 std::vector<ConfigObject> ConfigObject::array(const std::string& key) {
@@ -169,10 +189,11 @@ std::vector<ConfigObject> ConfigObject::array(const std::string& key) {
   if (!has(key)) return out;
   const json& v = at(key, "a list of objects", [](const json& v) { return v.is_array(); });
   std::string p = path_.empty() ? key : path_ + "." + key;
+  (*resolved_)[pointer_ / key] = json::array();
   for (size_t i = 0; i < v.size(); ++i) {
     std::string pi = p + "[" + std::to_string(i) + "]";
     OC_CHECK(v[i].is_object(), file_, ": ", pi, ": expected an object, got ", v[i].dump());
-    out.emplace_back(v[i], file_, pi);
+    out.push_back(ConfigObject(v[i], file_, pi, resolved_, pointer_ / key / i));
   }
   return out;
 }

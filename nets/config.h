@@ -2,6 +2,7 @@
 // and JSON path, checks types, and at the end rejects keys nobody read, e.g.
 //   configs/x.json: model.layers[3].kernal: unknown key (did you mean "kernel"?)
 #pragma once
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -42,12 +43,20 @@ class ConfigObject {
   std::string where(const std::string& key = "") const;
   const std::string& file() const { return file_; }
   const json& raw() const { return j_; }
+  // Every value read so far through this object or its children, defaults included: the config
+  // as the program understood it (shared by an object and all objects derived from it).
+  const json& resolved() const { return *resolved_; }
 
  private:
+  ConfigObject(const json& j, std::string file, std::string path, std::shared_ptr<json> resolved, json::json_pointer at);
   const json& at(const std::string& key, const char* expected, bool (*ok)(const json&));
+  template <class T>
+  T record(const std::string& key, T value);
   json j_;
   std::string file_, path_;
   std::set<std::string> read_;
+  std::shared_ptr<json> resolved_;
+  json::json_pointer pointer_;
 };
 
 // Edit distance (with adjacent swaps), for "did you mean" suggestions.

@@ -112,3 +112,17 @@ TEST_CASE("nets: --set overrides and strict sections") {
   REQUIRE(closest_word("kernal", {"kernel", "stride"}) == "kernel");
   REQUIRE(closest_word("zzz", {"kernel", "stride"}).empty());
 }
+
+TEST_CASE("nets: the resolved config holds every value used, defaults included") {
+  ConfigObject top(json::parse(R"({"model": {"input": [1, 8, 8], "layers": [
+      {"type": "conv2d", "out_channels": 4}, {"name": "p", "type": "maxpool2d"}]}})"), "x.json", "");
+  Network net(top.child("model"), 1);
+  const json& r = top.resolved();
+  REQUIRE(r["model"]["layers"][0]["name"] == "conv2d0");
+  REQUIRE(r["model"]["layers"][0]["kernel"] == json::array({3, 3}));
+  REQUIRE(r["model"]["layers"][0]["stride"] == json::array({1, 1}));
+  REQUIRE(r["model"]["layers"][0]["bias"] == true);
+  REQUIRE(r["model"]["layers"][1]["stride"] == json::array({2, 2}));
+  REQUIRE(r["model"]["layers"][1]["ceil_mode"] == false);
+  REQUIRE(r["model"]["outputs"] == json::array({"p"}));
+}

@@ -34,11 +34,15 @@ std::vector<std::string> overrides_of(const Args& args, Args& rest) {
 int cmd_train(const Args& all) {
   Args args;
   std::vector<std::string> sets = overrides_of(all, args);
-  ArgParser p(args, {"--out", "--device"}, {"--resume"});
-  OC_CHECK(p.rest.size() == 1,
-           "usage: ocellus train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda]");
+  ArgParser p(args, {"--out", "--device"}, {"--resume", "--print-config"});
+  OC_CHECK(p.rest.size() == 1, "usage: ocellus train CONFIG [--set key.path=value ...] [--out DIR] [--resume] "
+                               "[--device cpu|cuda] [--print-config]");
   const std::string config = p.rest[0];
   Experiment e = load_experiment(config, sets);
+  if (p.has("--print-config")) {
+    std::printf("%s\n", e.resolved.dump(2).c_str());
+    return 0;
+  }
   RunOptions opt;
   opt.out_dir = p.get("--out", default_out_dir(config));
   opt.resume = p.has("--resume");

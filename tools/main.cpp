@@ -15,8 +15,9 @@ commands:
                                 GFLOP/s of matmul on square and skinny shapes (median of runs)
   bench conv2d [--device cpu|cuda] [--json FILE]
                                 conv2d forward, input- and weight-gradient on the CNN issue's shapes
-  train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda]
-                                train a network from a JSON config (see docs/config.md)
+  train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda] [--print-config]
+                                train a network from a JSON config (see docs/config.md);
+                                --print-config prints every setting, defaults included, and exits
   eval CONFIG --checkpoint FILE [--split test|train] [--device D] [--json]
                                 accuracy and loss of a checkpoint
   infer CONFIG --checkpoint FILE --image IMG [--device D] [--json]

@@ -97,6 +97,7 @@ Experiment experiment_from_json(const json& config, const std::string& source) {
   OC_CHECK(top.has("model"), top.where("model"), ": missing the model section");
   e.model = std::make_shared<Network>(top.child("model"), e.train.seed);
   top.finish();
+  e.resolved = top.resolved();
   e.data.loader.seed = e.train.seed;
   return e;
 }

@@ -36,6 +36,7 @@ struct TrainSettings {
 struct Experiment {
   std::string path;       // the config file
   json config;            // after overrides: saved in checkpoints
+  json resolved;          // every value the program used, defaults included (--print-config)
   DataSettings data;
   TrainSettings train;
   std::shared_ptr<Network> model;

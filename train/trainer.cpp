@@ -53,6 +53,7 @@ void save_checkpoint(const std::string& path, Network& model, const Optimizer& o
   for (auto& p : opt.state()) tensors.push_back({"optimizer." + p.name, p.param});
   std::map<std::string, std::string> meta{{"format", kFormat},
                                           {"config", e.config.dump()},
+                                          {"resolved_config", e.resolved.dump()},
                                           {"epoch", std::to_string(pos.epoch)},
                                           {"step_in_epoch", std::to_string(pos.step_in_epoch)},
                                           {"global_step", std::to_string(pos.global_step)},
