@@ -1,6 +1,8 @@
 // Layer types for JSON networks. Shapes here exclude the batch dim: [C,H,W] or [F].
 #include "nets/layer_registry.h"
 
+#include <tuple>
+
 #include "layers/basic.h"
 #include "layers/blocks.h"
 #include "layers/conv.h"
@@ -32,63 +34,74 @@ int64_t checked_out(ConfigObject& cfg, int64_t out, int64_t in, const char* what
   return out;
 }
 
+// The keys conv2d and conv_transpose2d share, read and checked once.
+struct ConvKeys {
+  int64_t in_channels, out_channels, kh, kw, sh, sw, dh, dw, groups;
+  bool bias;
+};
+
+ConvKeys read_conv_keys(ConfigObject& cfg, int64_t in_channels, int64_t default_kernel) {
+  ConvKeys k;
+  k.in_channels = in_channels;
+  k.out_channels = positive(cfg, "out_channels", cfg.require_int("out_channels"));
+  std::tie(k.kh, k.kw) = cfg.get_pair("kernel", {default_kernel, default_kernel});
+  std::tie(k.sh, k.sw) = cfg.get_pair("stride", {1, 1});
+  std::tie(k.dh, k.dw) = cfg.get_pair("dilation", {1, 1});
+  for (int64_t v : {k.kh, k.kw}) positive(cfg, "kernel", v);
+  for (int64_t v : {k.sh, k.sw}) positive(cfg, "stride", v);
+  for (int64_t v : {k.dh, k.dw}) positive(cfg, "dilation", v);
+  k.groups = positive(cfg, "groups", cfg.get_int("groups", 1));
+  OC_CHECK(k.in_channels % k.groups == 0 && k.out_channels % k.groups == 0, cfg.where("groups"), ": ", k.groups,
+           " groups must divide the input channels (", k.in_channels, ") and out_channels (", k.out_channels, ")");
+  k.bias = cfg.get_bool("bias", true);
+  return k;
+}
+
 BuiltLayer build_conv2d(ConfigObject& cfg, const std::vector<Shape>& ins, Generator& gen) {
   const Shape& in = image_input(cfg, ins);
-  Conv2dOptions o;
-  o.in_channels = in[0];
-  o.out_channels = positive(cfg, "out_channels", cfg.require_int("out_channels"));
-  auto [kh, kw] = cfg.get_pair("kernel", {3, 3});
-  auto [sh, sw] = cfg.get_pair("stride", {1, 1});
-  auto [dh, dw] = cfg.get_pair("dilation", {1, 1});
+  ConvKeys k = read_conv_keys(cfg, in[0], 3);
   std::pair<int64_t, int64_t> pad{0, 0};
   if (cfg.has("padding") && cfg.raw().at("padding").is_string()) {
     std::string mode = cfg.get_string("padding", "");
     OC_CHECK(mode == "same", cfg.where("padding"), ": expected an integer, [h, w] or \"same\", got \"", mode, "\"");
-    pad = {dh * (kh - 1) / 2, dw * (kw - 1) / 2};
+    pad = {k.dh * (k.kh - 1) / 2, k.dw * (k.kw - 1) / 2};
   } else {
     pad = cfg.get_pair("padding", {0, 0});
   }
-  o.kernel_h = positive(cfg, "kernel", kh);
-  o.kernel_w = positive(cfg, "kernel", kw);
-  o.params = {positive(cfg, "stride", sh), positive(cfg, "stride", sw), pad.first, pad.second,
-              positive(cfg, "dilation", dh), positive(cfg, "dilation", dw), cfg.get_int("groups", 1)};
-  o.bias = cfg.get_bool("bias", true);
-  int64_t g = positive(cfg, "groups", o.params.groups);
-  OC_CHECK(o.in_channels % g == 0 && o.out_channels % g == 0, cfg.where("groups"), ": ", g,
-           " groups must divide the input channels (", o.in_channels, ") and out_channels (", o.out_channels, ")");
-  int64_t ho = checked_out(cfg, (in[1] + 2 * pad.first - dh * (kh - 1) - 1) / sh + 1, in[1], "height");
-  int64_t wo = checked_out(cfg, (in[2] + 2 * pad.second - dw * (kw - 1) - 1) / sw + 1, in[2], "width");
+  Conv2dOptions o;
+  o.in_channels = k.in_channels;
+  o.out_channels = k.out_channels;
+  o.kernel_h = k.kh;
+  o.kernel_w = k.kw;
+  o.params = {k.sh, k.sw, pad.first, pad.second, k.dh, k.dw, k.groups};
+  o.bias = k.bias;
+  int64_t ho = checked_out(cfg, (in[1] + 2 * pad.first - k.dh * (k.kh - 1) - 1) / k.sh + 1, in[1], "height");
+  int64_t wo = checked_out(cfg, (in[2] + 2 * pad.second - k.dw * (k.kw - 1) - 1) / k.sw + 1, in[2], "width");
   BuiltLayer b;
   b.module = std::make_shared<Conv2d>(o, gen);
-  b.out_shape = {o.out_channels, ho, wo};
-  b.flops = 2 * o.out_channels * (o.in_channels / g) * kh * kw * ho * wo;
+  b.out_shape = {k.out_channels, ho, wo};
+  b.flops = 2 * k.out_channels * (k.in_channels / k.groups) * k.kh * k.kw * ho * wo;
   return b;
 }
 
 BuiltLayer build_conv_transpose2d(ConfigObject& cfg, const std::vector<Shape>& ins, Generator& gen) {
   const Shape& in = image_input(cfg, ins);
-  ConvTranspose2dOptions o;
-  o.in_channels = in[0];
-  o.out_channels = positive(cfg, "out_channels", cfg.require_int("out_channels"));
-  auto [kh, kw] = cfg.get_pair("kernel", {2, 2});
-  auto [sh, sw] = cfg.get_pair("stride", {1, 1});
+  ConvKeys k = read_conv_keys(cfg, in[0], 2);
   auto [ph, pw] = cfg.get_pair("padding", {0, 0});
   auto [oph, opw] = cfg.get_pair("output_padding", {0, 0});
-  auto [dh, dw] = cfg.get_pair("dilation", {1, 1});
-  o.kernel_h = positive(cfg, "kernel", kh);
-  o.kernel_w = positive(cfg, "kernel", kw);
-  o.params = {positive(cfg, "stride", sh), positive(cfg, "stride", sw), ph, pw, oph, opw,
-              positive(cfg, "dilation", dh), positive(cfg, "dilation", dw), cfg.get_int("groups", 1)};
-  o.bias = cfg.get_bool("bias", true);
-  int64_t g = positive(cfg, "groups", o.params.groups);
-  OC_CHECK(o.in_channels % g == 0 && o.out_channels % g == 0, cfg.where("groups"), ": ", g,
-           " groups must divide the input channels (", o.in_channels, ") and out_channels (", o.out_channels, ")");
-  int64_t ho = checked_out(cfg, (in[1] - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1, in[1], "height");
-  int64_t wo = checked_out(cfg, (in[2] - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1, in[2], "width");
+  ConvTranspose2dOptions o;
+  o.in_channels = k.in_channels;
+  o.out_channels = k.out_channels;
+  o.kernel_h = k.kh;
+  o.kernel_w = k.kw;
+  o.params = {k.sh, k.sw, ph, pw, oph, opw, k.dh, k.dw, k.groups};
+  o.bias = k.bias;
+  int64_t ho = checked_out(cfg, (in[1] - 1) * k.sh - 2 * ph + k.dh * (k.kh - 1) + oph + 1, in[1], "height");
+  int64_t wo = checked_out(cfg, (in[2] - 1) * k.sw - 2 * pw + k.dw * (k.kw - 1) + opw + 1, in[2], "width");
   BuiltLayer b;
   b.module = std::make_shared<ConvTranspose2d>(o, gen);
-  b.out_shape = {o.out_channels, ho, wo};
-  b.flops = 2 * o.in_channels * (o.out_channels / g) * kh * kw * in[1] * in[2];
+  b.out_shape = {k.out_channels, ho, wo};
+  b.flops = 2 * k.in_channels * (k.out_channels / k.groups) * k.kh * k.kw * in[1] * in[2];
   return b;
 }
 
