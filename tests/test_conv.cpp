@@ -8,9 +8,12 @@
 #include <string>
 
 #include "kernels/conv/conv_math.h"
+#include "tests/conv_cases.h"
 #include "tests/helpers.h"
 
 using namespace oc;
+using test::conv_params;
+using test::ConvCase;
 
 namespace {
 
@@ -114,21 +117,6 @@ Tensor ref_conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias
   return from_vector(y, {N, K, Ho, Wo});
 }
 
-Conv2dParams params(int64_t stride, int64_t pad, int64_t dilation = 1, int64_t groups = 1) {
-  Conv2dParams p;
-  p.stride_h = p.stride_w = stride;
-  p.pad_h = p.pad_w = pad;
-  p.dilation_h = p.dilation_w = dilation;
-  p.groups = groups;
-  return p;
-}
-
-struct ConvCase {
-  std::string name;
-  Shape x, w;
-  Conv2dParams p;
-};
-
 Conv2dParams asym(int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw, int64_t groups) {
   Conv2dParams p;
   p.stride_h = sh, p.stride_w = sw, p.pad_h = ph, p.pad_w = pw, p.dilation_h = dh, p.dilation_w = dw;
@@ -141,31 +129,31 @@ Conv2dParams asym(int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, in
 // edges.
 std::vector<ConvCase> conv_cases() {
   return {
-      {"3x3 pad 1", {2, 3, 5, 6}, {4, 3, 3, 3}, params(1, 1)},
-      {"no padding, odd sizes", {3, 2, 7, 9}, {5, 2, 3, 2}, params(1, 0)},
-      {"stride 2 pad 1", {2, 3, 8, 7}, {4, 3, 3, 3}, params(2, 1)},
+      {"3x3 pad 1", {2, 3, 5, 6}, {4, 3, 3, 3}, conv_params(1, 1)},
+      {"no padding, odd sizes", {3, 2, 7, 9}, {5, 2, 3, 2}, conv_params(1, 0)},
+      {"stride 2 pad 1", {2, 3, 8, 7}, {4, 3, 3, 3}, conv_params(2, 1)},
       {"asymmetric stride, padding, dilation", {2, 3, 9, 11}, {4, 3, 3, 2}, asym(2, 3, 2, 1, 2, 3, 1)},
-      {"dilation 2 (atrous)", {1, 2, 9, 8}, {3, 2, 3, 3}, params(1, 2, 2)},
-      {"groups 2", {2, 4, 6, 5}, {6, 2, 3, 3}, params(2, 1, 1, 2)},
-      {"groups 3, dilation 2, stride 2", {2, 6, 11, 10}, {9, 2, 3, 3}, params(2, 2, 2, 3)},
-      {"depthwise", {2, 4, 7, 6}, {4, 1, 3, 3}, params(1, 1, 1, 4)},
-      {"depthwise, multiplier 2, stride 2", {2, 3, 7, 8}, {6, 1, 3, 3}, params(2, 1, 1, 3)},
-      {"depthwise atrous", {1, 5, 9, 9}, {5, 1, 3, 3}, params(1, 2, 2, 5)},
+      {"dilation 2 (atrous)", {1, 2, 9, 8}, {3, 2, 3, 3}, conv_params(1, 2, 2)},
+      {"groups 2", {2, 4, 6, 5}, {6, 2, 3, 3}, conv_params(2, 1, 1, 2)},
+      {"groups 3, dilation 2, stride 2", {2, 6, 11, 10}, {9, 2, 3, 3}, conv_params(2, 2, 2, 3)},
+      {"depthwise", {2, 4, 7, 6}, {4, 1, 3, 3}, conv_params(1, 1, 1, 4)},
+      {"depthwise, multiplier 2, stride 2", {2, 3, 7, 8}, {6, 1, 3, 3}, conv_params(2, 1, 1, 3)},
+      {"depthwise atrous", {1, 5, 9, 9}, {5, 1, 3, 3}, conv_params(1, 2, 2, 5)},
       // One input channel per group but more outputs than the direct depthwise loops take: GEMMs.
-      {"depthwise, multiplier 5", {2, 2, 6, 7}, {10, 1, 3, 3}, params(1, 1, 1, 2)},
-      {"single input channel (a grayscale stem)", {3, 1, 8, 8}, {8, 1, 3, 3}, params(1, 1)},
-      {"1x1", {2, 5, 4, 3}, {7, 5, 1, 1}, params(1, 0)},
-      {"1x1 groups 2", {2, 4, 3, 3}, {6, 2, 1, 1}, params(1, 0, 1, 2)},
-      {"1x1 stride 2", {2, 3, 5, 5}, {4, 3, 1, 1}, params(2, 0)},
-      {"1x1 padded", {1, 2, 3, 2}, {3, 2, 1, 1}, params(1, 1)},
-      {"1x1 input", {2, 3, 1, 1}, {4, 3, 1, 1}, params(1, 0)},
-      {"1x1 input, 3x3 kernel pad 1", {2, 3, 1, 1}, {2, 3, 3, 3}, params(1, 1)},
-      {"kernel larger than the input, padded", {2, 2, 2, 3}, {3, 2, 5, 5}, params(1, 2)},
-      {"stride larger than the kernel", {1, 2, 9, 10}, {3, 2, 2, 2}, params(3, 0)},
-      {"7x7 stride 2 pad 3 (a stem)", {1, 3, 15, 13}, {4, 3, 7, 7}, params(2, 3)},
+      {"depthwise, multiplier 5", {2, 2, 6, 7}, {10, 1, 3, 3}, conv_params(1, 1, 1, 2)},
+      {"single input channel (a grayscale stem)", {3, 1, 8, 8}, {8, 1, 3, 3}, conv_params(1, 1)},
+      {"1x1", {2, 5, 4, 3}, {7, 5, 1, 1}, conv_params(1, 0)},
+      {"1x1 groups 2", {2, 4, 3, 3}, {6, 2, 1, 1}, conv_params(1, 0, 1, 2)},
+      {"1x1 stride 2", {2, 3, 5, 5}, {4, 3, 1, 1}, conv_params(2, 0)},
+      {"1x1 padded", {1, 2, 3, 2}, {3, 2, 1, 1}, conv_params(1, 1)},
+      {"1x1 input", {2, 3, 1, 1}, {4, 3, 1, 1}, conv_params(1, 0)},
+      {"1x1 input, 3x3 kernel pad 1", {2, 3, 1, 1}, {2, 3, 3, 3}, conv_params(1, 1)},
+      {"kernel larger than the input, padded", {2, 2, 2, 3}, {3, 2, 5, 5}, conv_params(1, 2)},
+      {"stride larger than the kernel", {1, 2, 9, 10}, {3, 2, 2, 2}, conv_params(3, 0)},
+      {"7x7 stride 2 pad 3 (a stem)", {1, 3, 15, 13}, {4, 3, 7, 7}, conv_params(2, 3)},
       // More output pixels than one im2col tile: tiles that end mid-row, several per image.
-      {"several tiles", {2, 16, 31, 29}, {8, 16, 3, 3}, params(1, 1)},
-      {"several tiles, stride 2, groups 2", {1, 16, 61, 45}, {8, 8, 3, 3}, params(2, 1, 1, 2)},
+      {"several tiles", {2, 16, 31, 29}, {8, 16, 3, 3}, conv_params(1, 1)},
+      {"several tiles, stride 2, groups 2", {1, 16, 61, 45}, {8, 8, 3, 3}, conv_params(2, 1, 1, 2)},
   };
 }
 
@@ -217,14 +205,14 @@ TEST_CASE("conv2d: hand-computed cases") {
   REQUIRE(to_vector<float>(conv2d(x, ones({1, 1, 2, 2}), Tensor(), {})) == std::vector<float>{12, 16, 24, 28});
   // Stride 2, pad 1: y[ho, wo] = sum w[r, s] x[2 ho - 1 + r, 2 wo - 1 + s], zeros outside.
   Tensor w = from_vector<float>({1, 2, 3, 4}, {1, 1, 2, 2});
-  REQUIRE(to_vector<float>(conv2d(x, w, Tensor(), params(2, 1))) == std::vector<float>{4, 18, 36, 77});
+  REQUIRE(to_vector<float>(conv2d(x, w, Tensor(), conv_params(2, 1))) == std::vector<float>{4, 18, 36, 77});
   // Dilation 2: the four corners.
-  REQUIRE(to_vector<float>(conv2d(x, ones({1, 1, 2, 2}), Tensor(), params(1, 0, 2))) == std::vector<float>{20});
+  REQUIRE(to_vector<float>(conv2d(x, ones({1, 1, 2, 2}), Tensor(), conv_params(1, 0, 2))) == std::vector<float>{20});
   // Bias is added once per output value.
   REQUIRE(to_vector<float>(conv2d(x, ones({1, 1, 3, 3}), full({1}, 0.5), {})) == std::vector<float>{45.5});
   // Groups 2: each output channel sees its own input channel.
   Tensor x2 = from_vector<float>({1, 2}, {1, 2, 1, 1}), w2 = from_vector<float>({3, 5}, {2, 1, 1, 1});
-  REQUIRE(to_vector<float>(conv2d(x2, w2, Tensor(), params(1, 0, 1, 2))) == std::vector<float>{3, 10});
+  REQUIRE(to_vector<float>(conv2d(x2, w2, Tensor(), conv_params(1, 0, 1, 2))) == std::vector<float>{3, 10});
   // Groups 1: both output channels see both input channels.
   Tensor w3 = from_vector<float>({1, 10, 100, 1000}, {2, 2, 1, 1});
   REQUIRE(to_vector<float>(conv2d(x2, w3, Tensor(), {})) == std::vector<float>{21, 2100});
@@ -233,13 +221,13 @@ TEST_CASE("conv2d: hand-computed cases") {
 TEST_CASE("conv2d: empty batch, output shapes, conv2d_out_size") {
   Tensor x = zeros({0, 3, 5, 5}).set_requires_grad(), w = test::rand({4, 3, 3, 3}, 7).set_requires_grad();
   Tensor b = test::rand({4}, 8).set_requires_grad();
-  Tensor y = conv2d(x, w, b, params(2, 1));
+  Tensor y = conv2d(x, w, b, conv_params(2, 1));
   REQUIRE(y.shape() == Shape{0, 4, 3, 3});
   sum(y).backward();
   REQUIRE(x.grad().shape() == Shape{0, 3, 5, 5});
   REQUIRE(to_vector<float>(w.grad()) == std::vector<float>(4 * 3 * 9, 0.0f));
   REQUIRE(to_vector<float>(b.grad()) == std::vector<float>(4, 0.0f));
-  REQUIRE(conv2d(zeros({1, 3, 224, 224}), zeros({64, 3, 7, 7}), Tensor(), params(2, 3)).shape() ==
+  REQUIRE(conv2d(zeros({1, 3, 224, 224}), zeros({64, 3, 7, 7}), Tensor(), conv_params(2, 3)).shape() ==
           Shape{1, 64, 112, 112});
   REQUIRE(conv2d_out_size(56, 3, 1, 1, 1) == 56);
   REQUIRE(conv2d_out_size(224, 7, 2, 3, 1) == 112);
@@ -254,10 +242,10 @@ TEST_CASE("conv2d: non-contiguous input and weight give the contiguous result") 
   Tensor x = permute(xs, {0, 2, 1, 3}), w = slice(ws, 3, 0, 6, 2);
   REQUIRE_FALSE(x.is_contiguous());
   REQUIRE_FALSE(w.is_contiguous());
-  REQUIRE_CLOSE(conv2d(x, w, Tensor(), params(1, 1)), conv2d(contiguous(x), contiguous(w), Tensor(), params(1, 1)), 0,
+  REQUIRE_CLOSE(conv2d(x, w, Tensor(), conv_params(1, 1)), conv2d(contiguous(x), contiguous(w), Tensor(), conv_params(1, 1)), 0,
                 0);
   Tensor xl = clone(x).set_requires_grad();
-  Tensor y = conv2d(permute(permute(xl, {0, 2, 1, 3}), {0, 2, 1, 3}), w, Tensor(), params(1, 1));
+  Tensor y = conv2d(permute(permute(xl, {0, 2, 1, 3}), {0, 2, 1, 3}), w, Tensor(), conv_params(1, 1));
   sum(y).backward();
   REQUIRE(xl.grad().shape() == x.shape());
 }
@@ -265,7 +253,7 @@ TEST_CASE("conv2d: non-contiguous input and weight give the contiguous result") 
 TEST_CASE("conv2d: gradients only for the inputs that require them") {
   Tensor x = test::rand({1, 2, 4, 4}, 11), w = test::rand({3, 2, 3, 3}, 12).set_requires_grad();
   Tensor b = test::rand({3}, 13);
-  sum(conv2d(x, w, b, params(1, 1))).backward();
+  sum(conv2d(x, w, b, conv_params(1, 1))).backward();
   REQUIRE(w.grad().defined());
   REQUIRE_FALSE(x.grad().defined());
   REQUIRE_FALSE(b.grad().defined());
@@ -278,10 +266,10 @@ TEST_CASE("conv2d: gradients only for the inputs that require them") {
 
 TEST_CASE("conv2d: float64 finite-difference gradients of x, w and bias") {
   const std::vector<ConvCase> cases = {
-      {"stride 2 pad 1", {2, 2, 5, 4}, {3, 2, 3, 2}, params(2, 1)},
+      {"stride 2 pad 1", {2, 2, 5, 4}, {3, 2, 3, 2}, conv_params(2, 1)},
       {"dilation 2, groups 2", {1, 4, 6, 5}, {4, 2, 2, 3}, asym(1, 2, 1, 2, 2, 1, 2)},
-      {"depthwise", {2, 3, 4, 4}, {3, 1, 3, 3}, params(1, 1, 1, 3)},
-      {"1x1", {2, 3, 3, 2}, {2, 3, 1, 1}, params(1, 0)},
+      {"depthwise", {2, 3, 4, 4}, {3, 1, 3, 3}, conv_params(1, 1, 1, 3)},
+      {"1x1", {2, 3, 3, 2}, {2, 3, 1, 1}, conv_params(1, 0)},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -356,7 +344,7 @@ TEST_CASE("conv_transpose2d: hand-computed cases and the adjoint of conv2d") {
           std::vector<float>{1.5, 1.5, 2.5, 2.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5, 4.5, 4.5, 3.5, 3.5, 4.5, 4.5});
   // <conv2d(a, w), b> == <a, conv_transpose2d(b, w)> for the same parameters and groups.
   Tensor a = test::rand({2, 4, 9, 8}, 20, -1, 1, DType::f64), w = test::rand({6, 2, 3, 3}, 21, -1, 1, DType::f64);
-  Conv2dParams p = params(2, 1, 2, 2);
+  Conv2dParams p = conv_params(2, 1, 2, 2);
   Tensor y = conv2d(a, w, Tensor(), p);
   Tensor b = test::rand(y.shape(), 22, -1, 1, DType::f64);
   ConvTranspose2dParams tp = tparams(2, 1, 0, 2, 2);
@@ -403,21 +391,21 @@ TEST_CASE("conv2d and conv_transpose2d: errors name the op and the shapes") {
   REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 4, 3}), Tensor(), {}), Contains("conv2d: weight must be 4-D"));
   REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 3, 3, 3}), Tensor(), {}),
                       Contains("conv2d: channel mismatch: weight [6, 3, 3, 3]") && Contains("[2, 4, 5, 5] has C = 4"));
-  REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 1, 3, 3}), Tensor(), params(1, 0, 1, 3)),
+  REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 1, 3, 3}), Tensor(), conv_params(1, 0, 1, 3)),
                       Contains("conv2d: groups = 3 must divide the input channels C = 4"));
-  REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 1, 3, 3}), Tensor(), params(1, 0, 1, 4)),
+  REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 1, 3, 3}), Tensor(), conv_params(1, 0, 1, 4)),
                       Contains("conv2d: groups = 4 must divide the output channels K = 6"));
   REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 4, 7, 7}), Tensor(), {}),
                       Contains("conv2d: input [2, 4, 5, 5]") && Contains("smaller than weight [6, 4, 7, 7]"));
-  REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 4, 3, 3}), Tensor(), params(1, 0, 3)), Contains("output size would be"));
+  REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 4, 3, 3}), Tensor(), conv_params(1, 0, 3)), Contains("output size would be"));
   REQUIRE_THROWS_WITH(conv2d(x, zeros({6, 4, 3, 3}, DType::f64), Tensor(), {}), Contains("conv2d: dtype mismatch"));
   REQUIRE_THROWS_WITH(conv2d(zeros({2, 4, 5, 5}, DType::i32), zeros({6, 4, 3, 3}, DType::i32), Tensor(), {}),
                       Contains("conv2d: expected a float32 or float64 tensor"));
   REQUIRE_THROWS_WITH(conv2d(x, w, zeros({5}), {}), Contains("conv2d: bias must be [6]") && Contains("got [5]"));
-  REQUIRE_THROWS_WITH(conv2d(x, w, Tensor(), params(0, 0)), Contains("conv2d: stride must be positive"));
-  REQUIRE_THROWS_WITH(conv2d(x, w, Tensor(), params(1, -1)), Contains("conv2d: padding must be non-negative"));
-  REQUIRE_THROWS_WITH(conv2d(x, w, Tensor(), params(1, 0, 0)), Contains("conv2d: dilation must be positive"));
-  REQUIRE_THROWS_WITH(conv2d(x, w, Tensor(), params(1, 0, 1, 0)), Contains("conv2d: groups must be positive"));
+  REQUIRE_THROWS_WITH(conv2d(x, w, Tensor(), conv_params(0, 0)), Contains("conv2d: stride must be positive"));
+  REQUIRE_THROWS_WITH(conv2d(x, w, Tensor(), conv_params(1, -1)), Contains("conv2d: padding must be non-negative"));
+  REQUIRE_THROWS_WITH(conv2d(x, w, Tensor(), conv_params(1, 0, 0)), Contains("conv2d: dilation must be positive"));
+  REQUIRE_THROWS_WITH(conv2d(x, w, Tensor(), conv_params(1, 0, 1, 0)), Contains("conv2d: groups must be positive"));
   REQUIRE_THROWS_WITH(conv2d(x, Tensor(), Tensor(), {}), Contains("conv2d: argument 1 is an undefined tensor"));
 
   Tensor wt = zeros({4, 3, 3, 3});  // conv_transpose2d: [C, K/groups, R, S]

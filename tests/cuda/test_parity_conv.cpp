@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "tests/conv_cases.h"
 #include "tests/cuda/parity.h"
 
 using namespace oc;
@@ -29,43 +30,28 @@ void check_conv_parity(const Fn& f, const Shape& xs, const Shape& ws, const Shap
   check_parity([&](const std::vector<Tensor>& in) { return f(in[0], in[1], in[2]); }, inputs, tol, tol);
 }
 
-Conv2dParams params(int64_t stride, int64_t pad, int64_t dilation = 1, int64_t groups = 1) {
-  Conv2dParams p;
-  p.stride_h = p.stride_w = stride;
-  p.pad_h = p.pad_w = pad;
-  p.dilation_h = p.dilation_w = dilation;
-  p.groups = groups;
-  return p;
-}
-
-struct Case {
-  std::string name;
-  Shape x, w;
-  Conv2dParams p;
-};
-
 }  // namespace
 
 TEST_CASE("cuda parity: conv2d forward and gradients, float32 and float64") {
-  Conv2dParams asym = params(2, 1, 2);
+  Conv2dParams asym = conv_params(2, 1, 2);
   asym.stride_w = 3, asym.pad_w = 0, asym.dilation_w = 1;
-  const std::vector<Case> cases = {
-      {"3x3 pad 1", {2, 3, 9, 10}, {5, 3, 3, 3}, params(1, 1)},
-      {"stride 2, odd sizes", {3, 5, 13, 11}, {7, 5, 3, 3}, params(2, 1)},
+  const std::vector<ConvCase> cases = {
+      {"3x3 pad 1", {2, 3, 9, 10}, {5, 3, 3, 3}, conv_params(1, 1)},
+      {"stride 2, odd sizes", {3, 5, 13, 11}, {7, 5, 3, 3}, conv_params(2, 1)},
       {"asymmetric stride, padding, dilation", {2, 3, 15, 17}, {4, 3, 3, 2}, asym},
-      {"dilation 3 (atrous)", {2, 4, 17, 16}, {6, 4, 3, 3}, params(1, 3, 3)},
-      {"groups 2", {2, 8, 9, 9}, {6, 4, 3, 3}, params(1, 1, 1, 2)},
-      {"depthwise", {2, 16, 12, 12}, {16, 1, 3, 3}, params(1, 1, 1, 16)},
-      {"depthwise stride 2, multiplier 2", {2, 8, 13, 13}, {16, 1, 5, 5}, params(2, 2, 1, 8)},
-      {"1x1", {2, 24, 7, 9}, {40, 24, 1, 1}, params(1, 0)},
-      {"1x1 input", {3, 5, 1, 1}, {4, 5, 3, 3}, params(1, 1)},
-      {"kernel larger than the input", {2, 3, 2, 3}, {4, 3, 5, 5}, params(1, 2)},
-      {"7x7 stem", {2, 3, 40, 36}, {16, 3, 7, 7}, params(2, 3)},
-      {"weight gradient split 4 ways", {4, 8, 24, 24}, {8, 8, 3, 3}, params(1, 1)},
+      {"dilation 3 (atrous)", {2, 4, 17, 16}, {6, 4, 3, 3}, conv_params(1, 3, 3)},
+      {"groups 2", {2, 8, 9, 9}, {6, 4, 3, 3}, conv_params(1, 1, 1, 2)},
+      {"depthwise", {2, 16, 12, 12}, {16, 1, 3, 3}, conv_params(1, 1, 1, 16)},
+      {"depthwise stride 2, multiplier 2", {2, 8, 13, 13}, {16, 1, 5, 5}, conv_params(2, 2, 1, 8)},
+      {"1x1", {2, 24, 7, 9}, {40, 24, 1, 1}, conv_params(1, 0)},
+      {"1x1 input", {3, 5, 1, 1}, {4, 5, 3, 3}, conv_params(1, 1)},
+      {"kernel larger than the input", {2, 3, 2, 3}, {4, 3, 5, 5}, conv_params(1, 2)},
+      {"7x7 stem", {2, 3, 40, 36}, {16, 3, 7, 7}, conv_params(2, 3)},
+      {"weight gradient split 4 ways", {4, 8, 24, 24}, {8, 8, 3, 3}, conv_params(1, 1)},
       // Enough 128 x 128 tiles for the large float32 configuration, and a deep weight gradient
       // (N*Ho*Wo = 32768) that is split over blocks.
-      {"large: 128x128 tiles, split weight gradient", {32, 16, 32, 32}, {160, 16, 3, 3}, params(1, 1)},
-      {"large: many channels", {4, 96, 16, 16}, {128, 96, 3, 3}, params(1, 1)},
+      {"large: 128x128 tiles, split weight gradient", {32, 16, 32, 32}, {160, 16, 3, 3}, conv_params(1, 1)},
+      {"large: many channels", {4, 96, 16, 16}, {128, 96, 3, 3}, conv_params(1, 1)},
   };
   for (const auto& c : cases) {
     for (DType dt : {DType::f32, DType::f64}) {
@@ -79,14 +65,14 @@ TEST_CASE("cuda parity: conv2d forward and gradients, float32 and float64") {
 
 TEST_CASE("cuda parity: conv2d on an empty batch and non-contiguous input") {
   Tensor x = to(zeros({0, 3, 5, 5}), kCuda), w = to(test::rand({4, 3, 3, 3}, 510), kCuda).set_requires_grad();
-  Tensor y = conv2d(x, w, Tensor(), params(1, 1));
+  Tensor y = conv2d(x, w, Tensor(), conv_params(1, 1));
   REQUIRE(y.shape() == Shape{0, 4, 5, 5});
   sum(y).backward();
   REQUIRE(to_vector<float>(w.grad()) == std::vector<float>(4 * 3 * 9, 0.0f));
   Tensor xs = test::rand({2, 6, 3, 7}, 511);
   Tensor wc = test::rand({4, 3, 3, 3}, 512);
-  Tensor want = conv2d(permute(xs, {0, 2, 1, 3}), wc, Tensor(), params(1, 1));
-  Tensor got = conv2d(permute(to(xs, kCuda), {0, 2, 1, 3}), to(wc, kCuda), Tensor(), params(1, 1));
+  Tensor want = conv2d(permute(xs, {0, 2, 1, 3}), wc, Tensor(), conv_params(1, 1));
+  Tensor got = conv2d(permute(to(xs, kCuda), {0, 2, 1, 3}), to(wc, kCuda), Tensor(), conv_params(1, 1));
   REQUIRE_CLOSE(got, want, 1e-5, 1e-5);
 }
 
