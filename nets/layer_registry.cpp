@@ -6,6 +6,8 @@
 #include "layers/basic.h"
 #include "layers/blocks.h"
 #include "layers/conv.h"
+#include "layers/spatial_transformer.h"
+#include "nets/network.h"
 
 namespace oc {
 namespace {
@@ -123,6 +125,60 @@ BuiltLayer build_pool(ConfigObject& cfg, const std::vector<Shape>& ins, bool is_
   return b;
 }
 
+// A name from a fixed list; anything else is an error at the key, with a suggestion.
+std::string one_of(ConfigObject& cfg, const std::string& key, const std::string& fallback,
+                   const std::vector<std::string>& names) {
+  std::string v = cfg.get_string(key, fallback);
+  for (const auto& n : names)
+    if (v == n) return v;
+  std::string guess = closest_word(v, names), all;
+  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+  OC_FAIL(cfg.where(key), ": unknown value \"", v, "\"", guess.empty() ? "" : " (did you mean \"" + guess + "\"?)",
+          "; expected one of: ", all);
+}
+
+// {"type": "spatial_transformer", "transform": "affine", "output_size": [H, W],
+//  "localization": {"layers": [...]}}: the localization net reads the layer's input.
+BuiltLayer build_spatial_transformer(ConfigObject& cfg, const std::vector<Shape>& ins, Generator& gen) {
+  const Shape& in = single_input(cfg, ins);
+  OC_CHECK(in.size() == 3 || in.size() == 4, cfg.where(), ": expects an image [C,H,W] or a volume [C,D,H,W], got ",
+           shape_str(in));
+  SpatialTransformerOptions o;
+  o.spatial_dims = static_cast<int>(in.size()) - 1;
+  o.kind = transform_kind_from_string(one_of(cfg, "transform", "affine", transform_kind_names()));
+  OC_CHECK(transform_param_count(o.kind, o.spatial_dims) > 0, cfg.where("transform"), ": \"", to_string(o.kind),
+           "\" is 2-D only; a volume input takes translation, translation_scale or affine");
+  o.output_size = cfg.get_int_list("output_size", std::vector<int64_t>(in.begin() + 1, in.end()));
+  OC_CHECK(static_cast<int>(o.output_size.size()) == o.spatial_dims, cfg.where("output_size"), ": expected ",
+           o.spatial_dims == 2 ? "[H, W]" : "[D, H, W]", ", got ", o.output_size.size(), " sizes");
+  for (int64_t v : o.output_size) positive(cfg, "output_size", v);
+  std::string mode = one_of(cfg, "mode", "bilinear", {"bilinear", "nearest", "bicubic"});
+  OC_CHECK(mode != "bicubic" || o.spatial_dims == 2, cfg.where("mode"), ": bicubic is 2-D only");
+  o.sample.mode = grid_sample_mode_from_string(mode);
+  o.sample.padding = grid_padding_from_string(one_of(cfg, "padding", "zeros", {"zeros", "border", "reflection"}));
+  o.sample.align_corners = cfg.get_bool("align_corners", false);
+  o.sample.deterministic = cfg.get_bool("deterministic", false);
+
+  ConfigObject loc_cfg = cfg.child("localization");
+  OC_CHECK(loc_cfg.has("layers"), loc_cfg.where("layers"),
+           ": the localization network's layers are required, e.g. [{\"type\": \"conv2d\", ...}, ...]");
+  auto loc = std::make_shared<Network>(loc_cfg, in, gen);
+  const int64_t features = shape_numel(loc->output_shape(loc->output_names()[0]));
+  const int64_t count = transform_param_count(o.kind, o.spatial_dims);
+
+  BuiltLayer b;
+  b.module = std::make_shared<SpatialTransformer>(loc, features, o, gen);
+  b.out_shape = Shape{in[0]};
+  b.out_shape.insert(b.out_shape.end(), o.output_size.begin(), o.output_size.end());
+  // Localization + head + grid (a dims x (dims+1) product per point) + sampling (2^dims taps per value).
+  const int64_t points = shape_numel(Shape(o.output_size.begin(), o.output_size.end()));
+  int64_t loc_flops = 0;
+  for (const auto& l : loc->layers()) loc_flops += l.flops;
+  b.flops = loc_flops + 2 * features * count + 2 * o.spatial_dims * (o.spatial_dims + 1) * points +
+            2 * in[0] * points * (o.spatial_dims == 2 ? 4 : 8);
+  return b;
+}
+
 BuiltLayer elementwise(ModulePtr m, const Shape& in, int64_t flops_per_element = 1) {
   return BuiltLayer{std::move(m), in, shape_numel(in) * flops_per_element};
 }
@@ -214,6 +270,7 @@ std::map<std::string, LayerBuilder> make_registry() {
     int64_t flops = 2 * out * in[0] * hw * (1 + 9 * k) + 2 * out * in[0] + 2 * out * out * (k + 2) * hw;
     return BuiltLayer{std::make_shared<Aspp>(in[0], out, rates, gen), {out, in[1], in[2]}, flops};
   };
+  r["spatial_transformer"] = build_spatial_transformer;
   return r;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "layers/spatial_transformer.h"
 #include "nets/layer_registry.h"
 
 namespace oc {
@@ -19,10 +20,16 @@ Network::Network(ConfigObject model, uint64_t seed) {
   std::vector<int64_t> input = model.get_int_list("input", {});
   OC_CHECK(!input.empty(), model.where("input"), ": missing the input shape, e.g. [1, 28, 28] for [C, H, W]");
   for (int64_t d : input) OC_CHECK(d > 0, model.where("input"), ": sizes must be positive, got ", d);
+  build(model, Shape(input.begin(), input.end()), gen);
+}
+
+Network::Network(ConfigObject cfg, const Shape& input, Generator& gen) { build(cfg, input, gen); }
+
+void Network::build(ConfigObject& model, const Shape& input, Generator& gen) {
   LayerInfo in;
   in.name = "input";
   in.type = "input";
-  in.out_shape = Shape(input.begin(), input.end());
+  in.out_shape = input;
   nodes_.push_back(in);
   std::map<std::string, int> by_name{{"input", 0}};
 
@@ -146,21 +153,36 @@ Shape Network::output_shape(const std::string& name) const {
   OC_FAIL("network: no output named \"", name, "\"");
 }
 
+namespace {
+
+// One row per layer; a spatial transformer's localization layers follow it, indented (their
+// parameters and FLOPs are already in the transformer's row).
+void summary_rows(const std::vector<LayerInfo>& nodes, const std::string& indent, std::ostringstream& os) {
+  char line[256];
+  for (const auto& n : nodes) {
+    if (!indent.empty() && n.type == "input") continue;
+    std::snprintf(line, sizeof line, "%-18s %-20s %-18s %12lld %14.2f\n", (indent + n.name).c_str(), n.type.c_str(),
+                  shape_str(n.out_shape).c_str(), static_cast<long long>(n.params), n.flops / 1e6);
+    os << line;
+    if (auto* st = dynamic_cast<SpatialTransformer*>(n.module.get()))
+      if (auto* loc = dynamic_cast<const Network*>(&st->localization())) summary_rows(loc->layers(), indent + "  ", os);
+  }
+}
+
+}  // namespace
+
 std::string Network::summary() const {
   std::ostringstream os;
   char line[256];
-  std::snprintf(line, sizeof line, "%-18s %-18s %-18s %12s %14s\n", "layer", "type", "output", "params", "MFLOPs");
+  std::snprintf(line, sizeof line, "%-18s %-20s %-18s %12s %14s\n", "layer", "type", "output", "params", "MFLOPs");
   os << line;
+  summary_rows(nodes_, "", os);
   int64_t params = 0, flops = 0;
   for (const auto& n : nodes_) {
-    std::string inputs;
-    std::snprintf(line, sizeof line, "%-18s %-18s %-18s %12lld %14.2f\n", n.name.c_str(), n.type.c_str(),
-                  shape_str(n.out_shape).c_str(), static_cast<long long>(n.params), n.flops / 1e6);
-    os << line;
     params += n.params;
     flops += n.flops;
   }
-  std::snprintf(line, sizeof line, "%-56s %12lld %14.2f  (per sample, forward)\n", "total",
+  std::snprintf(line, sizeof line, "%-58s %12lld %14.2f  (per sample, forward)\n", "total",
                 static_cast<long long>(params), flops / 1e6);
   os << line;
   return os.str();

@@ -30,6 +30,9 @@ class Network : public Module {
  public:
   // Builds from the "model" object of a config; `seed` initializes the parameters.
   Network(ConfigObject model, uint64_t seed);
+  // A sub-network (e.g. a spatial transformer's localization net): "layers" (and "outputs") from
+  // `cfg`, the input shape given, parameters drawn from the parent's generator.
+  Network(ConfigObject cfg, const Shape& input, Generator& gen);
   // The first output.
   Tensor forward(const Tensor& x) override;
   // Every named output.
@@ -44,6 +47,7 @@ class Network : public Module {
   const std::vector<LayerInfo>& layers() const { return nodes_; }
 
  private:
+  void build(ConfigObject& cfg, const Shape& input, Generator& gen);
   std::vector<Tensor> run(const Tensor& x);
   std::vector<LayerInfo> nodes_;
   std::vector<std::string> outputs_;
