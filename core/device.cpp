@@ -13,6 +13,7 @@ namespace oc {
 Device Device::parse(const std::string& s) {
   if (s == "cpu") return cpu();
   if (s == "cuda") return cuda(0);
+  if (s == "auto") return cuda_available() ? cuda(0) : cpu();
   if (s.rfind("cuda:", 0) == 0) {
     try {
       size_t used = 0;
@@ -21,7 +22,7 @@ Device Device::parse(const std::string& s) {
     } catch (...) {
     }
   }
-  OC_FAIL("unknown device \"", s, "\" (expected cpu, cuda or cuda:N)");
+  OC_FAIL("unknown device \"", s, "\" (expected auto, cpu, cuda or cuda:N)");
 }
 
 int cuda_device_count() {

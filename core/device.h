@@ -18,7 +18,8 @@ struct Device {
 
   static Device cpu() { return {}; }
   static Device cuda(int index = 0) { return {DeviceType::CUDA, index}; }
-  // "cpu", "cuda", "cuda:1"; anything else is an error naming the string.
+  // "cpu", "cuda", "cuda:1", "auto" (cuda:0 when a GPU is present, else cpu); anything else is an
+  // error naming the string.
   static Device parse(const std::string& s);
 };
 
