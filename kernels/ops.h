@@ -8,6 +8,7 @@
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/fill/fill.h"
 #include "kernels/gemm/matmul.h"
+#include "kernels/grid_sample/grid_sample.h"
 #include "kernels/index/index.h"
 #include "kernels/norm/batch_norm.h"
 #include "kernels/pool/pool.h"
