@@ -1,6 +1,8 @@
 // Reading experiment configs (see experiment.h and docs/config.md).
 #include "train/experiment.h"
 
+#include "train/distorted_mnist.h"
+
 namespace oc {
 namespace {
 
@@ -15,6 +17,18 @@ void read_data(ConfigObject d, DataSettings& s) {
   }
   s.train_limit = d.get_int("train_limit", 0);
   s.test_limit = d.get_int("test_limit", 0);
+  // Read both keys always, so that they appear in `resolved` and typos of them get suggestions.
+  s.distortion = d.get_string("distortion", s.distortion);
+  try {
+    distortion_from_string(s.distortion);
+  } catch (const Error& e) {
+    OC_FAIL(d.where("distortion"), ": ", e.what());
+  }
+  OC_CHECK(s.distortion == "none" || s.dataset == "fashion_mnist", d.where("distortion"), ": \"", s.distortion,
+           "\" needs dataset \"fashion_mnist\", got \"", s.dataset, "\"");
+  const int64_t dseed = d.get_int("distortion_seed", static_cast<int64_t>(s.distortion_seed));
+  OC_CHECK(dseed >= 0, d.where("distortion_seed"), ": must be >= 0, got ", dseed);
+  s.distortion_seed = static_cast<uint64_t>(dseed);
   LoaderOptions& l = s.loader;
   l.batch_size = d.get_int("batch_size", 64);
   OC_CHECK(l.batch_size > 0, d.where("batch_size"), ": must be positive, got ", l.batch_size);

@@ -17,6 +17,8 @@ struct DataSettings {
   std::string dir;                         // fashion_mnist: the IDX directory ("" = the Debian package's)
   std::string train_dir, test_dir;         // image_folder roots
   int64_t train_limit = 0, test_limit = 0;  // > 0: use only the first N images
+  std::string distortion = "none";         // fashion_mnist only: none | rotated | rts | projective | cluttered
+  uint64_t distortion_seed = 1;            // the train split's distortions (test: kDistortionTestSeed)
   LoaderOptions loader;                    // batch size, workers, normalization, augmentation
 };
 

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "layers/basic.h"
 #include "losses/losses.h"
+#include "train/distorted_mnist.h"
 #include "train/safetensors.h"
 
 namespace oc {
@@ -84,8 +85,14 @@ NamedTensors model_tensors_of(const SafetensorsFile& f) {
 
 ImageDataset load_split(const DataSettings& d, const std::string& split) {
   int64_t limit = split == "train" ? d.train_limit : d.test_limit;
-  if (d.dataset == "fashion_mnist")
-    return load_fashion_mnist(d.dir.empty() ? default_fashion_mnist_dir() : d.dir, split, limit);
+  const Distortion kind = distortion_from_string(d.distortion);
+  if (d.dataset == "fashion_mnist") {
+    ImageDataset ds = load_fashion_mnist(d.dir.empty() ? default_fashion_mnist_dir() : d.dir, split, limit);
+    // The test split's distortions are fixed, so every run is scored on the same images.
+    return distort_dataset(ds, kind, split == "test" ? kDistortionTestSeed : d.distortion_seed);
+  }
+  OC_CHECK(kind == Distortion::none, "data.distortion: \"", d.distortion, "\" needs dataset \"fashion_mnist\", got \"",
+           d.dataset, "\"");
   ImageDataset ds = load_image_folder(split == "train" ? d.train_dir : d.test_dir);
   if (limit > 0 && limit < ds.size()) {
     ds.images = slice(ds.images, 0, 0, limit);
