@@ -16,7 +16,7 @@
 #include "kernels/gemm/gemm_cpu.h"
 #include "kernels/gemm/gemm_kernels.h"
 #include "kernels/ops.h"
-#include "tools/commands.h"
+#include "tools/bench_grid_sample.h"
 
 namespace oc::cli {
 namespace {
@@ -243,10 +243,25 @@ int bench_conv2d(const ArgParser& p) {
 
 int cmd_bench(const Args& args) {
   ArgParser p(args, {"--device", "--json"}, {"--quick"});
-  OC_CHECK(p.rest.size() == 1, "usage: ocellus bench gemm|conv2d [--device cpu|cuda] [--json FILE] [--quick]");
-  if (p.rest[0] == "gemm") return bench_gemm(p);
-  if (p.rest[0] == "conv2d") return bench_conv2d(p);
-  OC_FAIL("unknown benchmark \"", p.rest[0], "\" (available: gemm, conv2d)");
+  OC_CHECK(!p.rest.empty(),
+           "usage: ocellus bench gemm|conv2d|affine_grid|grid_sample ... [--device cpu|cuda] [--json FILE] [--quick]");
+  if (p.rest.size() == 1 && p.rest[0] == "gemm") return bench_gemm(p);
+  if (p.rest.size() == 1 && p.rest[0] == "conv2d") return bench_conv2d(p);
+  // The spatial transformer benchmarks may be named together; --json gets one object per name.
+  nlohmann::json all = nlohmann::json::object();
+  for (const std::string& name : p.rest) {
+    OC_CHECK(name == "affine_grid" || name == "grid_sample", "unknown benchmark \"", name,
+             "\" (available: gemm, conv2d, affine_grid, grid_sample; only the last two may be combined)");
+    all[name] = bench_spatial(name, p);
+  }
+  std::string out = p.get("--json", "");
+  if (!out.empty()) {
+    std::ofstream f(out);
+    OC_CHECK(f.good(), "bench: cannot write ", out);
+    f << all.dump(2) << "\n";
+    std::printf("wrote %s\n", out.c_str());
+  }
+  return 0;
 }
 
 }  // namespace oc::cli
