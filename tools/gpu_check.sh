@@ -47,9 +47,17 @@ run_bench() {  # name, command...
 run_bench gemm_cuda "$BUILD/ocellus" bench gemm --device cuda --json "$OUT/bench_gemm_cuda.json"
 run_bench gemm_cpu "$BUILD/ocellus" bench gemm --device cpu --json "$OUT/bench_gemm_cpu.json"
 run_bench conv2d_cuda "$BUILD/ocellus" bench conv2d --device cuda --json "$OUT/bench_conv2d_cuda.json"
+run_bench spatial_cuda "$BUILD/ocellus" bench affine_grid grid_sample --device cuda --json "$OUT/bench_spatial_cuda.json"
+if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+  run_bench spatial_torch_cuda python3 bench/torch_grid_sample.py --device cuda --ours "$OUT/bench_spatial_cuda.json" \
+    --json "$OUT/bench_spatial_torch_cuda.json"
+fi
 # Training on the GPU end to end (a tiny config), and the same on the CPU for comparison.
 run_bench train_tiny_cuda "$BUILD/ocellus" train tests/data/tiny_cnn.json --device cuda --out "$OUT/train_tiny_cuda"
 run_bench train_tiny_cpu "$BUILD/ocellus" train tests/data/tiny_cnn.json --device cpu --out "$OUT/train_tiny_cpu"
+# The spatial transformer demo config on the GPU, one epoch (its CPU time is in the README).
+run_bench train_stn_cuda "$BUILD/ocellus" train configs/fashion_rts_stn.json --device cuda --out "$OUT/train_stn_cuda" \
+  --set train.epochs=1
 if [ -x "$BUILD/gemm_openblas" ]; then
   run_bench gemm_openblas "$BUILD/gemm_openblas" --json "$OUT/bench_gemm_openblas.json"
 fi
