@@ -1,5 +1,5 @@
 # ocellus: the two commands of the README, and a few more.
-#   make demo    install what is missing, build, run the end-to-end example
+#   make demo    install what is missing, build, train the spatial transformer demo (runs/demo/stn.png)
 #   make test    install what is missing, build, run every test (CUDA tests report "skipped" without a GPU)
 #   make test-sanitize   the CPU tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample (ours beside PyTorch CPU when
@@ -21,9 +21,10 @@ $(BUILD)/CMakeCache.txt: | setup
 build: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Trains the spatial transformer on distorted Fashion-MNIST (GPU when present), writes runs/demo/stn.png.
 demo: build
 	$(BUILD)/ocellus info
-	$(BUILD)/ocellus demo
+	$(BUILD)/ocellus demo --config configs/fashion_rts_stn.json --device auto --out runs/demo
 
 test: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure

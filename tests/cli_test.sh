@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end checks of the `ocellus` command: exit codes and messages for bad input, training with
-# Ctrl-C (SIGINT saves a checkpoint and exits 130), --resume, eval and infer.
+# Ctrl-C (SIGINT saves a checkpoint and exits 130), --resume, eval, infer and infer --out.
 # Usage: tests/cli_test.sh BUILD_DIR SOURCE_DIR
 set -u
 OCELLUS="$1/ocellus"
@@ -53,4 +53,17 @@ head -c 100 "$WORK/run/best.safetensors" > "$WORK/bad.safetensors"
 expect_error "bad.safetensors" "$OCELLUS" eval "$CFG" --checkpoint "$WORK/bad.safetensors"
 printf 'not an image' > "$WORK/bad.png"
 expect_error "bad.png" "$OCELLUS" infer "$CFG" --checkpoint "$WORK/run/best.safetensors" --image "$WORK/bad.png"
+# infer --out on a tiny spatial transformer: the rectified image is written (20x20, as configured);
+# a model without one is a clear error.
+STN="$SRC/tests/data/tiny_stn.json"
+"$OCELLUS" train "$STN" --out "$WORK/stn" > "$WORK/stn.log" 2>&1 || fail "train tiny_stn: $(cat "$WORK/stn.log")"
+"$OCELLUS" infer "$STN" --checkpoint "$WORK/stn/last.safetensors" --image "$WORK/img.pgm" --out "$WORK/rect.png" --json \
+  | grep -q '"rectified"' || fail "infer --out --json"
+python3 - "$WORK/rect.png" <<'PY' || fail "infer --out: not a 20x20 PNG"
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+sys.exit(0 if d[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", d[16:24]) == (20, 20) else 1)
+PY
+expect_error "has no spatial_transformer layer" "$OCELLUS" infer "$CFG" --checkpoint "$WORK/run/best.safetensors" \
+  --image "$WORK/img.pgm" --out "$WORK/none.png"
 echo "cli: all checks passed"

@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "tools/commands.h"
+#include "tools/stn_pictures.h"
 #include "train/image_io.h"
 #include "train/trainer.h"
 
@@ -83,10 +84,17 @@ int cmd_eval(const Args& all) {
 int cmd_infer(const Args& all) {
   Args args;
   std::vector<std::string> sets = overrides_of(all, args);
-  ArgParser p(args, {"--checkpoint", "--image", "--device"}, {"--json"});
+  ArgParser p(args, {"--checkpoint", "--image", "--device", "--out"}, {"--json"});
   OC_CHECK(p.rest.size() == 1 && p.has("--checkpoint") && p.has("--image"),
-           "usage: ocellus infer CONFIG --checkpoint FILE --image IMG [--device cpu|cuda] [--json]");
+           "usage: ocellus infer CONFIG --checkpoint FILE --image IMG [--out RECTIFIED.png] [--device cpu|cuda] "
+           "[--json]");
   Experiment e = load_experiment(p.rest[0], sets);
+  // --out: the first spatial transformer's output, as the classifier behind it sees the image.
+  const std::string out_path = p.get("--out", "");
+  SpatialTransformer* st = out_path.empty() ? nullptr : first_spatial_transformer(*e.model);
+  OC_CHECK(out_path.empty() || st, "--out: the model of ", p.rest[0],
+           " has no spatial_transformer layer, so there is no rectified image to write");
+  if (st) st->set_capture(true);
   load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
   Device dev = Device::parse(p.get("--device", e.train.device));
   e.model->to(dev);
@@ -107,15 +115,20 @@ int cmd_infer(const Args& all) {
   if (e.data.dataset == "fashion_mnist") names = fashion_mnist_class_names();
   auto name_of = [&](int c) { return c < static_cast<int>(names.size()) ? names[c] : std::to_string(c); };
   const size_t k = std::min<size_t>(5, order.size());
+  if (st) write_png(out_path, select(denormalize_to_uint8(st->captured().output, e.data.loader.mean,
+                                                          e.data.loader.std), 0, 0));
   if (p.has("--json")) {
     json top = json::array();
     for (size_t i = 0; i < k; ++i)
       top.push_back({{"class", order[i]}, {"name", name_of(order[i])}, {"probability", pv[order[i]]}});
-    std::printf("%s\n", json{{"image", image_path}, {"top5", top}}.dump().c_str());
+    json j{{"image", image_path}, {"top5", top}};
+    if (st) j["rectified"] = out_path;
+    std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("%s:\n", image_path.c_str());
     for (size_t i = 0; i < k; ++i)
       std::printf("  %-14s %6.2f%%\n", name_of(order[i]).c_str(), 100.0 * pv[order[i]]);
+    if (st) std::printf("rectified image: %s\n", out_path.c_str());
   }
   return 0;
 }

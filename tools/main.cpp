@@ -20,9 +20,14 @@ commands:
                                 --print-config prints every setting, defaults included, and exits
   eval CONFIG --checkpoint FILE [--split test|train] [--device D] [--json]
                                 accuracy and loss of a checkpoint
-  infer CONFIG --checkpoint FILE --image IMG [--device D] [--json]
-                                top-5 classes with probabilities for one image
-  demo [--device cpu|cuda] [--steps N] [--seed S]
+  infer CONFIG --checkpoint FILE --image IMG [--out RECTIFIED.png] [--device D] [--json]
+                                top-5 classes with probabilities for one image; --out writes
+                                what the first spatial transformer made of it
+  demo [--config F] [--out DIR] [--device auto|cpu|cuda] [--set key.path=value ...]
+                                train a spatial transformer on distorted Fashion-MNIST
+                                (configs/fashion_rts_stn.json), print the test accuracy and
+                                write DIR/stn.png (inputs beside rectified outputs; DIR: runs/demo)
+  demo spirals [--device cpu|cuda] [--steps N] [--seed S]
                                 train a small MLP on a synthetic spiral data set, end to end
 )";
 
