@@ -15,10 +15,11 @@ Network build(const std::string& model_json) {
 }
 
 SpatialTransformer& first_st(Network& net) {
+  SpatialTransformer* found = nullptr;
   for (const auto& l : net.layers())
-    if (auto* st = dynamic_cast<SpatialTransformer*>(l.module.get())) return *st;
-  FAIL("no spatial transformer");
-  throw 0;
+    if (!found) found = dynamic_cast<SpatialTransformer*>(l.module.get());
+  REQUIRE(found);
+  return *found;
 }
 
 // An STN over [1, 8, 8] images with a given transform and extra keys.
@@ -207,4 +208,9 @@ TEST_CASE("stn: output size, capture, and 3-D volumes", "[stn]") {
   REQUIRE_THROWS_WITH(build(R"({"input": [2, 4, 6, 5], "layers": [{"type": "spatial_transformer", "transform":
                                 "similarity", "localization": {"layers": [{"type": "flatten"}]}}]})"),
                       Catch::Contains("model.layers[0].transform: \"similarity\" is 2-D only"));
+}
+
+TEST_CASE("stn: the demo's device \"auto\" is the GPU when one is present, else the CPU", "[stn]") {
+  REQUIRE(Device::parse("auto") == (cuda_available() ? Device::cuda(0) : Device::cpu()));
+  REQUIRE_THROWS_WITH(Device::parse("atuo"), Catch::Contains("expected auto, cpu, cuda or cuda:N"));
 }
