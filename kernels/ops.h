@@ -16,5 +16,6 @@
 #include "kernels/reduce/reduce.h"
 #include "kernels/shape/copy.h"
 #include "kernels/shape/views.h"
+#include "kernels/soft_argmax/soft_argmax.h"
 #include "kernels/softmax/softmax.h"
 #include "kernels/upsample/upsample.h"
