@@ -3,6 +3,7 @@
 #include <exception>
 #include <string>
 
+#include "tools/cmd_data.h"
 #include "tools/commands.h"
 
 namespace {
@@ -15,6 +16,11 @@ commands:
                                 GFLOP/s of matmul on square and skinny shapes (median of runs)
   bench conv2d [--device cpu|cuda] [--json FILE]
                                 conv2d forward, input- and weight-gradient on the CNN issue's shapes
+  bench affine_grid grid_sample [--device cpu|cuda] [--json FILE] [--quick]
+                                the spatial transformer kernels, forward and forward+backward,
+                                ms and GB/s against the copy bandwidth measured in the same run
+  data pose-synth --out DIR --count N [--size S] [--people MIN..MAX] [--seed X] [--backgrounds DIR|none]
+                                write a COCO-format data set of synthetic people (docs/data.md)
   train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda] [--print-config]
                                 train a network from a JSON config (see docs/config.md);
                                 --print-config prints every setting, defaults included, and exits
@@ -47,6 +53,7 @@ int main(int argc, char** argv) {
     if (cmd == "train") return oc::cli::cmd_train(args);
     if (cmd == "eval") return oc::cli::cmd_eval(args);
     if (cmd == "infer") return oc::cli::cmd_infer(args);
+    if (cmd == "data") return oc::cli::cmd_data(args);
     std::fprintf(stderr, "ocellus: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
     return 2;
   } catch (const std::exception& e) {
