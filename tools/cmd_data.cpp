@@ -29,7 +29,8 @@ int64_t parse_count(const std::string& option, const std::string& text) {
 
 int cmd_data(const Args& args) {
   ArgParser p(args, {"--out", "--count", "--size", "--people", "--seed", "--backgrounds"}, {});
-  OC_CHECK(p.rest.size() == 1 && p.rest[0] == "pose-synth", kDataUsage);
+  OC_CHECK(p.rest.size() == 1, kDataUsage);
+  OC_CHECK(p.rest[0] == "pose-synth", "unknown data generator \"", p.rest[0], "\" (available: pose-synth)\n", kDataUsage);
   OC_CHECK(p.has("--out") && p.has("--count"), "--out and --count are required\n", kDataUsage);
   PoseSynthOptions opt;
   opt.count = parse_count("--count", p.get("--count", ""));
