@@ -12,6 +12,7 @@
 #include "kernels/common/dispatch.h"
 #include "kernels/grid_sample/grid_sample_kernels.h"
 #include "kernels/ops.h"
+#include "tools/bench_common.h"
 #include "tools/bench_grid_sample.h"
 
 namespace oc::cli {
@@ -27,15 +28,6 @@ struct SampleShape {
 
 const std::vector<SampleShape> kShapes = {
     {64, 32, 0, 64, 64}, {32, 64, 0, 128, 128}, {256, 1, 0, 60, 60}, {8, 8, 32, 32, 32}};
-
-// GB/s of a large contiguous copy on `dev` (the ceiling the memory-bound passes are held against).
-double copy_bandwidth_gbs(Device dev) {
-  const int64_t n = int64_t(64) << 20;  // 256 MB of float32
-  Generator g(5);
-  Tensor src = uniform({n}, -1, 1, &g, DType::f32, dev), dst = Tensor::empty({n}, DType::f32, dev);
-  const double ms = median(time_runs_ms(dev, [&] { copy_(dst, src); }, 2, 10));
-  return 2.0 * n * 4 / (ms * 1e6);
-}
 
 // Sampling grids from near-identity random thetas (rotation, scale, shift), as an STN produces.
 Tensor random_grid(const SampleShape& s, Device dev) {

@@ -17,6 +17,7 @@
 #include "kernels/gemm/gemm_kernels.h"
 #include "kernels/ops.h"
 #include "tools/bench_grid_sample.h"
+#include "tools/bench_soft_argmax.h"
 
 namespace oc::cli {
 namespace {
@@ -244,14 +245,17 @@ int bench_conv2d(const ArgParser& p) {
 int cmd_bench(const Args& args) {
   ArgParser p(args, {"--device", "--json"}, {"--quick"});
   OC_CHECK(!p.rest.empty(),
-           "usage: ocellus bench gemm|conv2d|affine_grid|grid_sample ... [--device cpu|cuda] [--json FILE] [--quick]");
+           "usage: ocellus bench gemm|conv2d|affine_grid|grid_sample|soft_argmax ... [--device cpu|cuda] [--json FILE] "
+           "[--quick]");
   if (p.rest.size() == 1 && p.rest[0] == "gemm") return bench_gemm(p);
   if (p.rest.size() == 1 && p.rest[0] == "conv2d") return bench_conv2d(p);
+  if (p.rest.size() == 1 && p.rest[0] == "soft_argmax") return bench_soft_argmax(p);
   // The spatial transformer benchmarks may be named together; --json gets one object per name.
   nlohmann::json all = nlohmann::json::object();
   for (const std::string& name : p.rest) {
     OC_CHECK(name == "affine_grid" || name == "grid_sample", "unknown benchmark \"", name,
-             "\" (available: gemm, conv2d, affine_grid, grid_sample; only the last two may be combined)");
+             "\" (available: gemm, conv2d, affine_grid, grid_sample, soft_argmax; only affine_grid and grid_sample "
+             "may be combined)");
     all[name] = bench_spatial(name, p);
   }
   std::string out = p.get("--json", "");

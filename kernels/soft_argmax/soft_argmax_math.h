@@ -87,11 +87,11 @@ OC_HD void sa_finish(const SoftArgmaxStats<A>& a, const SoftArgmaxGeom& g, T* ou
   stats[1] = static_cast<T>(a.s);
 }
 
-// dL/dS at one pixel of value v: p * (beta * sum_a g_a (c_a - mu_a) + g_value), p = exp(beta (v - m)) / s
-// recomputed from the saved (m, s); `dot` = sum_a g_a (c_a - mu_a) in output coordinates.
+// dL/dS at one pixel: p * (beta * sum_a g_a (c_a - mu_a) + g_value), with p = e / s recomputed from
+// the saved (m, s) as e = exp(beta (S - m)); `dot` = sum_a g_a (c_a - mu_a) in output coordinates.
 template <class T>
-OC_HD T sa_grad(T v, T m, T inv_s, T beta, T dot, T g_value) {
-  return sa_exp(beta * (v - m)) * inv_s * (beta * dot + g_value);
+OC_HD T sa_grad(T e, T inv_s, T beta, T dot, T g_value) {
+  return e * inv_s * (beta * dot + g_value);
 }
 
 }  // namespace oc

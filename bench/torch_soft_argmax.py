@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+"""PyTorch reference for `ocellus bench soft_argmax`: the composite soft-argmax (softmax over each
+flattened map, then the expectation of the x and y coordinate grids; beta 1, pixel coordinates) on
+the same shapes and passes, float32, median of runs. With --ours FILE (from `ocellus bench
+soft_argmax --json FILE`) it prints both side by side with the ratio PyTorch ms / ours ms (> 1: ours
+is faster).
+
+Run: /usr/bin/python3 bench/torch_soft_argmax.py [--device cpu|cuda] [--ours FILE] [--json OUT]
+(CPU: Debian's python3-torch, 2 threads; CUDA: any PyTorch with a GPU, timed with CUDA events.)
+"""
+import argparse
+import json
+import time
+
+import torch
+
+SHAPES = [(64, 17, 64, 64), (256, 16, 32, 32), (32, 17, 128, 128)]
+
+
+def median_ms(fn, device, runs):
+    for _ in range(2):
+        fn()
+    times = []
+    for _ in range(runs):
+        if device == "cuda":
+            a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            a.record()
+            fn()
+            b.record()
+            b.synchronize()
+            times.append(a.elapsed_time(b))
+        else:
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1e3)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def soft_argmax(s, xs, ys):
+    """s [N, K, H, W] -> [N, K, 2] (x, y) in pixels."""
+    n, k, h, w = s.shape
+    p = torch.softmax(s.reshape(n, k, h * w), dim=-1).reshape(n, k, h, w)
+    return torch.stack([(p * xs).sum(dim=(2, 3)), (p * ys).sum(dim=(2, 3))], dim=-1)
+
+
+def bench(device, runs):
+    rows = []
+    g = torch.Generator().manual_seed(7)
+    for shape in SHAPES:
+        n, k, h, w = shape
+        x = (torch.rand(*shape, generator=g) * 2 - 1).to(device)
+        ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32, device=device),
+                                torch.arange(w, dtype=torch.float32, device=device), indexing="ij")
+        gout = (torch.rand(n, k, 2, generator=g) * 2 - 1).to(device)
+        xg = x.clone().requires_grad_()
+
+        def fwd():
+            with torch.no_grad():
+                soft_argmax(x, xs, ys)
+
+        def fwd_bwd():
+            torch.autograd.grad(soft_argmax(xg, xs, ys), (xg,), gout)
+
+        for name, fn in [("forward", fwd), ("fwd+bwd", fwd_bwd)]:
+            rows.append({"op": "soft_argmax", "shape": list(shape), "pass": name, "ms": median_ms(fn, device, runs)})
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--ours")
+    ap.add_argument("--json")
+    ap.add_argument("--runs", type=int, default=0)
+    a = ap.parse_args()
+    if a.device == "cpu":
+        torch.set_num_threads(2)
+    runs = a.runs or (50 if a.device == "cuda" else 7)
+    rows = bench(a.device, runs)
+    ours = {}
+    if a.ours:
+        with open(a.ours) as f:
+            for r in json.load(f)["results"]:
+                ours[(tuple(r["shape"]), r["pass"])] = r["ms"]
+    print(f"PyTorch {torch.__version__} on {a.device}, float32, composite soft-argmax, median of {runs} runs")
+    print(f"{'heatmaps':20} {'pass':8} {'torch ms':>9} {'ours ms':>9} {'torch/ours':>10}")
+    for r in rows:
+        mine = ours.get((tuple(r["shape"]), r["pass"]))
+        ratio = f"{r['ms'] / mine:10.2f}" if mine else f"{'-':>10}"
+        mine_s = f"{mine:9.3f}" if mine else f"{'-':>9}"
+        print(f"{str(r['shape']):20} {r['pass']:8} {r['ms']:9.3f} {mine_s} {ratio}")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"torch": torch.__version__, "device": a.device, "results": rows}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,17 @@
+// The copy bandwidth that memory-bound benchmarks report their fraction of (see bench_common.h).
+#include "tools/bench_common.h"
+
+#include "core/timing.h"
+#include "kernels/ops.h"
+
+namespace oc::cli {
+
+double copy_bandwidth_gbs(Device dev) {
+  const int64_t n = int64_t(64) << 20;  // 256 MB of float32
+  Generator g(5);
+  Tensor src = uniform({n}, -1, 1, &g, DType::f32, dev), dst = Tensor::empty({n}, DType::f32, dev);
+  const double ms = median(time_runs_ms(dev, [&] { copy_(dst, src); }, 2, 10));
+  return 2.0 * n * 4 / (ms * 1e6);
+}
+
+}  // namespace oc::cli
