@@ -2,8 +2,8 @@
 #   make demo    install what is missing, build, train the spatial transformer demo (runs/demo/stn.png)
 #   make test    install what is missing, build, run every test (CUDA tests report "skipped" without a GPU)
 #   make test-sanitize   the CPU tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample (ours beside PyTorch CPU when
-#                /usr/bin/python3 has torch)
+#   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample, soft_argmax (ours beside
+#                PyTorch CPU when /usr/bin/python3 has torch)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
@@ -44,6 +44,8 @@ bench: build
 	  else echo "bench: PyTorch not installed (apt-get install python3-torch) - skipping the conv2d comparison"; fi
 	$(BUILD)/ocellus bench affine_grid grid_sample --json $(BUILD)/bench_spatial.json
 	@if /usr/bin/python3 -c "import torch" 2>/dev/null; then /usr/bin/python3 bench/torch_grid_sample.py --ours $(BUILD)/bench_spatial.json; fi
+	$(BUILD)/ocellus bench soft_argmax --json $(BUILD)/bench_soft_argmax.json
+	@if /usr/bin/python3 -c "import torch" 2>/dev/null; then /usr/bin/python3 bench/torch_soft_argmax.py --ours $(BUILD)/bench_soft_argmax.json; fi
 
 clean:
 	rm -rf $(BUILD) build-sanitize

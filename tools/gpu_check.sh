@@ -52,6 +52,11 @@ if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
   run_bench spatial_torch_cuda python3 bench/torch_grid_sample.py --device cuda --ours "$OUT/bench_spatial_cuda.json" \
     --json "$OUT/bench_spatial_torch_cuda.json"
 fi
+run_bench soft_argmax_cuda "$BUILD/ocellus" bench soft_argmax --device cuda --json "$OUT/bench_soft_argmax_cuda.json"
+if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
+  run_bench soft_argmax_torch_cuda python3 bench/torch_soft_argmax.py --device cuda --ours "$OUT/bench_soft_argmax_cuda.json" \
+    --json "$OUT/bench_soft_argmax_torch_cuda.json"
+fi
 # Training on the GPU end to end (a tiny config), and the same on the CPU for comparison.
 run_bench train_tiny_cuda "$BUILD/ocellus" train tests/data/tiny_cnn.json --device cuda --out "$OUT/train_tiny_cuda"
 run_bench train_tiny_cpu "$BUILD/ocellus" train tests/data/tiny_cnn.json --device cpu --out "$OUT/train_tiny_cpu"
