@@ -5,7 +5,7 @@ the same shapes and passes, float32, median of runs. With --ours FILE (from `oce
 soft_argmax --json FILE`) it prints both side by side with the ratio PyTorch ms / ours ms (> 1: ours
 is faster).
 
-Run: /usr/bin/python3 bench/torch_soft_argmax.py [--device cpu|cuda] [--ours FILE] [--json OUT]
+Run: /usr/bin/python3 bench/torch_soft_argmax.py [--device cpu|cuda] [--ours FILE] [--json OUT] [--threads N]
 (CPU: Debian's python3-torch, 2 threads; CUDA: any PyTorch with a GPU, timed with CUDA events.)
 """
 import argparse
@@ -73,9 +73,10 @@ def main():
     ap.add_argument("--ours")
     ap.add_argument("--json")
     ap.add_argument("--runs", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads (ours: OCELLUS_NUM_THREADS)")
     a = ap.parse_args()
     if a.device == "cpu":
-        torch.set_num_threads(2)
+        torch.set_num_threads(a.threads)
     runs = a.runs or (50 if a.device == "cuda" else 7)
     rows = bench(a.device, runs)
     ours = {}
@@ -83,7 +84,8 @@ def main():
         with open(a.ours) as f:
             for r in json.load(f)["results"]:
                 ours[(tuple(r["shape"]), r["pass"])] = r["ms"]
-    print(f"PyTorch {torch.__version__} on {a.device}, float32, composite soft-argmax, median of {runs} runs")
+    threads = f", {torch.get_num_threads()} threads" if a.device == "cpu" else ""
+    print(f"PyTorch {torch.__version__} on {a.device}{threads}, float32, composite soft-argmax, median of {runs} runs")
     print(f"{'heatmaps':20} {'pass':8} {'torch ms':>9} {'ours ms':>9} {'torch/ours':>10}")
     for r in rows:
         mine = ours.get((tuple(r["shape"]), r["pass"]))

@@ -1,7 +1,9 @@
 // `ocellus bench soft_argmax`: the fused soft-argmax on pose-heatmap shapes, forward and
 // forward+backward, as milliseconds (median of runs) and as GB/s on each pass's minimum traffic
-// beside the copy bandwidth measured in the same run (bench/torch_soft_argmax.py times the PyTorch
-// composite on the same shapes and prints both side by side).
+// beside the copy bandwidth measured in the same run, with a spot check of the results
+// (bench/torch_soft_argmax.py times the PyTorch composite on the same shapes and prints both).
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -20,6 +22,37 @@ namespace {
 // (N, K, H, W): a batch of K keypoint heatmaps per image.
 const std::vector<Shape> kShapes = {{64, 17, 64, 64}, {256, 16, 32, 32}, {32, 17, 128, 128}};
 
+// Largest errors of 8 sampled maps against float64 sums over the definition (beta 1, pixels): of
+// the coordinates (in pixels) and of the heatmap gradient relative to its largest magnitude.
+std::pair<double, double> spot_check(const SoftArgmaxGeom& g, const Tensor& x, const Tensor& out, const Tensor& gout,
+                                     const Tensor& gx) {
+  const std::vector<float> xv = to_vector<float>(x), ov = to_vector<float>(out), gv = to_vector<float>(gout);
+  const std::vector<float> gxv = to_vector<float>(gx);
+  const int64_t plane = g.plane(), cols = g.cols();
+  double coord_err = 0, grad_err = 0;
+  for (int t = 0; t < 8; ++t) {
+    const int64_t q = (g.maps - 1) * t / 7;
+    const float* s = xv.data() + q * plane;
+    double m = s[0], total = 0, sx = 0, sy = 0;
+    for (int64_t i = 0; i < plane; ++i) m = std::max(m, double(s[i]));
+    for (int64_t i = 0; i < plane; ++i) {
+      const double e = std::exp(s[i] - m);
+      total += e, sx += e * double(i % g.w), sy += e * double(i / g.w);
+    }
+    const double mx = sx / total, my = sy / total;
+    coord_err = std::max({coord_err, std::fabs(ov[q * cols] - mx), std::fabs(ov[q * cols + 1] - my)});
+    double worst = 0, largest = 0;
+    for (int64_t i = 0; i < plane; ++i) {
+      const double p = std::exp(s[i] - m) / total;
+      const double want = p * (gv[q * cols] * (double(i % g.w) - mx) + gv[q * cols + 1] * (double(i / g.w) - my));
+      worst = std::max(worst, std::fabs(gxv[q * plane + i] - want));
+      largest = std::max(largest, std::fabs(want));
+    }
+    grad_err = std::max(grad_err, worst / std::max(largest, 1e-30));
+  }
+  return {coord_err, grad_err};
+}
+
 }  // namespace
 
 int bench_soft_argmax(const ArgParser& p) {
@@ -30,7 +63,7 @@ int bench_soft_argmax(const ArgParser& p) {
   std::printf("soft_argmax on %s (%d threads), float32, beta 1, pixel coordinates, median of %d runs\n",
               dev.str().c_str(), num_threads(), repeats);
   std::printf("copy bandwidth (256 MB, read + write): %.1f GB/s\n", copy_gbs);
-  std::printf("%-20s %-8s %9s %9s %9s\n", "heatmaps", "pass", "ms", "GB/s", "of copy");
+  std::printf("%-20s %-8s %9s %9s %9s %9s\n", "heatmaps", "pass", "ms", "GB/s", "of copy", "error");
   nlohmann::json rows = nlohmann::json::array();
   for (const Shape& s : kShapes) {
     Generator gen(7);
@@ -38,7 +71,8 @@ int bench_soft_argmax(const ArgParser& p) {
     SoftArgmaxGeom g;
     g.maps = s[0] * s[1], g.h = s[2], g.w = s[3];
     Tensor xc = reshape(x, {g.maps, g.plane()});
-    Tensor out = Tensor::empty({g.maps, g.cols()}, DType::f32, dev), stats = Tensor::empty({g.maps, 2}, DType::f32, dev);
+    Tensor out = Tensor::empty({g.maps, g.cols()}, DType::f32, dev);
+    Tensor stats = Tensor::empty({g.maps, 2}, DType::f32, dev);
     Tensor gout = uniform({g.maps, g.cols()}, -1, 1, &gen, DType::f32, dev);
     Tensor gx = Tensor::empty(xc.shape(), DType::f32, dev);
     auto fwd = [&] { OC_ON_DEVICE(dev, soft_argmax_forward, xc, out, stats, g); };
@@ -48,12 +82,18 @@ int bench_soft_argmax(const ArgParser& p) {
     const double xb = 4.0 * x.numel();
     const double f_ms = median(time_runs_ms(dev, fwd, 1, repeats));
     const double fb_ms = median(time_runs_ms(dev, [&] { fwd(); bwd(); }, 1, repeats));
-    for (auto [pass, ms, bytes] : {std::tuple{"forward", f_ms, xb}, std::tuple{"fwd+bwd", fb_ms, 3 * xb}}) {
+    // error: forward, the coordinates' largest error in pixels; fwd+bwd, the gradient's relative to its largest value.
+    const auto [coord_err, grad_err] = spot_check(g, xc, out, gout, gx);
+    for (auto [pass, ms, bytes, err] :
+         {std::tuple{"forward", f_ms, xb, coord_err}, std::tuple{"fwd+bwd", fb_ms, 3 * xb, grad_err}}) {
       const double gbs = bytes / (ms * 1e6);
-      std::printf("%-20s %-8s %9.3f %9.1f %8.0f%%\n", shape_str(s).c_str(), pass, ms, gbs, 100.0 * gbs / copy_gbs);
+      std::printf("%-20s %-8s %9.3f %9.1f %8.0f%% %9.1e\n", shape_str(s).c_str(), pass, ms, gbs, 100.0 * gbs / copy_gbs,
+                  err);
       rows.push_back({{"op", "soft_argmax"}, {"shape", s}, {"pass", pass}, {"ms", ms}, {"gbs", gbs},
-                      {"copy_fraction", gbs / copy_gbs}});
+                      {"copy_fraction", gbs / copy_gbs}, {"error", err}});
     }
+    OC_CHECK(coord_err < 1e-3 && grad_err < 1e-4, "bench soft_argmax: results of ", shape_str(s),
+             " are wrong (coordinate error ", coord_err, " px, relative gradient error ", grad_err, ")");
   }
   const std::string out_file = p.get("--json", "");
   if (!out_file.empty()) {

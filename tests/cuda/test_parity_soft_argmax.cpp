@@ -55,7 +55,8 @@ TEST_CASE("cuda parity: soft_argmax 2-D, small maps (a warp per map) and 128x128
 }
 
 TEST_CASE("cuda parity: soft_argmax 3-D, small and large volumes") {
-  for (DType dt : {DType::f32, DType::f64}) check_shapes({{2, 3, 3, 4, 5}, {1, 2, 1, 1, 1}, {1, 2, 16, 24, 20}}, dt, 2201);
+  for (DType dt : {DType::f32, DType::f64})
+    check_shapes({{2, 3, 3, 4, 5}, {1, 2, 1, 1, 1}, {1, 2, 16, 24, 20}}, dt, 2201);
 }
 
 TEST_CASE("cuda parity: soft_argmax with many maps, and with huge beta") {
