@@ -53,7 +53,7 @@ int cmd_train(const Args& all) {
   bool interrupted = false;
   EvalResult r = train_experiment(e, opt, &interrupted);
   if (interrupted) return 130;
-  std::printf("test accuracy %.4f, test loss %.4f (%lld images); checkpoints in %s\n", r.accuracy, r.loss,
+  std::printf("test %s %.4f, test loss %.4f (%lld images); checkpoints in %s\n", r.score_name.c_str(), r.accuracy, r.loss,
               static_cast<long long>(r.count), opt.out_dir.c_str());
   return 0;
 }
@@ -70,13 +70,16 @@ int cmd_eval(const Args& all) {
   e.model->to(dev);
   std::string split = p.get("--split", "test");
   OC_CHECK(split == "test" || split == "train", "--split: expected test or train, got ", split);
-  EvalResult r = evaluate(*e.model, load_split(e.data, split), e.data.loader, dev, e.train.label_smoothing);
+  EvalResult r = make_task(e, false, split)->evaluate(*e.model, dev);
   if (p.has("--json")) {
-    json j = {{"split", split}, {"accuracy", r.accuracy}, {"loss", r.loss}, {"count", r.count}, {"seconds", r.seconds}};
+    json j = {{"split", split}, {r.score_name, r.accuracy}, {"loss", r.loss}, {"count", r.count}, {"seconds", r.seconds}};
+    for (auto& [name, value] : r.metrics.items()) j[name] = value;
     std::printf("%s\n", j.dump().c_str());
   } else {
-    std::printf("%s split: accuracy %.4f, loss %.4f over %lld images (%.1f s)\n", split.c_str(), r.accuracy, r.loss,
-                static_cast<long long>(r.count), r.seconds);
+    std::printf("%s split: %s %.4f, loss %.4f over %lld images (%.1f s)\n", split.c_str(), r.score_name.c_str(),
+                r.accuracy, r.loss, static_cast<long long>(r.count), r.seconds);
+    for (auto& [name, value] : r.metrics.items())
+      if (name != r.score_name) std::printf("  %s %s\n", name.c_str(), value.dump().c_str());
   }
   return 0;
 }

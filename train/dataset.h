@@ -12,6 +12,8 @@ namespace oc {
 struct ImageDataset {
   Tensor images;  // uint8 [N,C,H,W] on the CPU, contiguous
   Tensor labels;  // int64 [N]
+  Tensor targets; // optional float32 [N, ...] per-sample regression targets (pose keypoints), batched
+                  // beside the labels; such data sets take no geometric augmentation
   int64_t num_classes = 0;
   std::vector<std::string> class_names;
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }

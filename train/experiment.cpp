@@ -1,6 +1,9 @@
 // Reading experiment configs (see experiment.h and docs/config.md).
 #include "train/experiment.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "train/distorted_mnist.h"
 
 namespace oc {
@@ -8,10 +11,10 @@ namespace {
 
 void read_data(ConfigObject d, DataSettings& s) {
   s.dataset = d.get_string("dataset", s.dataset);
-  OC_CHECK(s.dataset == "fashion_mnist" || s.dataset == "image_folder", d.where("dataset"),
-           ": expected \"fashion_mnist\" or \"image_folder\", got \"", s.dataset, "\"");
+  OC_CHECK(s.dataset == "fashion_mnist" || s.dataset == "image_folder" || s.dataset == "pose_coco", d.where("dataset"),
+           ": expected \"fashion_mnist\", \"image_folder\" or \"pose_coco\", got \"", s.dataset, "\"");
   s.dir = d.get_string("dir", "");
-  if (s.dataset == "image_folder") {
+  if (s.dataset == "image_folder" || s.dataset == "pose_coco") {
     s.train_dir = d.require_string("train_dir");
     s.test_dir = d.require_string("test_dir");
   }
@@ -99,6 +102,44 @@ void read_train(ConfigObject t, TrainSettings& s) {
   t.finish();
 }
 
+void read_task(ConfigObject t, TaskSettings& s, const DataSettings& data) {
+  s.type = t.get_string("type", s.type);
+  OC_CHECK(s.type == "classification" || s.type == "pose", t.where("type"),
+           ": expected \"classification\" or \"pose\", got \"", s.type, "\"");
+  if (s.type == "classification") {
+    OC_CHECK(data.dataset != "pose_coco", t.where("type"), ": data.dataset \"pose_coco\" needs task type \"pose\"");
+    t.finish();
+    return;
+  }
+  OC_CHECK(data.dataset == "pose_coco", t.where("type"), ": \"pose\" needs data.dataset \"pose_coco\", got \"",
+           data.dataset, "\"");
+  PoseSettings& p = s.pose;
+  p.head = t.get_string("head", p.head);
+  const std::vector<std::string> heads = {"direct", "heatmap", "integral", "paf"};
+  if (std::find(heads.begin(), heads.end(), p.head) == heads.end()) {
+    std::string guess = closest_word(p.head, heads);
+    OC_FAIL(t.where("head"), ": unknown pose head \"", p.head, "\"", guess.empty() ? "" : " (did you mean \"" + guess + "\"?)",
+            "; known: direct, heatmap, integral, paf");
+  }
+  p.stride = t.get_double("stride", p.stride);
+  OC_CHECK(p.stride >= 1, t.where("stride"), ": must be >= 1, got ", p.stride);
+  p.sigma = t.get_double("sigma", p.sigma);
+  OC_CHECK(p.sigma > 0, t.where("sigma"), ": must be positive, got ", p.sigma);
+  p.heatmap_loss = t.get_string("heatmap_loss", p.heatmap_loss);
+  OC_CHECK(p.heatmap_loss == "mse" || p.heatmap_loss == "cross_entropy", t.where("heatmap_loss"),
+           ": expected \"mse\" or \"cross_entropy\", got \"", p.heatmap_loss, "\"");
+  p.beta = t.get_double("beta", p.beta);
+  OC_CHECK(p.beta > 0 && std::isfinite(p.beta), t.where("beta"), ": must be positive, got ", p.beta);
+  p.max_people = t.get_int("max_people", p.head == "paf" ? 4 : 1);
+  OC_CHECK(p.max_people >= 1, t.where("max_people"), ": must be >= 1, got ", p.max_people);
+  OC_CHECK(p.head == "paf" || p.max_people == 1, t.where("max_people"), ": head \"", p.head,
+           "\" predicts one person per image; multi-person needs head \"paf\"");
+  p.limb_width = t.get_double("limb_width", p.limb_width);
+  OC_CHECK(p.limb_width > 0, t.where("limb_width"), ": must be positive, got ", p.limb_width);
+  p.peak_threshold = t.get_double("peak_threshold", p.peak_threshold);
+  t.finish();
+}
+
 }  // namespace
 
 Experiment experiment_from_json(const json& config, const std::string& source) {
@@ -108,6 +149,7 @@ Experiment experiment_from_json(const json& config, const std::string& source) {
   ConfigObject top(config, source, "");
   read_data(top.child("data"), e.data);
   read_train(top.child("train"), e.train);
+  read_task(top.child("task"), e.task, e.data);
   OC_CHECK(top.has("model"), top.where("model"), ": missing the model section");
   e.model = std::make_shared<Network>(top.child("model"), e.train.seed);
   top.finish();

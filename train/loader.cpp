@@ -2,6 +2,7 @@
 // finished batches that next() drains in order.
 #include "train/loader.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -36,6 +37,14 @@ DataLoader::DataLoader(const ImageDataset& data, const LoaderOptions& opt) : dat
            "DataLoader: labels must be integers [N] with N = ", data.images.size(0), ", got ", data.labels.str());
   data_.images = contiguous(to(data.images.detach(), Device::cpu()));
   data_.labels = contiguous(to(to(data.labels.detach(), Device::cpu()), DType::i64));
+  if (data.targets.defined()) {
+    OC_CHECK(data.targets.dim() >= 1 && data.targets.size(0) == data.images.size(0),
+             "DataLoader: targets must be [N, ...] with N = ", data.images.size(0), ", got ", data.targets.str());
+    // Flips, crops and affine warps would move the pixels but not the target coordinates.
+    OC_CHECK(!opt.augment.any(), "DataLoader: this data set has regression targets (keypoints): the loader's image "
+             "augmentation would not move them; turn data.augment off");
+    data_.targets = contiguous(to(to(data.targets.detach(), Device::cpu()), DType::f32));
+  }
   for (int v = 0; v < 256; ++v) lut_[v] = static_cast<float>((v / 255.0 - opt.mean) / opt.std);
 }
 
@@ -167,6 +176,18 @@ Batch DataLoader::assemble(int64_t b) const {
     float* o = dst + i * chw;
     for (int64_t k = 0; k < chw; ++k) o[k] = lut_[src[k]];
     labels[i] = all_labels[s];
+  }
+  if (data_.targets.defined()) {
+    Shape shape = data_.targets.shape();
+    const int64_t per = data_.targets.numel() / std::max<int64_t>(shape[0], 1);
+    shape[0] = count;
+    batch.targets = Tensor::empty(shape, DType::f32);
+    const float* all = data_.targets.data<float>();
+    float* t = batch.targets.data<float>();
+    for (int64_t i = 0; i < count; ++i) {
+      const int64_t s = order_[static_cast<size_t>(begin + i)];
+      std::copy(all + s * per, all + (s + 1) * per, t + i * per);
+    }
   }
   return batch;
 }

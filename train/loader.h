@@ -30,6 +30,7 @@ struct LoaderOptions {
 struct Batch {
   Tensor images;  // float32 [B,C,H,W], normalized, on the CPU
   Tensor labels;  // int64 [B]
+  Tensor targets; // float32 [B, ...] when the data set has targets, else undefined
   int64_t index = 0;  // batch number within the epoch
 };
 

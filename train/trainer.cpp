@@ -153,14 +153,8 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
   fs::create_directories(opt.out_dir);
   const std::string last_path = opt.out_dir + "/last.safetensors", best_path = opt.out_dir + "/best.safetensors";
 
-  ImageDataset train_data = load_split(e.data, "train"), test_data = load_split(e.data, "test");
-  Shape in_shape(train_data.images.shape().begin() + 1, train_data.images.shape().end());
-  OC_CHECK(in_shape == model.input_shape(), e.path, ": model.input is ", shape_str(model.input_shape()),
-           " but the training images are ", shape_str(in_shape));
-  Shape out = model.output_shape(model.output_names()[0]);
-  OC_CHECK(out.size() == 1 && out[0] == train_data.num_classes, e.path, ": the model's output ", shape_str(out),
-           " does not match the ", train_data.num_classes, " classes of the data set (the last layer should be [",
-           train_data.num_classes, "])");
+  std::unique_ptr<Task> task = make_task(e, true);
+  const ImageDataset& train_data = task->train_data();
 
   model.to(device);
   model.train();
@@ -191,8 +185,6 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
     log_info("resuming ", last_path, " at epoch ", pos.epoch + 1, ", step ", pos.step_in_epoch, "/", steps_per_epoch);
   }
 
-  CrossEntropyOptions ce;
-  ce.label_smoothing = e.train.label_smoothing;
   g_interrupt = false;
   auto previous_handler = std::signal(SIGINT, on_sigint);
   struct RestoreSignal {
@@ -213,8 +205,7 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
     while (loader.next(b)) {
       double lr = lr_at(schedule, pos.global_step);
       optimizer->set_lr(lr);
-      Tensor x = to(b.images, device), y = to(b.labels, device);
-      Tensor loss = cross_entropy(model.forward(x), y, ce);
+      Tensor loss = task->loss(model, b, device);
       double lv = item<double>(loss);
       OC_CHECK(std::isfinite(lv), e.path, ": the loss became ", lv, " at step ", pos.global_step + 1, " (epoch ",
                epoch + 1, ", batch ", pos.step_in_epoch + 1, "); ", last_path,
@@ -246,7 +237,7 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
       }
     }
     double train_secs = seconds_since(t0);
-    last_eval = evaluate(model, test_data, e.data.loader, device, e.train.label_smoothing);
+    last_eval = task->evaluate(model, device);
     pos.epoch = epoch + 1;
     pos.step_in_epoch = 0;
     bool best = last_eval.accuracy > pos.best_accuracy;
@@ -257,14 +248,16 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
     json m = {{"epoch", epoch + 1},
               {"train_loss", train_loss},
               {"test_loss", last_eval.loss},
-              {"test_accuracy", last_eval.accuracy},
+              {"test_" + last_eval.score_name, last_eval.accuracy},
               {"lr", optimizer->lr()},
               {"seconds", train_secs},
               {"images_per_s", images / std::max(train_secs, 1e-9)}};
+    for (auto& [name, value] : last_eval.metrics.items())
+      if (!m.contains("test_" + name)) m["test_" + name] = value;
     metrics << m.dump() << "\n";
     metrics.flush();
     log_info("epoch ", epoch + 1, "/", e.train.epochs, "  train loss ", train_loss, "  test loss ", last_eval.loss,
-             "  test accuracy ", last_eval.accuracy, "  ", static_cast<int64_t>(train_secs), " s",
+             "  test ", last_eval.score_name, " ", last_eval.accuracy, "  ", static_cast<int64_t>(train_secs), " s",
              best ? "  (best)" : "");
   }
   return last_eval;

@@ -1,10 +1,11 @@
-// The training loop for classification configs: data, optimizer, schedule, metrics, checkpoints,
+// The training loop for every task (train/task.h): data, optimizer, schedule, metrics, checkpoints,
 // resume, Ctrl-C, and evaluation.
 #pragma once
 #include <string>
 
 #include "train/dataset.h"
 #include "train/experiment.h"
+#include "train/task.h"
 
 namespace oc {
 
@@ -15,11 +16,6 @@ struct RunOptions {
   int64_t stop_after_steps = 0; // > 0: behave as if interrupted after this many steps (tests)
 };
 
-struct EvalResult {
-  double loss = 0, accuracy = 0;
-  int64_t count = 0;
-  double seconds = 0;
-};
 
 // Loads the "train" or "test" split the data section describes.
 ImageDataset load_split(const DataSettings& d, const std::string& split);
