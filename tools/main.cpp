@@ -19,6 +19,8 @@ commands:
   bench affine_grid grid_sample [--device cpu|cuda] [--json FILE] [--quick]
                                 the spatial transformer kernels, forward and forward+backward,
                                 ms and GB/s against the copy bandwidth measured in the same run
+  bench soft_argmax [--device cpu|cuda] [--json FILE] [--quick]
+                                fused soft-argmax on pose heatmap shapes, forward and forward+backward
   data pose-synth --out DIR --count N [--size S] [--people MIN..MAX] [--seed X] [--backgrounds DIR|none]
                                 write a COCO-format data set of synthetic people (docs/data.md)
   train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda] [--print-config]
