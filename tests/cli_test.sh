@@ -75,4 +75,14 @@ expect_error "has no spatial_transformer layer" "$OCELLUS" infer "$CFG" --checkp
 diff -r "$WORK/synth_a" "$WORK/synth_b" > /dev/null || fail "pose-synth: the same seed wrote different files"
 expect_error "people must satisfy" "$OCELLUS" data pose-synth --out "$WORK/synth_c" --count 3 --people 3..1
 expect_error "unknown" "$OCELLUS" data pose-nope --out "$WORK/synth_c"
+# A pose model end to end: train on the synthetic set, eval prints PCK and OKS AP, infer draws the
+# skeleton and prints the keypoints as JSON.
+POSE="$SRC/tests/data/tiny_pose.json"
+PSET=(--set "data.train_dir=$WORK/synth_a" --set "data.test_dir=$WORK/synth_b")
+"$OCELLUS" train "$POSE" "${PSET[@]}" --out "$WORK/pose" > "$WORK/pose.log" 2>&1 || fail "train tiny_pose: $(cat "$WORK/pose.log")"
+"$OCELLUS" eval "$POSE" "${PSET[@]}" --checkpoint "$WORK/pose/last.safetensors" --json | grep -q '"oks_ap"' \
+  || fail "eval pose --json: no oks_ap"
+"$OCELLUS" infer "$POSE" "${PSET[@]}" --checkpoint "$WORK/pose/last.safetensors" --image "$WORK/synth_a/images/000000.png" \
+  --out "$WORK/pose.png" --json | grep -q '"left_ankle"' || fail "infer pose --json: no keypoint names"
+[ -s "$WORK/pose.png" ] || fail "infer pose --out: no picture"
 echo "cli: all checks passed"

@@ -6,7 +6,9 @@
 
 #include "core/log.h"
 #include "tools/commands.h"
+#include "tools/pose_pictures.h"
 #include "tools/stn_pictures.h"
+#include "train/pose_task.h"
 #include "train/image_io.h"
 #include "train/trainer.h"
 
@@ -84,6 +86,71 @@ int cmd_eval(const Args& all) {
   return 0;
 }
 
+namespace {
+
+// The image as the model's normalized input [1,C,H,W] (resized to the model's input when needed).
+Tensor model_input(const Experiment& e, const Tensor& image_u8) {
+  const Shape& in = e.model->input_shape();
+  Tensor x = unsqueeze(to(image_u8, DType::f32), 0);
+  if (x.size(2) != in[1] || x.size(3) != in[2]) x = upsample_bilinear2d(x, in[1], in[2], false);
+  return div(sub(div(x, 255.0), e.data.loader.mean), e.data.loader.std);
+}
+
+// Pose models: the people found, as JSON or text, and with --out the image with their skeletons.
+int infer_pose(Experiment& e, const ArgParser& p) {
+  load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
+  Device dev = Device::parse(p.get("--device", e.train.device));
+  e.model->to(dev);
+  e.model->eval();
+  const Shape out_shape = e.model->output_shape(e.model->output_names()[0]);
+  const int64_t joints = e.task.pose.head == "direct" ? out_shape[0] / 2 : out_shape[0];
+  const PoseHeadGeometry g = pose_head_geometry(e.task.pose, *e.model, joints, e.path);
+  Skeleton skeleton;
+  if (joints == 17) skeleton = coco_person_skeleton();
+  const std::string image_path = p.get("--image", "");
+  Tensor img = contiguous(read_image(image_path, 3));  // uint8 [3,H,W]
+  NoGradGuard no_grad;
+  std::vector<Person> people = decode_people(e.task.pose, g, e.model->forward(to(model_input(e, img), dev)))[0];
+  // Model input coordinates -> the image's (COCO convention: scale about the outer corner).
+  const double sx = static_cast<double>(img.size(2)) / g.W, sy = static_cast<double>(img.size(1)) / g.H;
+  for (Person& person : people)
+    for (Keypoint& k : person.keypoints) k.x = static_cast<float>(k.x * sx), k.y = static_cast<float>(k.y * sy);
+  const std::string out_path = p.get("--out", "");
+  if (!out_path.empty()) {
+    draw_people(img, people, skeleton);
+    write_png(out_path, img);
+  }
+  if (p.has("--json")) {
+    json list = json::array();
+    for (const Person& person : people) {
+      json kps = json::array();
+      for (size_t k = 0; k < person.keypoints.size(); ++k) {
+        const Keypoint& kp = person.keypoints[k];
+        json entry = {{"x", kp.x}, {"y", kp.y}, {"v", kp.v}};
+        if (k < skeleton.joint_names.size()) entry["name"] = skeleton.joint_names[k];
+        kps.push_back(entry);
+      }
+      list.push_back({{"score", person.score}, {"keypoints", kps}});
+    }
+    json j{{"image", image_path}, {"people", list}};
+    if (!out_path.empty()) j["drawn"] = out_path;
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("%s: %zu %s\n", image_path.c_str(), people.size(), people.size() == 1 ? "person" : "people");
+    for (size_t i = 0; i < people.size(); ++i) {
+      std::printf("  person %zu (score %.3f):", i, people[i].score);
+      for (size_t k = 0; k < people[i].keypoints.size(); ++k)
+        std::printf(" %s(%.1f,%.1f)", k < skeleton.joint_names.size() ? skeleton.joint_names[k].c_str() : "",
+                    people[i].keypoints[k].x, people[i].keypoints[k].y);
+      std::printf("\n");
+    }
+    if (!out_path.empty()) std::printf("drawn: %s\n", out_path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
 int cmd_infer(const Args& all) {
   Args args;
   std::vector<std::string> sets = overrides_of(all, args);
@@ -92,6 +159,7 @@ int cmd_infer(const Args& all) {
            "usage: ocellus infer CONFIG --checkpoint FILE --image IMG [--out RECTIFIED.png] [--device cpu|cuda] "
            "[--json]");
   Experiment e = load_experiment(p.rest[0], sets);
+  if (e.task.type == "pose") return infer_pose(e, p);
   // --out: the first spatial transformer's output, as the classifier behind it sees the image.
   const std::string out_path = p.get("--out", "");
   SpatialTransformer* st = out_path.empty() ? nullptr : first_spatial_transformer(*e.model);
@@ -106,9 +174,7 @@ int cmd_infer(const Args& all) {
   const std::string image_path = p.get("--image", "");
   Tensor img = read_image(image_path, static_cast<int>(in[0]));  // uint8 [C,H,W]
   NoGradGuard no_grad;
-  Tensor x = unsqueeze(to(img, DType::f32), 0);
-  if (x.size(2) != in[1] || x.size(3) != in[2]) x = upsample_bilinear2d(x, in[1], in[2], false);
-  x = div(sub(div(x, 255.0), e.data.loader.mean), e.data.loader.std);
+  Tensor x = model_input(e, img);
   Tensor probs = softmax(e.model->forward(to(x, dev)), 1);
   std::vector<float> pv = to_vector<float>(probs);
   std::vector<int> order(pv.size());

@@ -17,15 +17,48 @@
 #include "train/pck.h"
 #include "train/oks_eval.h"
 #include "train/pose_dataset.h"
+#include "train/pose_task.h"
 #include "train/task.h"
 
 namespace oc {
 namespace {
 
-struct Geometry {
-  int64_t K = 0, H = 0, W = 0, Hh = 0, Wh = 0;  // joints, input size, heatmap size
-  double s = 4;
-};
+using Geometry = PoseHeadGeometry;
+
+// Input-pixel coordinates [B,K,2] of heatmap-cell coordinates.
+Tensor cells_to_pixels(const Tensor& c, double s) { return add(mul(c, s), (s - 1) / 2); }
+
+// Keypoints [B,K,2] in input pixels (pixel centres at integers) and a score per sample.
+void decode_single_person(const PoseSettings& p, const Geometry& g, const Tensor& out, std::vector<float>& xy,
+                          std::vector<float>& score) {
+  const int64_t B = out.size(0);
+  score.assign(static_cast<size_t>(B), 1.0f);
+  if (p.head == "direct") {
+    Tensor scale = from_vector(std::vector<float>{g.W / 2.0f, g.H / 2.0f}, {1, 1, 2});
+    xy = to_vector<float>(sub(mul(add(to(reshape(out, {B, g.K, 2}), Device::cpu()), 1.0), scale), 0.5));
+    return;
+  }
+  Tensor flat = reshape(out, {B, g.K, g.Hh * g.Wh});
+  // Score: the mean over joints of each map's largest softmax probability (confidence for AP ranking).
+  std::vector<float> peak = to_vector<float>(to(max(softmax(flat, 2), {2}), Device::cpu()));
+  for (int64_t n = 0; n < B; ++n) {
+    double acc = 0;
+    for (int64_t k = 0; k < g.K; ++k) acc += peak[n * g.K + k];
+    score[n] = static_cast<float>(acc / g.K);
+  }
+  if (p.head == "integral") {
+    SoftArgmaxOptions o;
+    o.beta = p.beta;
+    xy = to_vector<float>(to(cells_to_pixels(soft_argmax(out, o), g.s), Device::cpu()));
+    return;
+  }
+  std::vector<int64_t> idx = to_vector<int64_t>(to(argmax(flat, 2), Device::cpu()));
+  xy.assign(static_cast<size_t>(B * g.K * 2), 0);
+  for (int64_t i = 0; i < B * g.K; ++i) {
+    xy[2 * i] = static_cast<float>((idx[i] % g.Wh) * g.s + (g.s - 1) / 2);
+    xy[2 * i + 1] = static_cast<float>((idx[i] / g.Wh) * g.s + (g.s - 1) / 2);
+  }
+}
 
 // The visible joints of person slot 0 of each sample: mask [B,K,1] and (x, y) [B,K,2], on the CPU.
 void single_person_targets(const Tensor& targets, Tensor& mask, Tensor& xy) {
@@ -47,21 +80,7 @@ class PoseTask : public Task {
     Shape in_shape(probe.data.images.shape().begin() + 1, probe.data.images.shape().end());
     OC_CHECK(in_shape == model.input_shape(), e.path, ": model.input is ", shape_str(model.input_shape()),
              " but the pose images are ", shape_str(in_shape));
-    g_.K = static_cast<int64_t>(probe.skeleton.joint_names.size());
-    g_.H = in_shape[1], g_.W = in_shape[2], g_.s = p_.stride;
-    g_.Hh = static_cast<int64_t>(std::lround(g_.H / g_.s)), g_.Wh = static_cast<int64_t>(std::lround(g_.W / g_.s));
-    Shape out = model.output_shape(model.output_names()[0]);
-    if (p_.head == "direct") {
-      OC_CHECK(out == Shape{2 * g_.K}, e.path, ": head \"direct\" needs the first output [", 2 * g_.K, "] (x, y of ",
-               g_.K, " joints), got ", shape_str(out));
-    } else {
-      OC_CHECK(out == (Shape{g_.K, g_.Hh, g_.Wh}), e.path, ": head \"", p_.head, "\" with stride ", p_.stride,
-               " needs the first output [", g_.K, ", ", g_.Hh, ", ", g_.Wh, "] (one map per joint), got ",
-               shape_str(out));
-    }
-    OC_CHECK(p_.head != "paf", e.path, ": task.head \"paf\" is not available yet (needs the pose target kernels)");
-    OC_CHECK(!(p_.head == "heatmap" && p_.heatmap_loss == "mse"), e.path,
-             ": task.heatmap_loss \"mse\" is not available yet; use \"cross_entropy\"");
+    g_ = pose_head_geometry(p_, model, static_cast<int64_t>(probe.skeleton.joint_names.size()), e.path);
     sigmas_ = g_.K == 17 ? coco_person_sigmas() : std::vector<float>(static_cast<size_t>(g_.K), 0.05f);
   }
 
@@ -74,9 +93,6 @@ class PoseTask : public Task {
   EvalResult evaluate(Network& model, Device device) override;
 
  private:
-  // Input-pixel coordinates [B,K,2] of heatmap-cell coordinates.
-  Tensor cells_to_pixels(const Tensor& c) const { return add(mul(c, g_.s), (g_.s - 1) / 2); }
-
   Tensor loss_of(const Tensor& out, const Tensor& targets, Device device) const {
     Tensor mask, xy;
     single_person_targets(targets, mask, xy);
@@ -92,7 +108,7 @@ class PoseTask : public Task {
     if (p_.head == "integral") {
       SoftArgmaxOptions o;
       o.beta = p_.beta;
-      Tensor pred = cells_to_pixels(soft_argmax(out, o));
+      Tensor pred = cells_to_pixels(soft_argmax(out, o), g_.s);
       // L1 in units of the input width, so the loss scale does not depend on the image size.
       Tensor d = abs(sub(pred, to(xy, device)));
       return div(sum(mul(d, m)), visible * g_.W);
@@ -110,37 +126,6 @@ class PoseTask : public Task {
     ce.reduction = Reduction::sum;
     Tensor logits = reshape(out, {B * g_.K, g_.Hh * g_.Wh});
     return div(cross_entropy(logits, to(from_vector(cls, {B * g_.K}), device), ce), visible);
-  }
-
-  // Keypoints [B,K,2] in input pixels and a score per sample.
-  void decode(const Tensor& out, std::vector<float>& xy, std::vector<float>& score) const {
-    const int64_t B = out.size(0);
-    score.assign(static_cast<size_t>(B), 1.0f);
-    if (p_.head == "direct") {
-      Tensor scale = from_vector(std::vector<float>{g_.W / 2.0f, g_.H / 2.0f}, {1, 1, 2});
-      xy = to_vector<float>(sub(mul(add(to(reshape(out, {B, g_.K, 2}), Device::cpu()), 1.0), scale), 0.5));
-      return;
-    }
-    Tensor flat = reshape(out, {B, g_.K, g_.Hh * g_.Wh});
-    // Score: the mean over joints of each map's largest softmax probability (confidence for AP ranking).
-    std::vector<float> peak = to_vector<float>(to(max(softmax(flat, 2), {2}), Device::cpu()));
-    for (int64_t n = 0; n < B; ++n) {
-      double acc = 0;
-      for (int64_t k = 0; k < g_.K; ++k) acc += peak[n * g_.K + k];
-      score[n] = static_cast<float>(acc / g_.K);
-    }
-    if (p_.head == "integral") {
-      SoftArgmaxOptions o;
-      o.beta = p_.beta;
-      xy = to_vector<float>(to(cells_to_pixels(soft_argmax(out, o)), Device::cpu()));
-      return;
-    }
-    std::vector<int64_t> idx = to_vector<int64_t>(to(argmax(flat, 2), Device::cpu()));
-    xy.assign(static_cast<size_t>(B * g_.K * 2), 0);
-    for (int64_t i = 0; i < B * g_.K; ++i) {
-      xy[2 * i] = static_cast<float>((idx[i] % g_.Wh) * g_.s + (g_.s - 1) / 2);
-      xy[2 * i + 1] = static_cast<float>((idx[i] / g_.Wh) * g_.s + (g_.s - 1) / 2);
-    }
   }
 
   LoaderOptions loader_;
@@ -169,16 +154,14 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
     Tensor out = model.forward(to(b.images, device));
     const int64_t B = out.size(0);
     loss += item<double>(loss_of(out, b.targets, device)) * B;
-    std::vector<float> xy, score;
-    decode(out, xy, score);
+    std::vector<std::vector<Person>> found = decode_people(p_, g_, out);
     for (int64_t n = 0; n < B; ++n) {
       const int64_t i = base + n;
-      Person p;
-      p.image_id = i;
-      p.score = score[n];
-      for (int64_t k = 0; k < g_.K; ++k)  // back to COCO coordinates (pixel centres at +0.5)
-        p.keypoints.push_back({xy[2 * (n * g_.K + k)] + 0.5f, xy[2 * (n * g_.K + k) + 1] + 0.5f, 2});
-      dets.push_back(p);
+      for (Person& p : found[n]) {
+        p.image_id = i;
+        dets.push_back(p);
+      }
+      const Person& p = found[n][0];
       for (Person gt : eval_.people[i]) {
         gt.image_id = i;
         all_gts.push_back(gt);
@@ -208,6 +191,43 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
 }
 
 }  // namespace
+
+PoseHeadGeometry pose_head_geometry(const PoseSettings& p, const Network& model, int64_t joints,
+                                    const std::string& source) {
+  PoseHeadGeometry g;
+  const Shape& in = model.input_shape();
+  OC_CHECK(in.size() == 3, source, ": a pose model takes [C, H, W] images, model.input is ", shape_str(in));
+  g.K = joints;
+  g.H = in[1], g.W = in[2], g.s = p.stride;
+  g.Hh = static_cast<int64_t>(std::lround(g.H / g.s)), g.Wh = static_cast<int64_t>(std::lround(g.W / g.s));
+  Shape out = model.output_shape(model.output_names()[0]);
+  if (p.head == "direct") {
+    OC_CHECK(out == Shape{2 * g.K}, source, ": head \"direct\" needs the first output [", 2 * g.K, "] (x, y of ", g.K,
+             " joints), got ", shape_str(out));
+  } else {
+    OC_CHECK(out == (Shape{g.K, g.Hh, g.Wh}), source, ": head \"", p.head, "\" with stride ", p.stride,
+             " needs the first output [", g.K, ", ", g.Hh, ", ", g.Wh, "] (one map per joint), got ", shape_str(out));
+  }
+  OC_CHECK(p.head != "paf", source, ": task.head \"paf\" is not available yet (needs the pose target kernels)");
+  OC_CHECK(!(p.head == "heatmap" && p.heatmap_loss == "mse"), source,
+           ": task.heatmap_loss \"mse\" is not available yet; use \"cross_entropy\"");
+  return g;
+}
+
+std::vector<std::vector<Person>> decode_people(const PoseSettings& p, const PoseHeadGeometry& g, const Tensor& out) {
+  std::vector<float> xy, score;
+  decode_single_person(p, g, out, xy, score);
+  std::vector<std::vector<Person>> people(static_cast<size_t>(out.size(0)));
+  for (int64_t n = 0; n < out.size(0); ++n) {
+    Person person;
+    person.image_id = n;
+    person.score = score[n];
+    for (int64_t k = 0; k < g.K; ++k)  // back to COCO coordinates (pixel centres at +0.5)
+      person.keypoints.push_back({xy[2 * (n * g.K + k)] + 0.5f, xy[2 * (n * g.K + k) + 1] + 0.5f, 2});
+    people[n].push_back(person);
+  }
+  return people;
+}
 
 std::unique_ptr<Task> make_pose_task(const Experiment& e, bool with_train, const std::string& eval_split) {
   return std::make_unique<PoseTask>(e, with_train, eval_split);
