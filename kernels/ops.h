@@ -12,6 +12,8 @@
 #include "kernels/index/index.h"
 #include "kernels/norm/batch_norm.h"
 #include "kernels/pool/pool.h"
+#include "kernels/pose/pose.h"
+#include "kernels/pose/pose_assembly.h"
 #include "kernels/random/random.h"
 #include "kernels/reduce/reduce.h"
 #include "kernels/shape/copy.h"
