@@ -2,9 +2,13 @@
 // which the integral (soft-argmax) model's joint error falls well below its starting value.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "tests/helpers.h"
 #include "train/pose_dataset.h"
+#include "train/keypoints.h"
 #include "train/pose_synth.h"
+#include "train/task.h"
 #include "train/trainer.h"
 
 using namespace oc;
@@ -92,4 +96,88 @@ TEST_CASE("pose task: the integral model's joint error falls well below its init
   REQUIRE(r.score_name == "pck@0.1");
   REQUIRE(after < 0.6 * before);
   REQUIRE(r.metrics.contains("oks_ap"));
+}
+
+namespace {
+
+// Two stages of (S, L) from a small stride-4 trunk on 64x64 images; 17 joints, 19 COCO limbs.
+json paf_config(const std::string& train_dir, const std::string& test_dir) {
+  json c = json::parse(R"({
+    "model": {"input": [3, 64, 64], "layers": [
+      {"name": "c1", "type": "conv2d", "out_channels": 16, "kernel": 3, "padding": 1, "stride": 2},
+      {"name": "r1", "type": "relu"},
+      {"name": "c2", "type": "conv2d", "out_channels": 16, "kernel": 3, "padding": 1, "stride": 2},
+      {"name": "trunk", "type": "relu"},
+      {"name": "s1", "type": "conv2d", "out_channels": 17, "kernel": 3, "padding": 1},
+      {"name": "l1", "type": "conv2d", "out_channels": 38, "kernel": 3, "padding": 1, "inputs": ["trunk"]},
+      {"name": "cat1", "type": "concat", "inputs": ["trunk", "s1", "l1"]},
+      {"name": "s2", "type": "conv2d", "out_channels": 17, "kernel": 3, "padding": 1},
+      {"name": "l2", "type": "conv2d", "out_channels": 38, "kernel": 3, "padding": 1, "inputs": ["cat1"]}],
+      "outputs": ["s1", "l1", "s2", "l2"]},
+    "data": {"dataset": "pose_coco", "batch_size": 8, "workers": 1, "mean": 0.45, "std": 0.25},
+    "train": {"epochs": 10, "seed": 2, "log_every": 0, "optimizer": {"type": "adam", "lr": 0.003}},
+    "task": {"type": "pose", "head": "paf", "stride": 4, "max_people": 3, "sigma": 3, "limb_width": 3}})");
+  c["data"]["train_dir"] = train_dir;
+  c["data"]["test_dir"] = test_dir;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("pose task: the paf head trains on several people per image and is scored by OKS AP") {
+  test::TempDir dir("ocellus_pose_paf");
+  PoseSynthOptions o;
+  o.count = 48;
+  o.size = 64;
+  o.min_people = 1;
+  o.max_people = 3;
+  o.seed = 7;
+  write_pose_synth(dir.file("train"), o);
+  Experiment e = experiment_from_json(paf_config(dir.file("train"), dir.file("train")), "paf.json");
+  std::unique_ptr<Task> task = make_task(e, true);
+  // The stage losses are mean squared errors to rendered maps: the untrained loss is finite and positive.
+  DataLoader dl(task->train_data(), e.data.loader);
+  dl.start_epoch(0);
+  Batch b;
+  REQUIRE(dl.next(b));
+  REQUIRE(b.targets.shape() == Shape{8, 3, 17, 3});
+  const double before = item<double>(task->loss(*e.model, b, Device::cpu()));
+  REQUIRE(std::isfinite(before));
+  REQUIRE(before > 0);
+  RunOptions opt;
+  opt.out_dir = dir.file("run");
+  EvalResult r = train_experiment(e, opt);
+  REQUIRE(r.score_name == "oks_ap");
+  REQUIRE(r.metrics.contains("oks_ap50"));
+  REQUIRE_FALSE(r.metrics.contains("pck@0.1"));  // PCK pairs one person per image: not for paf
+  e.model->eval();
+  NoGradGuard no_grad;
+  const double after = item<double>(task->loss(*e.model, b, Device::cpu()));
+  // Predicting all zeros (no people anywhere) costs sum over 2 stages of the targets' mean squares:
+  // the trained model must do better than that, i.e. have learned where people are.
+  Tensor s = render_heatmaps(b.targets, 16, 16, 4, 3), l = render_pafs(b.targets, coco_person_skeleton().limbs, 16, 16, 4, 3);
+  const double zero_baseline = 2 * (item<double>(mean(mul(s, s))) * 17 + item<double>(mean(mul(l, l))) * 38);
+  INFO("paf loss on the first batch " << before << " -> " << after << ", all-zero prediction " << zero_baseline);
+  REQUIRE(after < before);
+  REQUIRE(after < zero_baseline);
+
+  json bad = paf_config(dir.file("train"), dir.file("train"));
+  bad["model"]["layers"][8]["out_channels"] = 36;
+  Experiment eb = experiment_from_json(bad, "paf.json");
+  test::require_error([&] { make_task(eb, false); }, {"paf.json", "\"l2\"", "[38, 16, 16]"});
+}
+
+TEST_CASE("pose task: heatmap head with mse to Gaussian targets learns") {
+  test::TempDir dir("ocellus_pose_mse");
+  write_single_person_set(dir.file("train"), 128, 3);
+  json c = pose_config(dir.file("train"), dir.file("train"), "heatmap");
+  c["task"]["heatmap_loss"] = "mse";
+  c["train"]["epochs"] = 10;
+  Experiment e = experiment_from_json(c, "mse.json");
+  const double before = make_task(e, false)->evaluate(*e.model, Device::cpu()).loss;
+  RunOptions opt;
+  opt.out_dir = dir.file("run");
+  EvalResult r = train_experiment(e, opt);
+  INFO("mse loss " << before << " -> " << r.loss);
+  REQUIRE(r.loss < 0.5 * before);
 }

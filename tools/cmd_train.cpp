@@ -104,13 +104,15 @@ int infer_pose(Experiment& e, const ArgParser& p) {
   e.model->eval();
   const Shape out_shape = e.model->output_shape(e.model->output_names()[0]);
   const int64_t joints = e.task.pose.head == "direct" ? out_shape[0] / 2 : out_shape[0];
-  const PoseHeadGeometry g = pose_head_geometry(e.task.pose, *e.model, joints, e.path);
+  // The COCO person skeleton for 17 joints; other joint counts are drawn as joints only.
   Skeleton skeleton;
   if (joints == 17) skeleton = coco_person_skeleton();
+  else for (int64_t k = 0; k < joints; ++k) skeleton.joint_names.push_back("joint_" + std::to_string(k));
+  const PoseHeadGeometry g = pose_head_geometry(e.task.pose, *e.model, skeleton, e.path);
   const std::string image_path = p.get("--image", "");
   Tensor img = contiguous(read_image(image_path, 3));  // uint8 [3,H,W]
   NoGradGuard no_grad;
-  std::vector<Person> people = decode_people(e.task.pose, g, e.model->forward(to(model_input(e, img), dev)))[0];
+  std::vector<Person> people = decode_people(e.task.pose, g, forward_outputs(*e.model, to(model_input(e, img), dev)))[0];
   // Model input coordinates -> the image's (COCO convention: scale about the outer corner).
   const double sx = static_cast<double>(img.size(2)) / g.W, sy = static_cast<double>(img.size(1)) / g.H;
   for (Person& person : people)

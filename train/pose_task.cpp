@@ -6,12 +6,18 @@
 //   heatmap   output [K, H/s, W/s]: per-joint cross-entropy over the cells (the target is the cell
 //             nearest the joint), decoded by argmax (Approach II of the seed).
 //   integral  the same head, decoded by soft-argmax (Sun et al.); L1 loss on coordinates.
+//   heatmap with heatmap_loss "mse": mean squared error to Gaussian maps (render_heatmaps).
+//   paf       OpenPose: per stage S [K, H/s, W/s] and L [2 x limbs, H/s, W/s]; the loss sums the
+//             mean squared errors to rendered Gaussians and fields over every stage; people are
+//             assembled from the last stage (find_peaks, paf_limb_scores, greedy matching).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 
 #include "core/log.h"
 #include "kernels/ops.h"
+#include "kernels/pose/pose.h"
+#include "kernels/pose/pose_assembly.h"
 #include "kernels/soft_argmax/soft_argmax.h"
 #include "losses/losses.h"
 #include "train/pck.h"
@@ -60,6 +66,33 @@ void decode_single_person(const PoseSettings& p, const Geometry& g, const Tensor
   }
 }
 
+// OpenPose decoding of one batch: peaks of S, candidate limbs scored on L, greedy assembly.
+std::vector<std::vector<Person>> decode_paf_people(const PoseSettings& p, const Geometry& g, const Tensor& s,
+                                                   const Tensor& l) {
+  const int64_t B = s.size(0);
+  std::vector<Peak> peaks = find_peaks(s, p.peak_threshold, g.s);
+  Tensor fields = contiguous(to(l.detach(), Device::cpu()));
+  PoseAssemblyOptions ao;
+  ao.stride = g.s;
+  ao.image_height = static_cast<double>(g.H);
+  std::vector<std::vector<Person>> people(static_cast<size_t>(B));
+  for (int64_t n = 0; n < B; ++n) {
+    std::vector<AssembledPose> poses =
+        assemble_poses(joint_candidates(peaks, n, g.K), select(fields, 0, n), g.limbs, ao);
+    for (const AssembledPose& pose : poses) {
+      Person person;
+      person.image_id = n;
+      person.score = static_cast<float>(pose.score);
+      for (const AssembledJoint& j : pose.joints) {
+        if (j.score < 0) person.keypoints.push_back({0, 0, 0});
+        else person.keypoints.push_back({static_cast<float>(j.x + 0.5), static_cast<float>(j.y + 0.5), 2});
+      }
+      people[n].push_back(person);
+    }
+  }
+  return people;
+}
+
 // The visible joints of person slot 0 of each sample: mask [B,K,1] and (x, y) [B,K,2], on the CPU.
 void single_person_targets(const Tensor& targets, Tensor& mask, Tensor& xy) {
   Tensor t = select(targets, 1, 0);  // [B,K,3]
@@ -80,20 +113,27 @@ class PoseTask : public Task {
     Shape in_shape(probe.data.images.shape().begin() + 1, probe.data.images.shape().end());
     OC_CHECK(in_shape == model.input_shape(), e.path, ": model.input is ", shape_str(model.input_shape()),
              " but the pose images are ", shape_str(in_shape));
-    g_ = pose_head_geometry(p_, model, static_cast<int64_t>(probe.skeleton.joint_names.size()), e.path);
+    g_ = pose_head_geometry(p_, model, probe.skeleton, e.path);
     sigmas_ = g_.K == 17 ? coco_person_sigmas() : std::vector<float>(static_cast<size_t>(g_.K), 0.05f);
   }
 
   const ImageDataset& train_data() const override { return train_.data; }
 
   Tensor loss(Network& model, const Batch& b, Device device) override {
-    return loss_of(model.forward(to(b.images, device)), b.targets, device);
+    return loss_of(forward_outputs(model, to(b.images, device)), b.targets, device);
   }
 
   EvalResult evaluate(Network& model, Device device) override;
 
  private:
-  Tensor loss_of(const Tensor& out, const Tensor& targets, Device device) const {
+  Tensor loss_of(const std::vector<Tensor>& outs, const Tensor& targets, Device device) const {
+    if (p_.head == "paf") return paf_loss(outs, targets, device);
+    const Tensor& out = outs[0];
+    if (p_.head == "heatmap" && p_.heatmap_loss == "mse") {
+      Tensor want = render_heatmaps(to(slice(targets, 1, 0, 1), device), g_.Hh, g_.Wh, g_.s, p_.sigma);
+      Tensor d = sub(out, want);
+      return mul(mean(mul(d, d)), static_cast<double>(g_.K));  // per map, so the scale does not shrink with K
+    }
     Tensor mask, xy;
     single_person_targets(targets, mask, xy);
     const int64_t B = out.size(0);
@@ -128,6 +168,21 @@ class PoseTask : public Task {
     return div(cross_entropy(logits, to(from_vector(cls, {B * g_.K}), device), ce), visible);
   }
 
+  // Sum over stages of the mean squared errors of S and L (per map, as in heatmap "mse").
+  Tensor paf_loss(const std::vector<Tensor>& outs, const Tensor& targets, Device device) const {
+    Tensor t = to(targets, device);
+    Tensor want_s = render_heatmaps(t, g_.Hh, g_.Wh, g_.s, p_.sigma);
+    Tensor want_l = render_pafs(t, g_.limbs, g_.Hh, g_.Wh, g_.s, p_.limb_width);
+    Tensor total;
+    for (size_t i = 0; i + 1 < outs.size(); i += 2) {
+      Tensor ds = sub(outs[i], want_s), dl = sub(outs[i + 1], want_l);
+      Tensor stage = add(mul(mean(mul(ds, ds)), static_cast<double>(g_.K)),
+                         mul(mean(mul(dl, dl)), static_cast<double>(2 * g_.limbs.size())));
+      total = total.defined() ? add(total, stage) : stage;
+    }
+    return total;
+  }
+
   LoaderOptions loader_;
   PoseSettings p_;
   Geometry g_;
@@ -151,23 +206,22 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
   Batch b;
   int64_t base = 0;
   while (dl.next(b)) {
-    Tensor out = model.forward(to(b.images, device));
-    const int64_t B = out.size(0);
-    loss += item<double>(loss_of(out, b.targets, device)) * B;
-    std::vector<std::vector<Person>> found = decode_people(p_, g_, out);
+    std::vector<Tensor> outs = forward_outputs(model, to(b.images, device));
+    const int64_t B = outs[0].size(0);
+    loss += item<double>(loss_of(outs, b.targets, device)) * B;
+    std::vector<std::vector<Person>> found = decode_people(p_, g_, outs);
     for (int64_t n = 0; n < B; ++n) {
       const int64_t i = base + n;
       for (Person& p : found[n]) {
         p.image_id = i;
         dets.push_back(p);
       }
-      const Person& p = found[n][0];
       for (Person gt : eval_.people[i]) {
         gt.image_id = i;
         all_gts.push_back(gt);
       }
-      if (!eval_.people[i].empty()) {
-        preds.push_back(p);
+      if (p_.head != "paf" && !eval_.people[i].empty()) {  // single person: paired one to one
+        preds.push_back(found[n][0]);
         gts.push_back(eval_.people[i][0]);
       }
     }
@@ -177,44 +231,71 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
   EvalResult r;
   r.count = base;
   r.loss = base ? loss / base : 0;
-  PckResult pk = pck(preds, gts, {0.05, 0.1});
   OksEvalParams params;
   params.sigmas = sigmas_;
   OksEvalResult oks = evaluate_oks(dets, all_gts, params);
   const OksAreaResult& all = oks.area("all");
-  r.score_name = "pck@0.1";
-  r.accuracy = pk.pck[1];
-  r.metrics = {{"pck@0.05", pk.pck[0]}, {"pck@0.1", pk.pck[1]}, {"mean_pixel_error", pk.mean_error},
-               {"oks_ap", all.ap},      {"oks_ap50", all.ap50}, {"oks_ap75", all.ap75}};
+  r.metrics = {{"oks_ap", all.ap}, {"oks_ap50", all.ap50}, {"oks_ap75", all.ap75}, {"oks_ar", all.ar}};
+  if (p_.head == "paf") {  // multi-person: COCO keypoint AP is the score
+    r.score_name = "oks_ap";
+    r.accuracy = all.ap;
+  } else {
+    PckResult pk = pck(preds, gts, {0.05, 0.1});
+    r.score_name = "pck@0.1";
+    r.accuracy = pk.pck[1];
+    r.metrics["pck@0.05"] = pk.pck[0];
+    r.metrics["pck@0.1"] = pk.pck[1];
+    r.metrics["mean_pixel_error"] = pk.mean_error;
+  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
 
 }  // namespace
 
-PoseHeadGeometry pose_head_geometry(const PoseSettings& p, const Network& model, int64_t joints,
+PoseHeadGeometry pose_head_geometry(const PoseSettings& p, const Network& model, const Skeleton& skeleton,
                                     const std::string& source) {
   PoseHeadGeometry g;
+  const int64_t joints = static_cast<int64_t>(skeleton.joint_names.size());
+  g.limbs = skeleton.limbs;
   const Shape& in = model.input_shape();
   OC_CHECK(in.size() == 3, source, ": a pose model takes [C, H, W] images, model.input is ", shape_str(in));
   g.K = joints;
   g.H = in[1], g.W = in[2], g.s = p.stride;
   g.Hh = static_cast<int64_t>(std::lround(g.H / g.s)), g.Wh = static_cast<int64_t>(std::lround(g.W / g.s));
   Shape out = model.output_shape(model.output_names()[0]);
-  if (p.head == "direct") {
+  if (p.head == "paf") {
+    const std::vector<std::string>& names = model.output_names();
+    OC_CHECK(names.size() % 2 == 0, source, ": head \"paf\" needs the model's outputs in pairs per stage (S, L, S, L, ...), got ",
+             names.size(), " outputs");
+    const Shape want_s{g.K, g.Hh, g.Wh}, want_l{2 * static_cast<int64_t>(g.limbs.size()), g.Hh, g.Wh};
+    for (size_t i = 0; i < names.size(); ++i) {
+      const Shape got = model.output_shape(names[i]), want = i % 2 == 0 ? want_s : want_l;
+      OC_CHECK(got == want, source, ": head \"paf\" output \"", names[i], "\" (stage ", i / 2 + 1, ", ",
+               i % 2 == 0 ? "confidence maps S" : "affinity fields L", ") should be ", shape_str(want), ", got ",
+               shape_str(got));
+    }
+  } else if (p.head == "direct") {
     OC_CHECK(out == Shape{2 * g.K}, source, ": head \"direct\" needs the first output [", 2 * g.K, "] (x, y of ", g.K,
              " joints), got ", shape_str(out));
   } else {
     OC_CHECK(out == (Shape{g.K, g.Hh, g.Wh}), source, ": head \"", p.head, "\" with stride ", p.stride,
              " needs the first output [", g.K, ", ", g.Hh, ", ", g.Wh, "] (one map per joint), got ", shape_str(out));
   }
-  OC_CHECK(p.head != "paf", source, ": task.head \"paf\" is not available yet (needs the pose target kernels)");
-  OC_CHECK(!(p.head == "heatmap" && p.heatmap_loss == "mse"), source,
-           ": task.heatmap_loss \"mse\" is not available yet; use \"cross_entropy\"");
   return g;
 }
 
-std::vector<std::vector<Person>> decode_people(const PoseSettings& p, const PoseHeadGeometry& g, const Tensor& out) {
+std::vector<Tensor> forward_outputs(Network& model, const Tensor& x) {
+  std::map<std::string, Tensor> all = model.forward_all(x);
+  std::vector<Tensor> outs;
+  for (const std::string& name : model.output_names()) outs.push_back(all.at(name));
+  return outs;
+}
+
+std::vector<std::vector<Person>> decode_people(const PoseSettings& p, const PoseHeadGeometry& g,
+                                               const std::vector<Tensor>& outputs) {
+  if (p.head == "paf") return decode_paf_people(p, g, outputs[outputs.size() - 2], outputs.back());
+  const Tensor& out = outputs[0];
   std::vector<float> xy, score;
   decode_single_person(p, g, out, xy, score);
   std::vector<std::vector<Person>> people(static_cast<size_t>(out.size(0)));
