@@ -80,8 +80,14 @@ expect_error "unknown" "$OCELLUS" data pose-nope --out "$WORK/synth_c"
 POSE="$SRC/tests/data/tiny_pose.json"
 PSET=(--set "data.train_dir=$WORK/synth_a" --set "data.test_dir=$WORK/synth_b")
 "$OCELLUS" train "$POSE" "${PSET[@]}" --out "$WORK/pose" > "$WORK/pose.log" 2>&1 || fail "train tiny_pose: $(cat "$WORK/pose.log")"
-"$OCELLUS" eval "$POSE" "${PSET[@]}" --checkpoint "$WORK/pose/last.safetensors" --json | grep -q '"oks_ap"' \
-  || fail "eval pose --json: no oks_ap"
+"$OCELLUS" eval "$POSE" "${PSET[@]}" --checkpoint "$WORK/pose/last.safetensors" --json --results "$WORK/res.json" \
+  | grep -q '"oks_ap"' || fail "eval pose --json: no oks_ap"
+python3 - "$WORK/res.json" <<'PY' || fail "eval --results: not a COCO keypoint results file"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r and all(len(d["keypoints"]) == 51 and d["category_id"] == 1 and "score" in d for d in r) else 1)
+PY
+expect_error "only pose tasks" "$OCELLUS" eval "$CFG" --checkpoint "$WORK/run/best.safetensors" --results "$WORK/x.json"
 "$OCELLUS" infer "$POSE" "${PSET[@]}" --checkpoint "$WORK/pose/last.safetensors" --image "$WORK/synth_a/images/000000.png" \
   --out "$WORK/pose.png" --json | grep -q '"left_ankle"' || fail "infer pose --json: no keypoint names"
 [ -s "$WORK/pose.png" ] || fail "infer pose --out: no picture"

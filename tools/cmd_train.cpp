@@ -63,16 +63,19 @@ int cmd_train(const Args& all) {
 int cmd_eval(const Args& all) {
   Args args;
   std::vector<std::string> sets = overrides_of(all, args);
-  ArgParser p(args, {"--checkpoint", "--device", "--split"}, {"--json"});
+  ArgParser p(args, {"--checkpoint", "--device", "--split", "--results"}, {"--json"});
   OC_CHECK(p.rest.size() == 1 && p.has("--checkpoint"),
-           "usage: ocellus eval CONFIG --checkpoint FILE [--split test|train] [--device cpu|cuda] [--json]");
+           "usage: ocellus eval CONFIG --checkpoint FILE [--split test|train] [--device cpu|cuda] [--json] "
+           "[--results COCO_RESULTS.json]");
   Experiment e = load_experiment(p.rest[0], sets);
   load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
   Device dev = Device::parse(p.get("--device", e.train.device));
   e.model->to(dev);
   std::string split = p.get("--split", "test");
   OC_CHECK(split == "test" || split == "train", "--split: expected test or train, got ", split);
-  EvalResult r = make_task(e, false, split)->evaluate(*e.model, dev);
+  std::unique_ptr<Task> task = make_task(e, false, split);
+  EvalResult r = task->evaluate(*e.model, dev);
+  if (p.has("--results")) task->write_results(p.get("--results", ""));
   if (p.has("--json")) {
     json j = {{"split", split}, {r.score_name, r.accuracy}, {"loss", r.loss}, {"count", r.count}, {"seconds", r.seconds}};
     for (auto& [name, value] : r.metrics.items()) j[name] = value;

@@ -26,10 +26,12 @@ commands:
   train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda] [--print-config]
                                 train a network from a JSON config (see docs/config.md);
                                 --print-config prints every setting, defaults included, and exits
-  eval CONFIG --checkpoint FILE [--split test|train] [--device D] [--json]
-                                accuracy and loss of a checkpoint
-  infer CONFIG --checkpoint FILE --image IMG [--out RECTIFIED.png] [--device D] [--json]
-                                top-5 classes with probabilities for one image; --out writes
+  eval CONFIG --checkpoint FILE [--split test|train] [--device D] [--json] [--results FILE]
+                                accuracy and loss of a checkpoint; pose: PCK, mean pixel error,
+                                COCO keypoint AP; --results writes the detections as COCO results
+  infer CONFIG --checkpoint FILE --image IMG [--out PNG] [--device D] [--json]
+                                pose: the people found (keypoints, scores), --out draws them;
+                                classifiers: top-5 classes with probabilities; --out writes
                                 what the first spatial transformer made of it
   demo [--config F] [--out DIR] [--device auto|cpu|cuda] [--set key.path=value ...]
                                 train a spatial transformer on distorted Fashion-MNIST

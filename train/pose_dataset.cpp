@@ -28,6 +28,7 @@ PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_
   PoseDataset ds;
   ds.skeleton = coco.skeleton;
   ds.people.assign(coco.people.begin(), coco.people.begin() + n);
+  for (int64_t i = 0; i < n; ++i) ds.image_ids.push_back(coco.images[i].id);
   ds.data.images = Tensor::empty({n, 3, H, W}, DType::u8);
   ds.data.labels = zeros({n}, DType::i64);
   ds.data.targets = zeros({n, max_people, K, 3}, DType::f32);

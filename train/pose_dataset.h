@@ -16,6 +16,7 @@ struct PoseDataset {
   // x - 0.5); empty slots and unlabelled joints have v = 0.
   ImageDataset data;
   std::vector<std::vector<Person>> people;  // per image, COCO coordinates (as in the file)
+  std::vector<int64_t> image_ids;           // per image, the file's image id
   Skeleton skeleton;
 };
 

@@ -21,6 +21,7 @@
 #include "kernels/soft_argmax/soft_argmax.h"
 #include "losses/losses.h"
 #include "train/pck.h"
+#include "train/coco_results.h"
 #include "train/oks_eval.h"
 #include "train/pose_dataset.h"
 #include "train/pose_task.h"
@@ -125,6 +126,12 @@ class PoseTask : public Task {
 
   EvalResult evaluate(Network& model, Device device) override;
 
+  void write_results(const std::string& path) const override {
+    std::vector<Person> out = last_detections_;
+    for (Person& p : out) p.image_id = eval_.image_ids[static_cast<size_t>(p.image_id)];
+    write_coco_keypoint_results(path, out);
+  }
+
  private:
   Tensor loss_of(const std::vector<Tensor>& outs, const Tensor& targets, Device device) const {
     if (p_.head == "paf") return paf_loss(outs, targets, device);
@@ -188,6 +195,7 @@ class PoseTask : public Task {
   Geometry g_;
   PoseDataset train_, eval_;
   std::vector<float> sigmas_;
+  std::vector<Person> last_detections_;  // image_id = index into eval_
 };
 
 EvalResult PoseTask::evaluate(Network& model, Device device) {
@@ -234,6 +242,7 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
   OksEvalParams params;
   params.sigmas = sigmas_;
   OksEvalResult oks = evaluate_oks(dets, all_gts, params);
+  last_detections_ = dets;
   const OksAreaResult& all = oks.area("all");
   r.metrics = {{"oks_ap", all.ap}, {"oks_ap50", all.ap50}, {"oks_ap75", all.ap75}, {"oks_ar", all.ar}};
   if (p_.head == "paf") {  // multi-person: COCO keypoint AP is the score

@@ -46,6 +46,10 @@ class ClassificationTask : public Task {
 
 }  // namespace
 
+void Task::write_results(const std::string& path) const {
+  OC_FAIL("--results ", path, ": only pose tasks write COCO result files");
+}
+
 std::unique_ptr<Task> make_task(const Experiment& e, bool with_train, const std::string& eval_split) {
   if (e.task.type == "pose") return make_pose_task(e, with_train, eval_split);
   return std::make_unique<ClassificationTask>(e, with_train, eval_split);

@@ -28,6 +28,9 @@ class Task {
   virtual Tensor loss(Network& model, const Batch& batch, Device device) = 0;
   // Loss and metrics on the evaluation split (the model in eval mode, no gradients).
   virtual EvalResult evaluate(Network& model, Device device) = 0;
+  // Pose: writes the last evaluation's detections as a COCO keypoint results file (image ids of the
+  // annotation file), so COCO's own tools can score them. Other tasks: an error.
+  virtual void write_results(const std::string& path) const;
 };
 
 // Loads the splits the experiment's data section names ("train" only when with_train) and checks
