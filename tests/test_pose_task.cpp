@@ -7,6 +7,7 @@
 #include "tests/helpers.h"
 #include "train/pose_dataset.h"
 #include "train/keypoints.h"
+#include "train/distort_warp.h"
 #include "train/pose_synth.h"
 #include "train/task.h"
 #include "train/trainer.h"
@@ -56,6 +57,11 @@ TEST_CASE("pose task: config errors name the key") {
   c = pose_config("a", "b", "integral");
   c["task"]["max_people"] = 3;
   test::require_error([&] { experiment_from_json(c, "p.json"); }, {"task.max_people"});
+  c = pose_config("a", "b", "integral");
+  c["data"]["crop"] = {{"margin", 1.5}};
+  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"data.crop.size"});
+  c["data"]["crop"] = {{"size", 64}, {"scale_min", 2.0}, {"scale_max", 1.0}};
+  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"data.crop", "scale"});
   c = pose_config("a", "b", "integral");
   c["data"]["augment"] = {{"horizontal_flip", true}};
   Experiment e = experiment_from_json(c, "p.json");
@@ -180,4 +186,50 @@ TEST_CASE("pose task: heatmap head with mse to Gaussian targets learns") {
   EvalResult r = train_experiment(e, opt);
   INFO("mse loss " << before << " -> " << r.loss);
   REQUIRE(r.loss < 0.5 * before);
+}
+
+TEST_CASE("pose task: one crop per person, and crop coordinates map back to the image") {
+  test::TempDir dir("ocellus_pose_crops");
+  PoseSynthOptions o;
+  o.count = 6;
+  o.size = 96;
+  o.min_people = 1;
+  o.max_people = 3;
+  o.seed = 9;
+  CocoKeypoints coco = write_pose_synth(dir.str(), o);
+  int64_t people = 0;
+  for (const auto& ps : coco.people) people += static_cast<int64_t>(ps.size());
+  PoseAugmentOptions crop;
+  crop.size = 48;
+  for (bool augment : {false, true}) {
+    INFO((augment ? "augmented" : "plain") << " crops");
+    PoseDataset ds = load_pose_crops(dir.str(), crop, augment, 5);
+    REQUIRE(ds.data.images.shape() == Shape{people, 3, 48, 48});
+    REQUIRE(ds.data.targets.shape() == Shape{people, 1, 17, 3});
+    // Crop i's joints, taken back through to_image, land on the annotated joints of its person.
+    int64_t i = 0, checked = 0;
+    for (size_t img = 0; img < coco.people.size(); ++img)
+      for (const Person& p : coco.people[img]) {
+        const Homography& h = ds.to_image[static_cast<size_t>(i)];
+        REQUIRE(ds.image_ids[static_cast<size_t>(i)] == coco.images[img].id);
+        const std::vector<Keypoint>& kc = ds.people[static_cast<size_t>(i)][0].keypoints;
+        for (size_t k = 0; k < 17; ++k) {
+          if (kc[k].v == 0) continue;
+          const double x = h.m[0] * kc[k].x + h.m[1] * kc[k].y + h.m[2];
+          const double y = h.m[3] * kc[k].x + h.m[4] * kc[k].y + h.m[5];
+          // A flip swaps left and right joints: crop joint k is the person's joint k or its mirror.
+          size_t mirror = k;
+          for (const auto& pr : ds.skeleton.flip_pairs) {
+            if (static_cast<size_t>(pr[0]) == k) mirror = static_cast<size_t>(pr[1]);
+            if (static_cast<size_t>(pr[1]) == k) mirror = static_cast<size_t>(pr[0]);
+          }
+          auto near = [&](const Keypoint& want) { return std::abs(x - want.x) < 1e-2 && std::abs(y - want.y) < 1e-2; };
+          const bool matched = near(p.keypoints[k]) || (augment && near(p.keypoints[mirror]));
+          REQUIRE(matched);
+          ++checked;
+        }
+        ++i;
+      }
+    REQUIRE(checked > people * 5);
+  }
 }

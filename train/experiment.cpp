@@ -18,6 +18,24 @@ void read_data(ConfigObject d, DataSettings& s) {
     s.train_dir = d.require_string("train_dir");
     s.test_dir = d.require_string("test_dir");
   }
+  if (s.dataset == "pose_coco" && d.has("crop")) {
+    ConfigObject c = d.child("crop");
+    PoseAugmentOptions& o = s.pose_crop;
+    o = PoseAugmentOptions{};
+    o.size = c.require_int("size");
+    o.margin = c.get_double("margin", o.margin);
+    o.rotation_degrees = c.get_double("rotation_degrees", o.rotation_degrees);
+    o.scale_min = c.get_double("scale_min", o.scale_min);
+    o.scale_max = c.get_double("scale_max", o.scale_max);
+    o.horizontal_flip = c.get_bool("horizontal_flip", o.horizontal_flip);
+    s.pose_crop_augment = c.get_bool("augment", true);
+    try {
+      o.check();
+    } catch (const Error& err) {
+      OC_FAIL(c.where("size"), ": ", err.what());
+    }
+    c.finish();
+  }
   s.train_limit = d.get_int("train_limit", 0);
   s.test_limit = d.get_int("test_limit", 0);
   // Read both keys always, so that they appear in `resolved` and typos of them get suggestions.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nets/network.h"
+#include "train/coco_keypoints.h"
 #include "train/loader.h"
 #include "train/optim.h"
 #include "train/schedule.h"
@@ -20,6 +21,8 @@ struct DataSettings {
   std::string distortion = "none";         // fashion_mnist only: none | rotated | rts | projective | cluttered
   uint64_t distortion_seed = 1;            // the train split's distortions (test: kDistortionTestSeed)
   LoaderOptions loader;                    // batch size, workers, normalization, augmentation
+  PoseAugmentOptions pose_crop{0};         // pose_coco with size > 0: one crop per person (data.crop)
+  bool pose_crop_augment = true;
 };
 
 struct TrainSettings {

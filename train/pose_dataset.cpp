@@ -1,6 +1,9 @@
 // Loading a COCO-format pose directory into tensors (see pose_dataset.h).
 #include "train/pose_dataset.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 
@@ -29,6 +32,7 @@ PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_
   ds.skeleton = coco.skeleton;
   ds.people.assign(coco.people.begin(), coco.people.begin() + n);
   for (int64_t i = 0; i < n; ++i) ds.image_ids.push_back(coco.images[i].id);
+  ds.to_image.assign(static_cast<size_t>(n), Homography{});
   ds.data.images = Tensor::empty({n, 3, H, W}, DType::u8);
   ds.data.labels = zeros({n}, DType::i64);
   ds.data.targets = zeros({n, max_people, K, 3}, DType::f32);
@@ -56,6 +60,76 @@ PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_
     }
   });
   ds.data.num_classes = 0;
+  return ds;
+}
+
+PoseDataset load_pose_crops(const std::string& dir, const PoseAugmentOptions& crop, bool augment, uint64_t seed,
+                            int64_t limit) {
+  crop.check();
+  const std::string ann = (std::filesystem::path(dir) / "annotations.json").string();
+  OC_CHECK(std::filesystem::exists(ann), "pose data ", dir, ": no annotations.json");
+  CocoKeypoints coco = read_coco_keypoints(ann);
+  struct Ref {
+    size_t image, person;
+  };
+  std::vector<Ref> refs;
+  for (size_t i = 0; i < coco.images.size(); ++i)
+    for (size_t j = 0; j < coco.people[i].size(); ++j) {
+      const Person& p = coco.people[i][j];
+      bool labelled = false;
+      for (const Keypoint& k : p.keypoints) labelled = labelled || k.v > 0;
+      if (!p.crowd && labelled) refs.push_back({i, j});
+    }
+  if (limit > 0 && limit < static_cast<int64_t>(refs.size())) refs.resize(static_cast<size_t>(limit));
+  const int64_t n = static_cast<int64_t>(refs.size()), S = crop.size;
+  const int64_t K = static_cast<int64_t>(coco.skeleton.joint_names.size());
+  OC_CHECK(n > 0, ann, ": no person with a labelled joint");
+  PoseDataset ds;
+  ds.skeleton = coco.skeleton;
+  ds.people.resize(static_cast<size_t>(n));
+  ds.image_ids.resize(static_cast<size_t>(n));
+  ds.to_image.resize(static_cast<size_t>(n));
+  ds.data.images = Tensor::empty({n, 3, S, S}, DType::u8);
+  ds.data.labels = zeros({n}, DType::i64);
+  ds.data.targets = zeros({n, 1, K, 3}, DType::f32);
+  const std::string image_dir = (std::filesystem::path(dir) / "images").string();
+  uint8_t* pixels = ds.data.images.data<uint8_t>();
+  float* targets = ds.data.targets.data<float>();
+  parallel_for(0, n, 4, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const Ref& r = refs[static_cast<size_t>(i)];
+      const Person& person = coco.people[r.image][r.person];
+      const PoseAugmentDraw draw = augment ? draw_pose_augment(crop, seed, static_cast<uint64_t>(i)) : PoseAugmentDraw{};
+      PoseSample sample = crop_person(read_coco_image(coco, image_dir, r.image), person, coco.skeleton, crop, draw);
+      const float* src = sample.image.data<float>();
+      for (int64_t k = 0; k < 3 * S * S; ++k)
+        pixels[i * 3 * S * S + k] = static_cast<uint8_t>(std::lround(std::clamp(src[k], 0.0f, 1.0f) * 255.0f));
+      Person in_crop = person;
+      in_crop.keypoints = sample.keypoints;
+      // The box and area as seen in the crop: the box of the labelled joints scaled like the person.
+      float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+      for (int64_t k = 0; k < K; ++k) {
+        const Keypoint& kp = sample.keypoints[static_cast<size_t>(k)];
+        float* t = targets + (i * K + k) * 3;
+        t[0] = kp.x - 0.5f, t[1] = kp.y - 0.5f, t[2] = static_cast<float>(kp.v);
+        if (kp.v > 0) x0 = std::min(x0, kp.x), y0 = std::min(y0, kp.y), x1 = std::max(x1, kp.x), y1 = std::max(y1, kp.y);
+      }
+      const Homography& h = sample.to_crop;
+      const double det = std::fabs(h.m[0] * h.m[4] - h.m[1] * h.m[3]);  // area scale of the (affine) crop
+      in_crop.bbox = x1 >= x0 ? std::array<float, 4>{x0, y0, x1 - x0, y1 - y0} : std::array<float, 4>{0, 0, 0, 0};
+      in_crop.area = static_cast<float>(person.area * det);
+      in_crop.image_id = coco.images[r.image].id;
+      ds.people[static_cast<size_t>(i)] = {in_crop};
+      ds.image_ids[static_cast<size_t>(i)] = coco.images[r.image].id;
+      // The crop is affine: invert [A t] as [A^-1, -A^-1 t].
+      const double a = h.m[0], b = h.m[1], c = h.m[3], d = h.m[4], inv = 1.0 / (a * d - b * c);
+      Homography back;
+      back.m[0] = d * inv, back.m[1] = -b * inv, back.m[3] = -c * inv, back.m[4] = a * inv;
+      back.m[2] = -(back.m[0] * h.m[2] + back.m[1] * h.m[5]);
+      back.m[5] = -(back.m[3] * h.m[2] + back.m[4] * h.m[5]);
+      ds.to_image[static_cast<size_t>(i)] = back;
+    }
+  });
   return ds;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "train/coco_keypoints.h"
 #include "train/dataset.h"
 #include "train/keypoints.h"
 
@@ -16,12 +17,20 @@ struct PoseDataset {
   // x - 0.5); empty slots and unlabelled joints have v = 0.
   ImageDataset data;
   std::vector<std::vector<Person>> people;  // per image, COCO coordinates (as in the file)
-  std::vector<int64_t> image_ids;           // per image, the file's image id
+  std::vector<int64_t> image_ids;           // per sample, the file's image id
+  std::vector<Homography> to_image;         // per sample, sample pixels -> the file's image (crops)
   Skeleton skeleton;
 };
 
 // max_people = P (people beyond it are dropped, in file order; crowd annotations are skipped for
 // targets but kept in `people`). limit > 0 keeps the first images. Errors name the file.
 PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_t limit = 0);
+
+// Single-person samples from images of any size (real COCO-format data): every non-crowd person
+// with a labelled joint becomes one crop.size x crop.size sample (train/coco_keypoints.h crop_person:
+// the box with a margin; with `augment`, a rotation, scale and flip drawn per person from `seed`,
+// fixed for the run). people[i] holds that person in crop coordinates; P = 1.
+PoseDataset load_pose_crops(const std::string& dir, const PoseAugmentOptions& crop, bool augment, uint64_t seed,
+                            int64_t limit = 0);
 
 }  // namespace oc

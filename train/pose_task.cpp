@@ -106,9 +106,16 @@ class PoseTask : public Task {
  public:
   PoseTask(const Experiment& e, bool with_train, const std::string& eval_split)
       : loader_(e.data.loader), p_(e.task.pose) {
-    if (with_train) train_ = load_pose_dataset(e.data.train_dir, p_.max_people, e.data.train_limit);
-    eval_ = load_pose_dataset(eval_split == "train" ? e.data.train_dir : e.data.test_dir, p_.max_people,
-                              eval_split == "train" ? e.data.train_limit : e.data.test_limit);
+    const DataSettings& d = e.data;
+    auto load = [&](const std::string& split) {
+      const std::string& dir = split == "train" ? d.train_dir : d.test_dir;
+      const int64_t limit = split == "train" ? d.train_limit : d.test_limit;
+      if (d.pose_crop.size > 0)  // augmentation on the training split only
+        return load_pose_crops(dir, d.pose_crop, d.pose_crop_augment && split == "train", e.train.seed, limit);
+      return load_pose_dataset(dir, p_.max_people, limit);
+    };
+    if (with_train) train_ = load("train");
+    eval_ = load(eval_split);
     const PoseDataset& probe = with_train ? train_ : eval_;
     const Network& model = *e.model;
     Shape in_shape(probe.data.images.shape().begin() + 1, probe.data.images.shape().end());
@@ -128,7 +135,17 @@ class PoseTask : public Task {
 
   void write_results(const std::string& path) const override {
     std::vector<Person> out = last_detections_;
-    for (Person& p : out) p.image_id = eval_.image_ids[static_cast<size_t>(p.image_id)];
+    for (Person& p : out) {
+      const size_t i = static_cast<size_t>(p.image_id);
+      const Homography& h = eval_.to_image[i];  // crops: back to the file's image (COCO coordinates)
+      for (Keypoint& k : p.keypoints) {
+        if (k.v == 0) continue;
+        const double x = k.x, y = k.y;
+        k.x = static_cast<float>(h.m[0] * x + h.m[1] * y + h.m[2]);
+        k.y = static_cast<float>(h.m[3] * x + h.m[4] * y + h.m[5]);
+      }
+      p.image_id = eval_.image_ids[i];
+    }
     write_coco_keypoint_results(path, out);
   }
 
