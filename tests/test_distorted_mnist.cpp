@@ -167,7 +167,7 @@ TEST_CASE("distorted: homography_from_points maps the four points and rejects de
   test::require_error([&] { homography_from_points(line, to); }, {"homography_from_points", "degenerate"});
 }
 
-TEST_CASE("distorted: names round-trip; an unknown name is an error naming it and the valid ones", "[distorted]") {
+TEST_CASE("distorted: names round-trip, and an unknown name is an error naming it and the valid ones", "[distorted]") {
   for (const std::string& n : distortion_names()) CHECK(distortion_name(distortion_from_string(n)) == n);
   test::require_error([] { distortion_from_string("rotatd"); },
                       {"\"rotatd\"", "did you mean \"rotated\"", "none, rotated, rts, projective, cluttered"});
@@ -306,7 +306,7 @@ TEST_CASE("distorted: cluttered copies the item exactly and adds clutter outside
   CHECK(with_clutter > n * 8 / 10);
 }
 
-TEST_CASE("distorted: the test split is fixed; the train split follows distortion_seed", "[distorted]") {
+TEST_CASE("distorted: the test split is fixed, the train split follows distortion_seed", "[distorted]") {
   if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
   DataSettings d;
   d.distortion = "rotated";
@@ -353,7 +353,7 @@ TEST_CASE("distorted: config keys are read strictly and resolved with their defa
       {"data.distortion", "needs dataset \"fashion_mnist\""});
 }
 
-TEST_CASE("distorted: training reads the distorted canvas; a model for 28x28 is told the size", "[distorted]") {
+TEST_CASE("distorted: training reads the distorted canvas, and a model for 28x28 is told the size", "[distorted]") {
   if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
   json c = config_with_data({{"distortion", "rts"}, {"train_limit", 64}, {"test_limit", 64}, {"batch_size", 32},
                              {"workers", 1}});

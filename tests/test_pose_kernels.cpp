@@ -149,7 +149,7 @@ TEST_CASE("render_pafs: a horizontal limb gives (1, 0) along it, 0 beyond limb_w
   }
 }
 
-TEST_CASE("render_pafs: overlapping people are averaged; missing, zero-length and other limbs stay 0",
+TEST_CASE("render_pafs: overlapping people are averaged, and missing, zero-length and other limbs stay 0",
           "[pose_kernels]") {
   // Person 0: (4, 5) -> (12, 5), direction (1, 0); person 1: (8, 2) -> (8, 8), direction (0, 1).
   // Person 2: joint 1 missing; person 3: zero length. Limb 1 (joint 1 -> joint 2) has no joint 2.
@@ -227,7 +227,7 @@ TEST_CASE("find_peaks: a Gaussian on a cell and one between two cells are recove
   }
 }
 
-TEST_CASE("find_peaks: a plateau gives one peak at its first cell; the threshold is strict", "[pose_kernels]") {
+TEST_CASE("find_peaks: a plateau gives one peak at its first cell, and the threshold is strict", "[pose_kernels]") {
   std::vector<double> m(6 * 7, 0.0);
   for (int64_t i = 2; i <= 3; ++i)
     for (int64_t j = 1; j <= 3; ++j) m[static_cast<size_t>(i * 7 + j)] = 0.5;

@@ -139,7 +139,7 @@ TEST_CASE("stn: gradients reach every parameter of a JSON-built transformer", "[
   }
 }
 
-TEST_CASE("stn: JSON errors name the path; defaults are in the resolved config", "[stn]") {
+TEST_CASE("stn: JSON errors name the path, and defaults are in the resolved config", "[stn]") {
   REQUIRE_THROWS_WITH(build(stn_model("afine")),
                       Catch::StartsWith("configs/x.json: model.layers[0].transform: unknown value \"afine\" (did you "
                                         "mean \"affine\"?)"));
