@@ -2,13 +2,14 @@
 #   make demo    install what is missing, build, train the spatial transformer demo (runs/demo/stn.png)
 #   make test    install what is missing, build, run every test (CUDA tests report "skipped" without a GPU)
 #   make test-sanitize   the CPU tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make pose-data   the synthetic pose data sets of configs/pose_*.json
 #   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample, soft_argmax (ours beside
 #                PyTorch CPU when /usr/bin/python3 has torch)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
 
-.PHONY: all setup build demo test test-sanitize bench clean
+.PHONY: all setup build demo test test-sanitize bench pose-data clean
 
 all: build
 
@@ -46,6 +47,14 @@ bench: build
 	@if /usr/bin/python3 -c "import torch" 2>/dev/null; then /usr/bin/python3 bench/torch_grid_sample.py --ours $(BUILD)/bench_spatial.json; fi
 	$(BUILD)/ocellus bench soft_argmax --json $(BUILD)/bench_soft_argmax.json
 	@if /usr/bin/python3 -c "import torch" 2>/dev/null; then /usr/bin/python3 bench/torch_soft_argmax.py --ours $(BUILD)/bench_soft_argmax.json; fi
+
+# The synthetic pose sets the pose configs read (README: Pose): single-person and multi-person,
+# 128x128, fixed seeds, about 40 s and 400 MB.
+pose-data: build
+	$(BUILD)/ocellus data pose-synth --out runs/data/pose_single_train --count 4000 --size 128 --people 1..1 --seed 1
+	$(BUILD)/ocellus data pose-synth --out runs/data/pose_single_test --count 500 --size 128 --people 1..1 --seed 2
+	$(BUILD)/ocellus data pose-synth --out runs/data/pose_multi_train --count 4000 --size 128 --people 1..3 --seed 11
+	$(BUILD)/ocellus data pose-synth --out runs/data/pose_multi_test --count 500 --size 128 --people 1..3 --seed 12
 
 clean:
 	rm -rf $(BUILD) build-sanitize

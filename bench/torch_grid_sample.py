@@ -9,32 +9,13 @@ Run: /usr/bin/python3 bench/torch_grid_sample.py [--device cpu|cuda] [--ours FIL
 """
 import argparse
 import json
-import time
 
 import torch
 import torch.nn.functional as F
 
+from torch_timing import median_ms
+
 SHAPES = [(64, 32, 64, 64), (32, 64, 128, 128), (256, 1, 60, 60), (8, 8, 32, 32, 32)]
-
-
-def median_ms(fn, device, runs):
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(runs):
-        if device == "cuda":
-            a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            a.record()
-            fn()
-            b.record()
-            b.synchronize()
-            times.append(a.elapsed_time(b))
-        else:
-            t0 = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - t0) * 1e3)
-    times.sort()
-    return times[len(times) // 2]
 
 
 def theta_for(n, dims, g, device):

@@ -16,6 +16,11 @@
 // After a kernel launch: reports bad launch configurations at the launch site.
 #define CUDA_CHECK_LAUNCH() CUDA_CHECK(cudaGetLastError())
 
+// Grid-stride loop over [0, n) in a kernel: any grid size covers any n.
+#define OC_GRID_STRIDE(k, n)                                                                  \
+  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < (n);      \
+       k += static_cast<int64_t>(gridDim.x) * blockDim.x)
+
 namespace oc {
 
 // The non-blocking stream of the current device; created on first use.

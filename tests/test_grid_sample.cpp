@@ -365,7 +365,7 @@ TEST_CASE("grid_sample: bilinear values by hand on a 2x2 image, every padding", 
                   from_vector<double>({2.5, 1, 1.75}, {1, 1, 1, 3}), 1e-15, 0);
     const bool zeros = padding == GridPadding::zeros;
     REQUIRE_CLOSE(grid_sample(x, g, opts(GridSampleMode::bilinear, padding, false)),
-                  from_vector<double>({2.5, zeros ? 0.25 : 1, zeros ? 1 : 2}, {1, 1, 1, 3}), 1e-15, 0);
+                  from_vector<double>({2.5, zeros ? 0.25 : 1.0, zeros ? 1.0 : 2.0}, {1, 1, 1, 3}), 1e-15, 0);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/hd.h"
+#include "core/hd_math.h"
 
 namespace oc {
 
@@ -11,23 +12,11 @@ struct EwParams {
   double a = 0, b = 0;  // leaky_relu: slope; clamp: lo, hi; pow_scalar: exponent; *_scalar: the scalar
 };
 
-// Float/double overloads that resolve the same way in host and device code.
-OC_HD float ew_exp(float x) { return ::expf(x); }
-OC_HD double ew_exp(double x) { return ::exp(x); }
-OC_HD float ew_log(float x) { return ::logf(x); }
-OC_HD double ew_log(double x) { return ::log(x); }
-OC_HD float ew_sqrt(float x) { return ::sqrtf(x); }
-OC_HD double ew_sqrt(double x) { return ::sqrt(x); }
-OC_HD float ew_tanh(float x) { return ::tanhf(x); }
-OC_HD double ew_tanh(double x) { return ::tanh(x); }
-OC_HD float ew_pow(float x, float y) { return ::powf(x, y); }
-OC_HD double ew_pow(double x, double y) { return ::pow(x, y); }
-
 // Never overflows: exp of a non-positive number only.
 template <class T>
 OC_HD T ew_sigmoid(T a) {
-  if (a >= T(0)) return T(1) / (T(1) + ew_exp(-a));
-  T e = ew_exp(a);
+  if (a >= T(0)) return T(1) / (T(1) + hd_exp(-a));
+  T e = hd_exp(a);
   return e / (T(1) + e);
 }
 
@@ -40,18 +29,18 @@ OC_HD T ew_min(T a, T b) { return (a != a) ? a : ((b != b) ? b : (a < b ? a : b)
 // X(name, expression in a and p)
 #define OC_UNARY_OPS(X)                                                   \
   X(neg, -a)                                                              \
-  X(exp, ew_exp(a))                                                       \
-  X(log, ew_log(a))                                                       \
-  X(sqrt, ew_sqrt(a))                                                     \
-  X(rsqrt, T(1) / ew_sqrt(a))                                             \
+  X(exp, hd_exp(a))                                                       \
+  X(log, hd_log(a))                                                       \
+  X(sqrt, hd_sqrt(a))                                                     \
+  X(rsqrt, T(1) / hd_sqrt(a))                                             \
   X(abs, a < T(0) ? -a : a)                                               \
   X(sign, T((a > T(0)) - (a < T(0))))                                     \
   X(relu, a > T(0) ? a : T(0))                                            \
   X(leaky_relu, a > T(0) ? a : a * T(p.a))                                \
   X(sigmoid, ew_sigmoid(a))                                               \
-  X(tanh, ew_tanh(a))                                                     \
+  X(tanh, hd_tanh(a))                                                     \
   X(clamp, a < T(p.a) ? T(p.a) : (a > T(p.b) ? T(p.b) : a))               \
-  X(pow_scalar, ew_pow(a, T(p.a)))                                        \
+  X(pow_scalar, hd_pow(a, T(p.a)))                                        \
   X(add_scalar, a + T(p.a))                                               \
   X(mul_scalar, a * T(p.a))                                               \
   X(rsub_scalar, T(p.a) - a)                                              \
@@ -63,7 +52,7 @@ OC_HD T ew_min(T a, T b) { return (a != a) ? a : ((b != b) ? b : (a < b ? a : b)
   X(sub, a - b)                                                           \
   X(mul, a * b)                                                           \
   X(div, a / b)                                                           \
-  X(pow, ew_pow(a, b))                                                    \
+  X(pow, hd_pow(a, b))                                                    \
   X(maximum, ew_max(a, b))                                                \
   X(minimum, ew_min(a, b))                                                \
   X(relu_backward, b > T(0) ? a : T(0))                                   \

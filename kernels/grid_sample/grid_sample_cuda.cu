@@ -12,10 +12,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-#define OC_GRID_STRIDE(k, n)                                                             \
-  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < (n); \
-       k += static_cast<int64_t>(gridDim.x) * blockDim.x)
-
 // x [N, C, plane] x grid [N, points, dims] -> y [N, C, points]
 template <class T, GridSampleMode M, int kDims>
 __global__ void forward_kernel(const T* __restrict__ x, const T* __restrict__ grid, T* __restrict__ y,
@@ -107,8 +103,6 @@ __global__ void affine_grid_backward_kernel(const T* __restrict__ ggrid, T* __re
   if (threadIdx.x == 0)
     for (int i = 0; i < m; ++i) gtheta[n * m + i] = partial[0][i];
 }
-
-#undef OC_GRID_STRIDE
 
 template <class T>
 const T* cptr(const Tensor& t) { return static_cast<const T*>(t.raw_data()); }

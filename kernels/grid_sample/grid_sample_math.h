@@ -32,6 +32,7 @@
 #include <cstdint>
 
 #include "core/hd.h"
+#include "core/hd_math.h"
 #include "kernels/grid_sample/grid_sample.h"
 
 namespace oc {
@@ -51,14 +52,6 @@ struct GridSampleGeom {
   OC_HD int64_t size(int a) const { return a == 0 ? w : (a == 1 ? h : d); }
   OC_HD int64_t stride(int a) const { return a == 0 ? 1 : (a == 1 ? w : h * w); }
 };
-
-// float and double overloads that work on the host and in CUDA device code alike.
-OC_HD float gs_floor(float x) { return ::floorf(x); }
-OC_HD double gs_floor(double x) { return ::floor(x); }
-OC_HD float gs_fmod(float x, float y) { return ::fmodf(x, y); }
-OC_HD double gs_fmod(double x, double y) { return ::fmod(x, y); }
-OC_HD float gs_round_half_even(float x) { return ::nearbyintf(x); }
-OC_HD double gs_round_half_even(double x) { return ::nearbyint(x); }
 
 // ---- one axis: normalized coordinate -> pixel coordinate, with d(pixel)/d(normalized) ----
 
@@ -90,8 +83,8 @@ OC_HD T grid_reflect(T x, int64_t twice_lo, int64_t twice_hi, T* d) {
   T sign = T(1);
   x -= lo;
   if (x < T(0)) { sign = T(-1); x = -x; }
-  const T extra = gs_fmod(x, span);
-  const int64_t flips = static_cast<int64_t>(gs_floor(x / span));
+  const T extra = hd_fmod(x, span);
+  const int64_t flips = static_cast<int64_t>(hd_floor(x / span));
   if (flips % 2 == 0) { *d = sign; return extra + lo; }
   *d = -sign;
   return span - extra + lo;
@@ -161,7 +154,7 @@ OC_HD void bicubic_point_taps(const T* coord, const GridSampleGeom& g, GridTaps<
   int64_t base[2];
   for (int a = 0; a < 2; ++a) {
     src[a] = grid_unnormalize(coord[a], g.size(a), g.align_corners, &dsrc[a]);
-    const T fl = gs_floor(src[a]);
+    const T fl = hd_floor(src[a]);
     base[a] = static_cast<int64_t>(grid_safe_coordinate(fl)) - 1;
     cubic_weights(src[a] - fl, w[a], dw[a]);
   }
@@ -198,7 +191,7 @@ OC_HD void nearest_point_taps(const T* coord, const GridSampleGeom& g, GridTaps<
   bool inside = true;
   int64_t off = 0;
   for (int a = 0; a < kDims; ++a) {
-    const int64_t i = static_cast<int64_t>(gs_round_half_even(src[a]));
+    const int64_t i = static_cast<int64_t>(hd_round_half_even(src[a]));
     inside = inside && i >= 0 && i < g.size(a);
     off += i * g.stride(a);
   }
@@ -216,7 +209,7 @@ OC_HD void linear_point_taps(const T* coord, const GridSampleGeom& g, GridTaps<T
   int64_t lo[kDims];
   T w[kDims][2];
   for (int a = 0; a < kDims; ++a) {
-    const T fl = gs_floor(src[a]);
+    const T fl = hd_floor(src[a]);
     lo[a] = static_cast<int64_t>(fl);
     w[a][1] = src[a] - fl;
     w[a][0] = T(1) - w[a][1];

@@ -18,10 +18,6 @@ __device__ __forceinline__ PlaneIndex split_index(int64_t k, int64_t rows, int64
   return {r / rows, r % rows, j};
 }
 
-#define OC_GRID_STRIDE(k, n)                                                                  \
-  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < (n);      \
-       k += static_cast<int64_t>(gridDim.x) * blockDim.x)
-
 // [P, H, W] -> y, indices [P, Ho, Wo]
 template <class T>
 __global__ void max_pool2d_kernel(int64_t n, const T* x, T* y, int64_t* idx, Pool2dGeom g) {
@@ -76,8 +72,6 @@ __global__ void adaptive_avg_pool2d_backward_kernel(int64_t n, const T* gy, T* g
     gx[k] = adaptive_avg_pool2d_input_grad(gy + in.p * g.out_h * g.out_w, g, in.i, in.j);
   }
 }
-
-#undef OC_GRID_STRIDE
 
 template <class T>
 const T* cdata(const Tensor& t) {

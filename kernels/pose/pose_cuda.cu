@@ -10,15 +10,11 @@ namespace {
 
 constexpr int kThreads = 256;
 
-#define OC_POSE_STRIDE(q, count)                                                          \
-  for (int64_t q = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; q < (count); \
-       q += static_cast<int64_t>(gridDim.x) * blockDim.x)
-
 // keypoints [N, P, K, 3] -> heatmaps [N, K, H, W]
 template <class T>
 __global__ void heatmaps_kernel(const T* __restrict__ kp, T* __restrict__ out, PoseRenderGeom g) {
   const T stride = static_cast<T>(g.stride), sigma = static_cast<T>(g.sigma);
-  OC_POSE_STRIDE(q, g.n * g.joints * g.plane()) {
+  OC_GRID_STRIDE(q, g.n * g.joints * g.plane()) {
     const int64_t m = q / g.plane(), cell = q - m * g.plane();
     const int64_t n = m / g.joints, k = m - n * g.joints;
     const T cx = pose_cell_centre(cell % g.w, stride), cy = pose_cell_centre(cell / g.w, stride);
@@ -38,7 +34,7 @@ template <class T>
 __global__ void pafs_kernel(const T* __restrict__ kp, const int32_t* __restrict__ limbs, T* __restrict__ out,
                             PoseRenderGeom g) {
   const T stride = static_cast<T>(g.stride), width = static_cast<T>(g.limb_width);
-  OC_POSE_STRIDE(q, g.n * g.limbs * g.plane()) {
+  OC_GRID_STRIDE(q, g.n * g.limbs * g.plane()) {
     const int64_t m = q / g.plane(), cell = q - m * g.plane();
     const int64_t n = m / g.limbs, l = m - n * g.limbs;
     const T cx = pose_cell_centre(cell % g.w, stride), cy = pose_cell_centre(cell / g.w, stride);
@@ -66,7 +62,7 @@ __global__ void pafs_kernel(const T* __restrict__ kp, const int32_t* __restrict_
 template <class T>
 __global__ void mark_peaks_kernel(const T* __restrict__ x, T* __restrict__ out, int64_t maps, int64_t h, int64_t w,
                                   T threshold) {
-  OC_POSE_STRIDE(q, maps * h * w) {
+  OC_GRID_STRIDE(q, maps * h * w) {
     const int64_t m = q / (h * w), cell = q - m * h * w;
     const T* map = x + m * h * w;
     T col, row;
@@ -83,12 +79,10 @@ __global__ void mark_peaks_kernel(const T* __restrict__ x, T* __restrict__ out, 
 template <class T>
 __global__ void paf_scores_kernel(const T* __restrict__ f, const T* __restrict__ c, T* __restrict__ out, int64_t count,
                                   int64_t h, int64_t w, T stride, int samples, T threshold) {
-  OC_POSE_STRIDE(m, count) {
+  OC_GRID_STRIDE(m, count) {
     paf_line_score(f, h, w, c + m * 4, stride, samples, threshold, out + m * 2, out + m * 2 + 1);
   }
 }
-
-#undef OC_POSE_STRIDE
 
 template <class T>
 const T* cptr(const Tensor& t) { return static_cast<const T*>(t.raw_data()); }

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/hd.h"
+#include "core/hd_math.h"
 
 namespace oc {
 
@@ -17,13 +18,6 @@ struct PoseRenderGeom {
   double limb_width = 1;  // render_pafs
   OC_HD int64_t plane() const { return h * w; }
 };
-
-OC_HD float pose_exp(float x) { return ::expf(x); }
-OC_HD double pose_exp(double x) { return ::exp(x); }
-OC_HD float pose_sqrt(float x) { return ::sqrtf(x); }
-OC_HD double pose_sqrt(double x) { return ::sqrt(x); }
-OC_HD float pose_floor(float x) { return ::floorf(x); }
-OC_HD double pose_floor(double x) { return ::floor(x); }
 
 // Input-pixel position of the centre of cell i, and the (fractional) cell of input position x.
 template <class T>
@@ -54,7 +48,7 @@ template <class T>
 OC_HD T pose_gaussian(T cx, T cy, T kx, T ky, T sigma) {
   const T dx = cx - kx, dy = cy - ky, r = T(3) * sigma;
   if (!(dx >= -r && dx <= r && dy >= -r && dy <= r)) return T(0);
-  return pose_exp(-(dx * dx + dy * dy) / (T(2) * sigma * sigma));
+  return hd_exp(-(dx * dx + dy * dy) / (T(2) * sigma * sigma));
 }
 
 // ---- part affinity fields ----
@@ -72,7 +66,7 @@ OC_HD PafSegment<T> paf_segment(const T* a, const T* b) {
   const T dx = b[0] - a[0], dy = b[1] - a[1];
   s.ax = a[0];
   s.ay = a[1];
-  s.length = pose_sqrt(dx * dx + dy * dy);
+  s.length = hd_sqrt(dx * dx + dy * dy);
   s.valid = a[2] > T(0) && b[2] > T(0) && s.length > T(0) && s.length < T(1e30);
   s.ux = s.valid ? dx / s.length : T(0);
   s.uy = s.valid ? dy / s.length : T(0);
@@ -125,7 +119,7 @@ OC_HD T pose_bilinear(const T* m, int64_t h, int64_t w, T u, T v) {
   u = u < T(0) ? T(0) : (u > static_cast<T>(w - 1) ? static_cast<T>(w - 1) : u);
   v = v < T(0) ? T(0) : (v > static_cast<T>(h - 1) ? static_cast<T>(h - 1) : v);
   if (!(u == u) || !(v == v)) return T(0);
-  const int64_t x0 = static_cast<int64_t>(pose_floor(u)), y0 = static_cast<int64_t>(pose_floor(v));
+  const int64_t x0 = static_cast<int64_t>(hd_floor(u)), y0 = static_cast<int64_t>(hd_floor(v));
   const int64_t x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
   const T tx = u - static_cast<T>(x0), ty = v - static_cast<T>(y0);
   const T top = m[y0 * w + x0] * (T(1) - tx) + m[y0 * w + x1] * tx;
@@ -138,7 +132,7 @@ template <class T>
 OC_HD void paf_line_score(const T* f, int64_t h, int64_t w, const T* c, T stride, int samples, T threshold,
                           T* score, T* fraction) {
   const T dx = c[2] - c[0], dy = c[3] - c[1];
-  const T length = pose_sqrt(dx * dx + dy * dy);
+  const T length = hd_sqrt(dx * dx + dy * dy);
   *score = T(0);
   *fraction = T(0);
   if (!(length > T(0)) || !(length < T(1e30))) return;

@@ -102,7 +102,7 @@ __global__ void __launch_bounds__(kThreads)
       T dot = gx0 * (soft_argmax_coord(static_cast<T>(p.x), g.w, g.normalized) - mx) +
               gy0 * (soft_argmax_coord(static_cast<T>(p.y), g.h, g.normalized) - my);
       if (g.dims == 3) dot += gz0 * (soft_argmax_coord(static_cast<T>(p.z), g.d, g.normalized) - mz);
-      gxq[i] = sa_grad(sa_exp(beta * (xq[i] - m)), inv_s, beta, dot, g_value);
+      gxq[i] = sa_grad(hd_exp(beta * (xq[i] - m)), inv_s, beta, dot, g_value);
     }
   }
 }

@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "core/hd.h"
+#include "core/hd_math.h"
 #include "kernels/soft_argmax/soft_argmax.h"
 
 namespace oc {
@@ -29,11 +30,6 @@ struct SoftArgmaxGeom {
   // Axis a (0 = x, 1 = y, 2 = z): its size in pixels.
   OC_HD int64_t size(int a) const { return a == 0 ? w : (a == 1 ? h : d); }
 };
-
-OC_HD float sa_exp(float x) { return ::expf(x); }
-OC_HD double sa_exp(double x) { return ::exp(x); }
-OC_HD float sa_log(float x) { return ::logf(x); }
-OC_HD double sa_log(double x) { return ::log(x); }
 
 // Pixel coordinate p (centres at integers) in the output convention (see soft_argmax.h).
 template <class T>
@@ -58,11 +54,11 @@ OC_HD SoftArgmaxStats<A> sa_empty() {
 template <class A>
 OC_HD void sa_add(SoftArgmaxStats<A>& a, A v, A x, A y, A z, A beta) {
   if (v > a.m) {
-    const A f = sa_exp(beta * (a.m - v));
+    const A f = hd_exp(beta * (a.m - v));
     a.s *= f, a.sx *= f, a.sy *= f, a.sz *= f;
     a.m = v;
   }
-  const A e = sa_exp(beta * (v - a.m));
+  const A e = hd_exp(beta * (v - a.m));
   a.s += e, a.sx += e * x, a.sy += e * y, a.sz += e * z;
 }
 
@@ -73,7 +69,7 @@ OC_HD SoftArgmaxStats<A> sa_combine(const SoftArgmaxStats<A>& a, const SoftArgma
   if (bm == -std::numeric_limits<A>::infinity()) return a;  // b is empty
   if (a.m == -std::numeric_limits<A>::infinity()) return {bm, A(b.s), A(b.sx), A(b.sy), A(b.sz)};
   const A m = a.m > bm ? a.m : bm;
-  const A fa = sa_exp(beta * (a.m - m)), fb = sa_exp(beta * (bm - m));
+  const A fa = hd_exp(beta * (a.m - m)), fb = hd_exp(beta * (bm - m));
   return {m, a.s * fa + A(b.s) * fb, a.sx * fa + A(b.sx) * fb, a.sy * fa + A(b.sy) * fb, a.sz * fa + A(b.sz) * fb};
 }
 
@@ -82,7 +78,7 @@ template <class T, class A>
 OC_HD void sa_finish(const SoftArgmaxStats<A>& a, const SoftArgmaxGeom& g, T* out, T* stats) {
   const A mean[3] = {a.sx / a.s, a.sy / a.s, a.sz / a.s};
   for (int k = 0; k < g.dims; ++k) out[k] = static_cast<T>(soft_argmax_coord(mean[k], g.size(k), g.normalized));
-  if (g.with_value) out[g.dims] = static_cast<T>(a.m + sa_log(a.s) / static_cast<A>(g.beta));
+  if (g.with_value) out[g.dims] = static_cast<T>(a.m + hd_log(a.s) / static_cast<A>(g.beta));
   stats[0] = static_cast<T>(a.m);
   stats[1] = static_cast<T>(a.s);
 }

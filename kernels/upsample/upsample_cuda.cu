@@ -9,10 +9,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-#define OC_GRID_STRIDE(k, n)                                                                  \
-  for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < (n);      \
-       k += static_cast<int64_t>(gridDim.x) * blockDim.x)
-
 // [P, H, W] -> [P, Ho, Wo]
 template <class T>
 __global__ void nearest_kernel(int64_t n, const T* x, T* y, Upsample2dGeom g) {
@@ -51,8 +47,6 @@ __global__ void bilinear_backward_kernel(int64_t n, const T* gy, T* gx, Upsample
     upsample_bilinear_spread(gy[k], g, scale_h, scale_w, oh, ow, [plane](int64_t i, T v) { atomicAdd(plane + i, v); });
   }
 }
-
-#undef OC_GRID_STRIDE
 
 }  // namespace
 
