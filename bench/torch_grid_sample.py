@@ -13,7 +13,7 @@ import json
 import torch
 import torch.nn.functional as F
 
-from torch_timing import median_ms
+from torch_timing import median_ms, ours_columns, write_rows
 
 SHAPES = [(64, 32, 64, 64), (32, 64, 128, 128), (256, 1, 60, 60), (8, 8, 32, 32, 32)]
 
@@ -81,13 +81,10 @@ def main():
     print(f"PyTorch {torch.__version__} on {a.device}, float32, median of {runs} runs")
     print(f"{'op':12} {'input':22} {'pass':8} {'torch ms':>9} {'ours ms':>9} {'torch/ours':>10}")
     for r in rows:
-        mine = ours.get((r["op"], tuple(r["shape"]), r["pass"]))
-        ratio = f"{r['ms'] / mine:10.2f}" if mine else f"{'-':>10}"
-        mine_s = f"{mine:9.3f}" if mine else f"{'-':>9}"
+        mine_s, ratio = ours_columns(r["ms"], ours.get((r["op"], tuple(r["shape"]), r["pass"])))
         print(f"{r['op']:12} {str(r['shape']):22} {r['pass']:8} {r['ms']:9.3f} {mine_s} {ratio}")
     if a.json:
-        with open(a.json, "w") as f:
-            json.dump({"torch": torch.__version__, "device": a.device, "results": rows}, f, indent=2)
+        write_rows(a.json, a.device, rows)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import json
 
 import torch
 
-from torch_timing import median_ms
+from torch_timing import median_ms, ours_columns, write_rows
 
 SHAPES = [(64, 17, 64, 64), (256, 16, 32, 32), (32, 17, 128, 128)]
 
@@ -69,13 +69,10 @@ def main():
     print(f"PyTorch {torch.__version__} on {a.device}{threads}, float32, composite soft-argmax, median of {runs} runs")
     print(f"{'heatmaps':20} {'pass':8} {'torch ms':>9} {'ours ms':>9} {'torch/ours':>10}")
     for r in rows:
-        mine = ours.get((tuple(r["shape"]), r["pass"]))
-        ratio = f"{r['ms'] / mine:10.2f}" if mine else f"{'-':>10}"
-        mine_s = f"{mine:9.3f}" if mine else f"{'-':>9}"
+        mine_s, ratio = ours_columns(r["ms"], ours.get((tuple(r["shape"]), r["pass"])))
         print(f"{str(r['shape']):20} {r['pass']:8} {r['ms']:9.3f} {mine_s} {ratio}")
     if a.json:
-        with open(a.json, "w") as f:
-            json.dump({"torch": torch.__version__, "device": a.device, "results": rows}, f, indent=2)
+        write_rows(a.json, a.device, rows)
 
 
 if __name__ == "__main__":
