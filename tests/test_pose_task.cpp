@@ -173,19 +173,30 @@ TEST_CASE("pose task: the paf head trains on several people per image and is sco
   test::require_error([&] { make_task(eb, false); }, {"paf.json", "\"l2\"", "[38, 16, 16]"});
 }
 
-TEST_CASE("pose task: heatmap head with mse to Gaussian targets learns") {
+TEST_CASE("pose task: heatmap head with mse to Gaussian targets learns, unweighted and weighted") {
   test::TempDir dir("ocellus_pose_mse");
   write_single_person_set(dir.file("train"), 128, 3);
+  // The same seed gives the same untrained model, so the weighted error of its outputs lies between
+  // the unweighted one and 4 times it (only the target cells count 4 times).
+  std::vector<double> before;
+  for (double weight : {1.0, 4.0}) {
+    json c = pose_config(dir.file("train"), dir.file("train"), "heatmap");
+    c["task"]["heatmap_loss"] = "mse";
+    c["task"]["target_weight"] = weight;
+    c["train"]["epochs"] = 10;
+    Experiment e = experiment_from_json(c, "mse.json");
+    before.push_back(make_task(e, false)->evaluate(*e.model, Device::cpu()).loss);
+    RunOptions opt;
+    opt.out_dir = dir.file("run" + std::to_string(static_cast<int>(weight)));
+    EvalResult r = train_experiment(e, opt);
+    INFO("target_weight " << weight << ": mse loss " << before.back() << " -> " << r.loss);
+    REQUIRE(r.loss < (weight == 1 ? 0.5 : 1.0) * before.back());
+  }
+  REQUIRE(before[1] > before[0]);
+  REQUIRE(before[1] < 4 * before[0]);
   json c = pose_config(dir.file("train"), dir.file("train"), "heatmap");
-  c["task"]["heatmap_loss"] = "mse";
-  c["train"]["epochs"] = 10;
-  Experiment e = experiment_from_json(c, "mse.json");
-  const double before = make_task(e, false)->evaluate(*e.model, Device::cpu()).loss;
-  RunOptions opt;
-  opt.out_dir = dir.file("run");
-  EvalResult r = train_experiment(e, opt);
-  INFO("mse loss " << before << " -> " << r.loss);
-  REQUIRE(r.loss < 0.5 * before);
+  c["task"]["target_weight"] = 0.5;
+  test::require_error([&] { experiment_from_json(c, "mse.json"); }, {"task.target_weight", "must be >= 1"});
 }
 
 TEST_CASE("pose task: one crop per person, and crop coordinates map back to the image") {

@@ -155,6 +155,9 @@ void read_task(ConfigObject t, TaskSettings& s, const DataSettings& data) {
   p.limb_width = t.get_double("limb_width", p.limb_width);
   OC_CHECK(p.limb_width > 0, t.where("limb_width"), ": must be positive, got ", p.limb_width);
   p.peak_threshold = t.get_double("peak_threshold", p.peak_threshold);
+  p.target_weight = t.get_double("target_weight", p.target_weight);
+  OC_CHECK(p.target_weight >= 1 && std::isfinite(p.target_weight), t.where("target_weight"), ": must be >= 1, got ",
+           p.target_weight);
   t.finish();
 }
 

@@ -50,6 +50,7 @@ struct PoseSettings {
   int64_t max_people = 1;         // people slots per image (paf: > 1)
   double limb_width = 4;          // paf: field half-width in input pixels
   double peak_threshold = 0.1;    // paf decoding: heatmap peaks above this
+  double target_weight = 1;       // heatmap "mse", paf: weight of the cells where the target is non-zero
 };
 
 struct TaskSettings {

@@ -155,8 +155,7 @@ class PoseTask : public Task {
     const Tensor& out = outs[0];
     if (p_.head == "heatmap" && p_.heatmap_loss == "mse") {
       Tensor want = render_heatmaps(to(slice(targets, 1, 0, 1), device), g_.Hh, g_.Wh, g_.s, p_.sigma);
-      Tensor d = sub(out, want);
-      return mul(mean(mul(d, d)), static_cast<double>(g_.K));  // per map, so the scale does not shrink with K
+      return map_error(out, want);
     }
     Tensor mask, xy;
     single_person_targets(targets, mask, xy);
@@ -199,12 +198,23 @@ class PoseTask : public Task {
     Tensor want_l = render_pafs(t, g_.limbs, g_.Hh, g_.Wh, g_.s, p_.limb_width);
     Tensor total;
     for (size_t i = 0; i + 1 < outs.size(); i += 2) {
-      Tensor ds = sub(outs[i], want_s), dl = sub(outs[i + 1], want_l);
-      Tensor stage = add(mul(mean(mul(ds, ds)), static_cast<double>(g_.K)),
-                         mul(mean(mul(dl, dl)), static_cast<double>(2 * g_.limbs.size())));
+      Tensor stage = add(map_error(outs[i], want_s), map_error(outs[i + 1], want_l));
       total = total.defined() ? add(total, stage) : stage;
     }
     return total;
+  }
+
+  // Mean squared error of maps [B, C, h, w] against rendered targets, times C (per map, so the scale
+  // does not shrink with the channel count). With task.target_weight w > 1 the cells where the target
+  // is non-zero count w times: the targets are sparse, and unweighted the background dominates.
+  Tensor map_error(const Tensor& out, const Tensor& want) const {
+    Tensor d = sub(out, want);
+    Tensor sq = mul(d, d);
+    if (p_.target_weight != 1) {
+      Tensor on = to(gt(abs(want), full({1}, 1e-3, want.dtype(), want.device())), want.dtype());
+      sq = mul(sq, add(mul(on, p_.target_weight - 1), 1.0));
+    }
+    return mul(mean(sq), static_cast<double>(out.size(1)));
   }
 
   LoaderOptions loader_;
