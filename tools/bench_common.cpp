@@ -1,5 +1,9 @@
-// The copy bandwidth that memory-bound benchmarks report their fraction of (see bench_common.h).
+// The copy bandwidth that memory-bound benchmarks report their fraction of, and --json output
+// (see bench_common.h).
 #include "tools/bench_common.h"
+
+#include <cstdio>
+#include <fstream>
 
 #include "core/timing.h"
 #include "kernels/ops.h"
@@ -12,6 +16,14 @@ double copy_bandwidth_gbs(Device dev) {
   Tensor src = uniform({n}, -1, 1, &g, DType::f32, dev), dst = Tensor::empty({n}, DType::f32, dev);
   const double ms = median(time_runs_ms(dev, [&] { copy_(dst, src); }, 2, 10));
   return 2.0 * n * 4 / (ms * 1e6);
+}
+
+void write_bench_json(const std::string& path, const nlohmann::json& results, const std::string& bench) {
+  if (path.empty()) return;
+  std::ofstream f(path);
+  OC_CHECK(f.good(), "bench ", bench, ": cannot write ", path);
+  f << results.dump(2) << "\n";
+  std::printf("wrote %s\n", path.c_str());
 }
 
 }  // namespace oc::cli

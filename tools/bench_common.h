@@ -1,5 +1,8 @@
-// Helpers shared by the `ocellus bench` memory-bound benchmarks (grid_sample, soft_argmax).
+// Helpers shared by the `ocellus bench` benchmarks.
 #pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+
 #include "core/device.h"
 
 namespace oc::cli {
@@ -7,5 +10,9 @@ namespace oc::cli {
 // GB/s of a large contiguous copy on `dev` (256 MB of float32, read + write counted): the ceiling
 // the memory-bound passes are held against, measured in the same run.
 double copy_bandwidth_gbs(Device dev);
+
+// --json: writes a benchmark's results to `path` (nothing when empty); an unwritable path is an
+// error naming the benchmark and the path.
+void write_bench_json(const std::string& path, const nlohmann::json& results, const std::string& bench);
 
 }  // namespace oc::cli

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "core/thread_pool.h"
@@ -95,15 +94,10 @@ int bench_soft_argmax(const ArgParser& p) {
     OC_CHECK(coord_err < 1e-3 && grad_err < 1e-4, "bench soft_argmax: results of ", shape_str(s),
              " are wrong (coordinate error ", coord_err, " px, relative gradient error ", grad_err, ")");
   }
-  const std::string out_file = p.get("--json", "");
-  if (!out_file.empty()) {
-    nlohmann::json j = {{"bench", "soft_argmax"}, {"device", dev.str()}, {"dtype", "float32"},
-                        {"threads", num_threads()}, {"copy_gbs", copy_gbs}, {"results", rows}};
-    std::ofstream f(out_file);
-    OC_CHECK(f.good(), "bench soft_argmax: cannot write ", out_file);
-    f << j.dump(2) << "\n";
-    std::printf("wrote %s\n", out_file.c_str());
-  }
+  write_bench_json(p.get("--json", ""),
+                   {{"bench", "soft_argmax"}, {"device", dev.str()}, {"dtype", "float32"},
+                    {"threads", num_threads()}, {"copy_gbs", copy_gbs}, {"results", rows}},
+                   "soft_argmax");
   return 0;
 }
 

@@ -4,7 +4,6 @@
 // kernels on three CNN layer shapes (bench/torch_conv.py times PyTorch on the same ones).
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +15,7 @@
 #include "kernels/gemm/gemm_cpu.h"
 #include "kernels/gemm/gemm_kernels.h"
 #include "kernels/ops.h"
+#include "tools/bench_common.h"
 #include "tools/bench_grid_sample.h"
 #include "tools/bench_soft_argmax.h"
 
@@ -83,16 +83,11 @@ int bench_gemm(const ArgParser& p) {
     results.push_back({{"M", s.M}, {"N", s.N}, {"K", s.K}, {"ms", ms}, {"gflops", gflops}, {"runs", repeats},
                        {"rel_err", err}});
   }
-  std::string out = p.get("--json", "");
-  if (!out.empty()) {
-    nlohmann::json j = {{"bench", "gemm"}, {"device", dev.str()}, {"dtype", "float32"},
-                        {"kernel", dev.is_cpu() ? gemm_cpu_isa() : "cuda_tiled"}, {"threads", num_threads()},
-                        {"results", results}};
-    std::ofstream f(out);
-    OC_CHECK(f.good(), "bench gemm: cannot write ", out);
-    f << j.dump(2) << "\n";
-    std::printf("wrote %s\n", out.c_str());
-  }
+  write_bench_json(p.get("--json", ""),
+                   {{"bench", "gemm"}, {"device", dev.str()}, {"dtype", "float32"},
+                    {"kernel", dev.is_cpu() ? gemm_cpu_isa() : "cuda_tiled"}, {"threads", num_threads()},
+                    {"results", results}},
+                   "gemm");
   return 0;
 }
 
@@ -227,16 +222,11 @@ int bench_conv2d(const ArgParser& p) {
     row["total_ms"] = total;
     results.push_back(row);
   }
-  std::string out = p.get("--json", "");
-  if (!out.empty()) {
-    nlohmann::json j = {{"bench", "conv2d"}, {"device", dev.str()}, {"dtype", "float32"},
-                        {"kernel", dev.is_cpu() ? std::string("im2col+gemm_") + gemm_cpu_isa() : "cuda_implicit_gemm"},
-                        {"threads", num_threads()}, {"results", results}};
-    std::ofstream f(out);
-    OC_CHECK(f.good(), "bench conv2d: cannot write ", out);
-    f << j.dump(2) << "\n";
-    std::printf("wrote %s\n", out.c_str());
-  }
+  write_bench_json(p.get("--json", ""),
+                   {{"bench", "conv2d"}, {"device", dev.str()}, {"dtype", "float32"},
+                    {"kernel", dev.is_cpu() ? std::string("im2col+gemm_") + gemm_cpu_isa() : "cuda_implicit_gemm"},
+                    {"threads", num_threads()}, {"results", results}},
+                   "conv2d");
   return 0;
 }
 
@@ -258,13 +248,7 @@ int cmd_bench(const Args& args) {
              "may be combined)");
     all[name] = bench_spatial(name, p);
   }
-  std::string out = p.get("--json", "");
-  if (!out.empty()) {
-    std::ofstream f(out);
-    OC_CHECK(f.good(), "bench: cannot write ", out);
-    f << all.dump(2) << "\n";
-    std::printf("wrote %s\n", out.c_str());
-  }
+  write_bench_json(p.get("--json", ""), all, "affine_grid/grid_sample");
   return 0;
 }
 
