@@ -14,10 +14,10 @@
 #include <chrono>
 #include <cmath>
 
-#include "core/log.h"
 #include "kernels/ops.h"
 #include "kernels/pose/pose.h"
 #include "kernels/pose/pose_assembly.h"
+#include "kernels/pose/pose_math.h"
 #include "kernels/soft_argmax/soft_argmax.h"
 #include "losses/losses.h"
 #include "train/pck.h"
@@ -62,8 +62,8 @@ void decode_single_person(const PoseSettings& p, const Geometry& g, const Tensor
   std::vector<int64_t> idx = to_vector<int64_t>(to(argmax(flat, 2), Device::cpu()));
   xy.assign(static_cast<size_t>(B * g.K * 2), 0);
   for (int64_t i = 0; i < B * g.K; ++i) {
-    xy[2 * i] = static_cast<float>((idx[i] % g.Wh) * g.s + (g.s - 1) / 2);
-    xy[2 * i + 1] = static_cast<float>((idx[i] / g.Wh) * g.s + (g.s - 1) / 2);
+    xy[2 * i] = static_cast<float>(pose_cell_centre(idx[i] % g.Wh, g.s));
+    xy[2 * i + 1] = static_cast<float>(pose_cell_centre(idx[i] / g.Wh, g.s));
   }
 }
 
@@ -181,8 +181,8 @@ class PoseTask : public Task {
     std::vector<int64_t> cls(static_cast<size_t>(B * g_.K), -100);
     for (int64_t i = 0; i < B * g_.K; ++i) {
       if (mv[i] <= 0) continue;
-      const int64_t j = std::clamp<int64_t>(std::lround((xyv[2 * i] - (g_.s - 1) / 2) / g_.s), 0, g_.Wh - 1);
-      const int64_t r = std::clamp<int64_t>(std::lround((xyv[2 * i + 1] - (g_.s - 1) / 2) / g_.s), 0, g_.Hh - 1);
+      const int64_t j = std::clamp<int64_t>(std::lround(pose_to_cell<double>(xyv[2 * i], g_.s)), 0, g_.Wh - 1);
+      const int64_t r = std::clamp<int64_t>(std::lround(pose_to_cell<double>(xyv[2 * i + 1], g_.s)), 0, g_.Hh - 1);
       cls[i] = r * g_.Wh + j;
     }
     CrossEntropyOptions ce;
