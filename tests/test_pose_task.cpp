@@ -226,8 +226,8 @@ TEST_CASE("pose task: one crop per person, and crop coordinates map back to the 
         const std::vector<Keypoint>& kc = ds.people[static_cast<size_t>(i)][0].keypoints;
         for (size_t k = 0; k < 17; ++k) {
           if (kc[k].v == 0) continue;
-          const double x = h.m[0] * kc[k].x + h.m[1] * kc[k].y + h.m[2];
-          const double y = h.m[3] * kc[k].x + h.m[4] * kc[k].y + h.m[5];
+          double x, y;
+          homography_apply(h, kc[k].x, kc[k].y, &x, &y);
           // A flip swaps left and right joints: crop joint k is the person's joint k or its mirror.
           size_t mirror = k;
           for (const auto& pr : ds.skeleton.flip_pairs) {

@@ -288,12 +288,14 @@ PoseSample crop_person(const Tensor& image, const Person& person, const Skeleton
                                homography_mul(mirror, homography_mul(homography_rotation(draw.degrees),
                                                                      homography_mul(homography_scaling(k),
                                                                                     homography_translation(-cx, -cy)))));
-  // The warp's pixel centres sit at integers, COCO's at integer + 0.5: shift by half a pixel around
-  // the inverse, which is built from the inverted factors in reverse order.
-  Homography to_source = homography_mul(homography_translation(cx - 0.5, cy - 0.5), homography_scaling(1.0 / k));
-  to_source = homography_mul(to_source, homography_rotation(-draw.degrees));
-  to_source = homography_mul(to_source, mirror);
-  to_source = homography_mul(to_source, homography_translation(0.5 - S / 2, 0.5 - S / 2));
+  // The inverse, from the inverted factors in reverse order.
+  out.to_image = homography_mul(homography_translation(cx, cy), homography_scaling(1.0 / k));
+  out.to_image = homography_mul(out.to_image, homography_rotation(-draw.degrees));
+  out.to_image = homography_mul(out.to_image, mirror);
+  out.to_image = homography_mul(out.to_image, homography_translation(-S / 2, -S / 2));
+  // The warp's pixel centres sit at integers, COCO's at integer + 0.5: shift by half a pixel around it.
+  const Homography to_source = homography_mul(homography_translation(-0.5, -0.5),
+                                              homography_mul(out.to_image, homography_translation(0.5, 0.5)));
 
   const Tensor src = contiguous(to(image.detach(), Device::cpu()));
   const int64_t n = opt.size, H = image.size(1), W = image.size(2);
@@ -308,12 +310,12 @@ PoseSample crop_person(const Tensor& image, const Person& person, const Skeleton
   for (size_t j = 0; j < K; ++j) partner[j] = static_cast<int>(j);
   if (draw.flip)
     for (const auto& fp : skeleton.flip_pairs) std::swap(partner[fp[0]], partner[fp[1]]);
-  const double* m = out.to_crop.m;
   out.keypoints.resize(K);
   for (size_t j = 0; j < K; ++j) {
     const Keypoint& q = person.keypoints[partner[j]];
     if (q.v == 0) continue;
-    const double x = m[0] * q.x + m[1] * q.y + m[2], y = m[3] * q.x + m[4] * q.y + m[5];
+    double x, y;
+    homography_apply(out.to_crop, q.x, q.y, &x, &y);
     if (!(x >= 0 && x < S && y >= 0 && y < S)) continue;  // left the crop: not labelled
     out.keypoints[j] = Keypoint{static_cast<float>(x), static_cast<float>(y), q.v};
   }

@@ -69,6 +69,7 @@ struct PoseSample {
   Tensor image;                     // float32 [3,S,S] in [0,1] (bilinear, zero outside the source)
   std::vector<Keypoint> keypoints;  // crop pixels, COCO convention; v = 0 (and x = y = 0) outside
   Homography to_crop;               // image coordinates -> crop coordinates (both COCO convention)
+  Homography to_image;              // its inverse: crop coordinates -> image coordinates
 };
 
 // Crops `person` out of a uint8 [3,H,W] image: centred on its box (the labelled joints' box when the

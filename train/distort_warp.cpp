@@ -22,6 +22,12 @@ Homography homography_mul(const Homography& a, const Homography& b) {
   return r;
 }
 
+void homography_apply(const Homography& h, double x, double y, double* out_x, double* out_y) {
+  const double w = h.m[6] * x + h.m[7] * y + h.m[8];
+  *out_x = (h.m[0] * x + h.m[1] * y + h.m[2]) / w;
+  *out_y = (h.m[3] * x + h.m[4] * y + h.m[5]) / w;
+}
+
 Homography homography_translation(double tx, double ty) { return Homography{{1, 0, tx, 0, 1, ty, 0, 0, 1}}; }
 
 Homography homography_scaling(double s) { return Homography{{s, 0, 0, 0, s, 0, 0, 0, 1}}; }

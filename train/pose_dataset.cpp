@@ -121,13 +121,7 @@ PoseDataset load_pose_crops(const std::string& dir, const PoseAugmentOptions& cr
       in_crop.image_id = coco.images[r.image].id;
       ds.people[static_cast<size_t>(i)] = {in_crop};
       ds.image_ids[static_cast<size_t>(i)] = coco.images[r.image].id;
-      // The crop is affine: invert [A t] as [A^-1, -A^-1 t].
-      const double a = h.m[0], b = h.m[1], c = h.m[3], d = h.m[4], inv = 1.0 / (a * d - b * c);
-      Homography back;
-      back.m[0] = d * inv, back.m[1] = -b * inv, back.m[3] = -c * inv, back.m[4] = a * inv;
-      back.m[2] = -(back.m[0] * h.m[2] + back.m[1] * h.m[5]);
-      back.m[5] = -(back.m[3] * h.m[2] + back.m[4] * h.m[5]);
-      ds.to_image[static_cast<size_t>(i)] = back;
+      ds.to_image[static_cast<size_t>(i)] = sample.to_image;
     }
   });
   return ds;

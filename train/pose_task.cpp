@@ -140,9 +140,9 @@ class PoseTask : public Task {
       const Homography& h = eval_.to_image[i];  // crops: back to the file's image (COCO coordinates)
       for (Keypoint& k : p.keypoints) {
         if (k.v == 0) continue;
-        const double x = k.x, y = k.y;
-        k.x = static_cast<float>(h.m[0] * x + h.m[1] * y + h.m[2]);
-        k.y = static_cast<float>(h.m[3] * x + h.m[4] * y + h.m[5]);
+        double x, y;
+        homography_apply(h, k.x, k.y, &x, &y);
+        k.x = static_cast<float>(x), k.y = static_cast<float>(y);
       }
       p.image_id = eval_.image_ids[i];
     }
