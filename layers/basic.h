@@ -1,7 +1,7 @@
 // Small layers: Linear, BatchNorm2d, pooling, activations, Dropout, Upsample, Flatten.
 #pragma once
+#include "kernels/batch_norm/batch_norm.h"
 #include "kernels/dropout/dropout.h"
-#include "kernels/norm/batch_norm.h"
 #include "kernels/pool/pool.h"
 #include "kernels/upsample/upsample.h"
 #include "layers/module.h"

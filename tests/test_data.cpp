@@ -12,11 +12,11 @@
 #include <set>
 
 #include "tests/helpers.h"
-#include "train/augment.h"
-#include "train/dataset.h"
-#include "train/idx.h"
-#include "train/image_io.h"
-#include "train/loader.h"
+#include "train/data/augment.h"
+#include "train/data/dataset.h"
+#include "train/data/loader.h"
+#include "train/io/idx.h"
+#include "train/io/image_io.h"
 
 using namespace oc;
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 
 #include "core/thread_pool.h"
 #include "tests/helpers.h"
-#include "train/distorted_mnist.h"
+#include "train/data/distorted_mnist.h"
 #include "train/experiment.h"
 #include "train/trainer.h"
 

@@ -10,8 +10,8 @@
 #include "core/thread_pool.h"
 #include "nets/config.h"
 #include "tests/helpers.h"
-#include "train/coco_keypoints.h"
-#include "train/pose_synth.h"
+#include "train/data/pose_synth.h"
+#include "train/io/coco_keypoints.h"
 
 using namespace oc;
 

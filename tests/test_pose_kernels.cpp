@@ -8,9 +8,9 @@
 #include <random>
 
 #include "kernels/pose/pose.h"
-#include "kernels/pose/pose_assembly.h"
+#include "nets/pose/keypoints.h"
+#include "nets/pose/pose_assembly.h"
 #include "tests/helpers.h"
-#include "train/keypoints.h"
 
 using namespace oc;
 

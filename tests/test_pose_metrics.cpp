@@ -9,7 +9,7 @@
 
 #include "nets/config.h"
 #include "tests/helpers.h"
-#include "train/pose_metrics.h"
+#include "train/metrics/pose_metrics.h"
 
 using namespace oc;
 

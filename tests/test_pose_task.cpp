@@ -4,12 +4,12 @@
 
 #include <cmath>
 
+#include "nets/pose/keypoints.h"
 #include "tests/helpers.h"
-#include "train/pose_dataset.h"
-#include "train/keypoints.h"
-#include "train/distort_warp.h"
-#include "train/pose_synth.h"
-#include "train/task.h"
+#include "train/data/homography.h"
+#include "train/data/pose_dataset.h"
+#include "train/data/pose_synth.h"
+#include "train/tasks/task.h"
 #include "train/trainer.h"
 
 using namespace oc;

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/helpers.h"
-#include "train/safetensors.h"
+#include "train/io/safetensors.h"
 
 using namespace oc;
 namespace fs = std::filesystem;

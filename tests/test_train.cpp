@@ -6,7 +6,7 @@
 #include <fstream>
 
 #include "tests/helpers.h"
-#include "train/safetensors.h"
+#include "train/io/safetensors.h"
 #include "train/trainer.h"
 
 using namespace oc;

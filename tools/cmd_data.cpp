@@ -6,7 +6,7 @@
 #include <cstdio>
 
 #include "core/error.h"
-#include "train/pose_synth.h"
+#include "train/data/pose_synth.h"
 
 namespace oc::cli {
 namespace {

@@ -11,7 +11,7 @@
 #include "kernels/ops.h"
 #include "tools/commands.h"
 #include "tools/stn_pictures.h"
-#include "train/image_io.h"
+#include "train/io/image_io.h"
 #include "train/trainer.h"
 
 namespace oc::cli {

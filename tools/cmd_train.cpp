@@ -8,8 +8,8 @@
 #include "tools/commands.h"
 #include "tools/pose_pictures.h"
 #include "tools/stn_pictures.h"
-#include "train/pose_task.h"
-#include "train/image_io.h"
+#include "train/io/image_io.h"
+#include "train/tasks/pose_task.h"
 #include "train/trainer.h"
 
 namespace oc::cli {

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "core/tensor.h"
-#include "train/keypoints.h"
+#include "nets/pose/keypoints.h"
 
 namespace oc::cli {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "train/distorted_mnist.h"
+#include "train/data/distorted_mnist.h"
 
 namespace oc {
 namespace {

@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "nets/network.h"
-#include "train/coco_keypoints.h"
-#include "train/loader.h"
+#include "train/data/loader.h"
+#include "train/io/coco_keypoints.h"
 #include "train/optim.h"
 #include "train/schedule.h"
 

@@ -11,8 +11,8 @@
 #include "core/log.h"
 #include "layers/basic.h"
 #include "losses/losses.h"
-#include "train/distorted_mnist.h"
-#include "train/safetensors.h"
+#include "train/data/distorted_mnist.h"
+#include "train/io/safetensors.h"
 
 namespace oc {
 namespace {

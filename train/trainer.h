@@ -1,11 +1,11 @@
-// The training loop for every task (train/task.h): data, optimizer, schedule, metrics, checkpoints,
+// The training loop for every task (train/tasks/task.h): data, optimizer, schedule, metrics, checkpoints,
 // resume, Ctrl-C, and evaluation.
 #pragma once
 #include <string>
 
-#include "train/dataset.h"
+#include "train/data/dataset.h"
 #include "train/experiment.h"
-#include "train/task.h"
+#include "train/tasks/task.h"
 
 namespace oc {
 

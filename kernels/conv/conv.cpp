@@ -9,8 +9,8 @@
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
 #include "kernels/conv/conv_kernels.h"
+#include "kernels/copy/copy.h"
 #include "kernels/reduce/reduce.h"
-#include "kernels/shape/copy.h"
 
 namespace oc {
 namespace {

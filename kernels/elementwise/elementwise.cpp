@@ -4,10 +4,10 @@
 #include "core/autograd.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
+#include "kernels/copy/copy.h"
 #include "kernels/elementwise/elementwise_kernels.h"
 #include "kernels/fill/fill.h"
 #include "kernels/reduce/reduce.h"
-#include "kernels/shape/copy.h"
 
 namespace oc {
 namespace {

@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "kernels/common/dispatch.h"
+#include "kernels/copy/copy.h"
 #include "kernels/fill/fill_kernels.h"
-#include "kernels/shape/copy.h"
 
 namespace oc {
 

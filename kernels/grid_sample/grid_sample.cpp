@@ -5,8 +5,8 @@
 #include "core/autograd.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
+#include "kernels/copy/copy.h"
 #include "kernels/grid_sample/grid_sample_kernels.h"
-#include "kernels/shape/copy.h"
 
 namespace oc {
 

@@ -7,9 +7,9 @@
 #include "core/autograd.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
+#include "kernels/copy/copy.h"
 #include "kernels/fill/fill.h"
 #include "kernels/index/index_kernels.h"
-#include "kernels/shape/copy.h"
 
 namespace oc {
 namespace {

@@ -7,8 +7,8 @@
 #include "core/autograd.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
+#include "kernels/copy/copy.h"
 #include "kernels/optim/optim_kernels.h"
-#include "kernels/shape/copy.h"
 
 namespace oc {
 namespace {

@@ -8,8 +8,8 @@
 #include "core/autograd.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
+#include "kernels/copy/copy.h"
 #include "kernels/pool/pool_kernels.h"
-#include "kernels/shape/copy.h"
 
 namespace oc {
 namespace {

@@ -6,9 +6,9 @@
 
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
+#include "kernels/copy/copy.h"
 #include "kernels/fill/fill.h"
 #include "kernels/pose/pose_kernels.h"
-#include "kernels/shape/copy.h"
 
 namespace oc {
 namespace {

@@ -7,11 +7,11 @@
 #include "core/autograd.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
+#include "kernels/copy/copy.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/fill/fill.h"
 #include "kernels/reduce/reduce_kernels.h"
-#include "kernels/shape/copy.h"
-#include "kernels/shape/views.h"
+#include "kernels/views/views.h"
 
 namespace oc {
 namespace {

@@ -7,9 +7,9 @@
 #include "core/autograd.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
-#include "kernels/shape/copy.h"
-#include "kernels/shape/views.h"
+#include "kernels/copy/copy.h"
 #include "kernels/soft_argmax/soft_argmax_kernels.h"
+#include "kernels/views/views.h"
 
 namespace oc {
 

@@ -6,11 +6,11 @@
 #include "core/autograd.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
+#include "kernels/copy/copy.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/reduce/reduce.h"
-#include "kernels/shape/copy.h"
-#include "kernels/shape/views.h"
 #include "kernels/softmax/softmax_kernels.h"
+#include "kernels/views/views.h"
 
 namespace oc {
 namespace {

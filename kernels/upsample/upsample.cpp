@@ -5,7 +5,7 @@
 #include "core/autograd.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
-#include "kernels/shape/copy.h"
+#include "kernels/copy/copy.h"
 #include "kernels/upsample/upsample_kernels.h"
 
 namespace oc {

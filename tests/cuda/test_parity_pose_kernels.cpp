@@ -10,8 +10,8 @@
 #include <cmath>
 #include <random>
 
+#include "nets/pose/keypoints.h"
 #include "tests/cuda/parity.h"
-#include "train/keypoints.h"
 
 using namespace oc;
 using namespace oc::test;

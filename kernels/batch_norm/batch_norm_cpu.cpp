@@ -1,0 +1,117 @@
+// CPU reference of the batch-norm kernels: channel reductions threaded over channels (each a plain
+// double-precision loop over its N x S values), elementwise passes threaded over the N * C planes.
+#include <algorithm>
+
+#include "core/thread_pool.h"
+#include "kernels/batch_norm/batch_norm_kernels.h"
+#include "kernels/batch_norm/batch_norm_math.h"
+
+namespace oc {
+namespace {
+
+template <class T>
+const T* cptr(const Tensor& t) {
+  return t.defined() ? static_cast<const T*>(t.raw_data()) : nullptr;
+}
+
+// Grain for a loop over items of `work` elements each: about 16k elements per chunk.
+int64_t grain_for(int64_t work) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, work)); }
+
+}  // namespace
+
+void batch_norm_stats_cpu(const Tensor& x, const Tensor& mean, const Tensor& var, BnDims d) {
+  OC_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+    const scalar_t* xp = cptr<scalar_t>(x);
+    scalar_t* mp = static_cast<scalar_t*>(mean.raw_data());
+    scalar_t* vp = static_cast<scalar_t*>(var.raw_data());
+    const double count = static_cast<double>(d.n * d.s);
+    parallel_for(0, d.c, grain_for(d.n * d.s), [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        double sum = 0;
+        for (int64_t i = 0; i < d.n; ++i) {
+          const scalar_t* row = xp + (i * d.c + c) * d.s;
+          for (int64_t k = 0; k < d.s; ++k) sum += static_cast<double>(row[k]);
+        }
+        const double m = sum / count;
+        double sq = 0;
+        for (int64_t i = 0; i < d.n; ++i) {
+          const scalar_t* row = xp + (i * d.c + c) * d.s;
+          for (int64_t k = 0; k < d.s; ++k) {
+            const double dev = static_cast<double>(row[k]) - m;
+            sq += dev * dev;
+          }
+        }
+        mp[c] = static_cast<scalar_t>(m);
+        vp[c] = static_cast<scalar_t>(sq / count);
+      }
+    });
+  });
+}
+
+void batch_norm_apply_cpu(const Tensor& x, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
+                          const Tensor& bias, const Tensor& y, BnDims d) {
+  OC_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+    const scalar_t *xp = cptr<scalar_t>(x), *mp = cptr<scalar_t>(mean), *ip = cptr<scalar_t>(invstd);
+    const scalar_t *wp = cptr<scalar_t>(weight), *bp = cptr<scalar_t>(bias);
+    scalar_t* yp = static_cast<scalar_t*>(y.raw_data());
+    parallel_for(0, d.n * d.c, grain_for(d.s), [&](int64_t b, int64_t e) {
+      for (int64_t plane = b; plane < e; ++plane) {
+        const int64_t c = plane % d.c;
+        const scalar_t m = mp[c], scale = ip[c] * (wp ? wp[c] : scalar_t(1)), shift = bp ? bp[c] : scalar_t(0);
+        const scalar_t* xr = xp + plane * d.s;
+        scalar_t* yr = yp + plane * d.s;
+        for (int64_t k = 0; k < d.s; ++k) yr[k] = bn_normalize(xr[k], m, scale, shift);
+      }
+    });
+  });
+}
+
+void batch_norm_backward_reduce_cpu(const Tensor& gy, const Tensor& x, const Tensor& mean, const Tensor& sum_g,
+                                    const Tensor& sum_gxmu, BnDims d) {
+  OC_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
+    const scalar_t *gp = cptr<scalar_t>(gy), *xp = cptr<scalar_t>(x), *mp = cptr<scalar_t>(mean);
+    scalar_t* sg = static_cast<scalar_t*>(sum_g.raw_data());
+    scalar_t* sgx = static_cast<scalar_t*>(sum_gxmu.raw_data());
+    parallel_for(0, d.c, grain_for(d.n * d.s), [&](int64_t b, int64_t e) {
+      for (int64_t c = b; c < e; ++c) {
+        const double m = static_cast<double>(mp[c]);
+        double s0 = 0, s1 = 0;
+        for (int64_t i = 0; i < d.n; ++i) {
+          const int64_t off = (i * d.c + c) * d.s;
+          for (int64_t k = 0; k < d.s; ++k) {
+            const double g = static_cast<double>(gp[off + k]);
+            s0 += g;
+            s1 += g * (static_cast<double>(xp[off + k]) - m);
+          }
+        }
+        sg[c] = static_cast<scalar_t>(s0);
+        sgx[c] = static_cast<scalar_t>(s1);
+      }
+    });
+  });
+}
+
+void batch_norm_backward_input_cpu(const Tensor& gy, const Tensor& x, const Tensor& mean, const Tensor& invstd,
+                                   const Tensor& weight, const Tensor& sum_g, const Tensor& sum_gxmu, const Tensor& gx,
+                                   BnDims d, bool batch_stats) {
+  OC_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
+    const scalar_t *gp = cptr<scalar_t>(gy), *xp = cptr<scalar_t>(x), *mp = cptr<scalar_t>(mean);
+    const scalar_t *ip = cptr<scalar_t>(invstd), *wp = cptr<scalar_t>(weight);
+    const scalar_t *sg = cptr<scalar_t>(sum_g), *sgx = cptr<scalar_t>(sum_gxmu);
+    scalar_t* gxp = static_cast<scalar_t*>(gx.raw_data());
+    const double inv_n = 1.0 / static_cast<double>(d.n * d.s);
+    parallel_for(0, d.n * d.c, grain_for(d.s), [&](int64_t b, int64_t e) {
+      for (int64_t plane = b; plane < e; ++plane) {
+        const int64_t c = plane % d.c;
+        const BnGradCoeffs<scalar_t> k = bn_grad_coeffs<scalar_t>(
+            batch_stats ? static_cast<double>(sg[c]) : 0.0, batch_stats ? static_cast<double>(sgx[c]) : 0.0, ip[c],
+            wp ? wp[c] : scalar_t(1), inv_n, batch_stats);
+        const scalar_t m = mp[c];
+        const int64_t off = plane * d.s;
+        for (int64_t i = 0; i < d.s; ++i) gxp[off + i] = bn_input_grad(gp[off + i], xp[off + i], m, k);
+      }
+    });
+  });
+}
+
+}  // namespace oc
