@@ -1,5 +1,5 @@
 // Tensor: a typed, strided view (shape, strides, offset) into shared storage on one device,
-// plus the autograd fields. Ops on tensors live in kernels/ (see ocellus.h).
+// plus the autograd fields. Ops on tensors live in kernels/ (all of them: kernels/ops.h).
 #pragma once
 #include <cstdint>
 #include <functional>

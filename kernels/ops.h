@@ -20,4 +20,3 @@
 #include "kernels/softmax/softmax.h"
 #include "kernels/upsample/upsample.h"
 #include "kernels/views/views.h"
-#include "nets/pose/pose_assembly.h"

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "core/enum_names.h"
+
 namespace oc {
 namespace {
 
@@ -46,25 +48,16 @@ void check_dims(int dims) { OC_CHECK(dims == 2 || dims == 3, "spatial transforme
 
 }  // namespace
 
-std::vector<std::string> transform_kind_names() { return {"translation", "translation_scale", "similarity", "affine"}; }
+constexpr EnumName<TransformKind> kTransformNames[] = {{TransformKind::translation, "translation"},
+                                                       {TransformKind::translation_scale, "translation_scale"},
+                                                       {TransformKind::similarity, "similarity"},
+                                                       {TransformKind::affine, "affine"}};
 
+std::vector<std::string> transform_kind_names() { return enum_names(kTransformNames); }
 TransformKind transform_kind_from_string(const std::string& name) {
-  if (name == "translation") return TransformKind::translation;
-  if (name == "translation_scale") return TransformKind::translation_scale;
-  if (name == "similarity") return TransformKind::similarity;
-  if (name == "affine") return TransformKind::affine;
-  OC_FAIL("unknown transform \"", name, "\" (expected translation, translation_scale, similarity or affine)");
+  return enum_from_name(kTransformNames, name, "unknown transform");
 }
-
-const char* to_string(TransformKind kind) {
-  switch (kind) {
-    case TransformKind::translation: return "translation";
-    case TransformKind::translation_scale: return "translation_scale";
-    case TransformKind::similarity: return "similarity";
-    case TransformKind::affine: return "affine";
-  }
-  return "?";
-}
+const char* to_string(TransformKind kind) { return enum_to_name(kTransformNames, kind); }
 
 int64_t transform_param_count(TransformKind kind, int dims) {
   check_dims(dims);

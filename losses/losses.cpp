@@ -4,26 +4,17 @@
 
 #include <cmath>
 
+#include "core/enum_names.h"
 #include "kernels/common/checks.h"
 #include "kernels/ops.h"
 
 namespace oc {
 
-Reduction parse_reduction(const std::string& s) {
-  if (s == "none") return Reduction::none;
-  if (s == "mean") return Reduction::mean;
-  if (s == "sum") return Reduction::sum;
-  OC_FAIL("reduction: unknown value \"", s, "\" (expected \"none\", \"mean\" or \"sum\")");
-}
+constexpr EnumName<Reduction> kReductionNames[] = {
+    {Reduction::none, "none"}, {Reduction::mean, "mean"}, {Reduction::sum, "sum"}};
 
-const char* reduction_name(Reduction r) {
-  switch (r) {
-    case Reduction::none: return "none";
-    case Reduction::mean: return "mean";
-    case Reduction::sum: return "sum";
-  }
-  return "?";
-}
+Reduction parse_reduction(const std::string& s) { return enum_from_name(kReductionNames, s, "reduction: unknown value"); }
+const char* reduction_name(Reduction r) { return enum_to_name(kReductionNames, r); }
 
 namespace {
 

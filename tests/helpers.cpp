@@ -2,9 +2,17 @@
 #include "tests/helpers.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <unistd.h>
 
 namespace oc::test {
+
+void skip_test(const std::string& reason) {
+  std::fprintf(stderr, "SKIPPED: %s\n", reason.c_str());
+  std::fflush(stderr);
+  std::_Exit(77);  // no static destructors: other tests' state is not torn down half-way
+}
 
 Tensor rand(const Shape& shape, uint64_t seed, double lo, double hi, DType dtype, Device device) {
   Generator g(seed);

@@ -13,6 +13,11 @@
 
 namespace oc::test {
 
+// Ends this test's process with exit code 77, which ctest (SKIP_RETURN_CODE) reports as skipped,
+// never as passed. ctest runs each test case in its own process, so no other test is cut short;
+// run by hand without ctest, the program stops at the first skip (the message says why).
+[[noreturn]] void skip_test(const std::string& reason);
+
 // Uniform in [lo, hi) from a fixed seed; never all zeros.
 Tensor rand(const Shape& shape, uint64_t seed, double lo = -1, double hi = 1, DType dtype = DType::f32,
             Device device = Device::cpu());

@@ -173,8 +173,7 @@ TEST_CASE("data: IDX errors name the file and what is wrong") {
 TEST_CASE("data: Fashion-MNIST loads from Debian's dataset-fashion-mnist") {
   const std::string dir = default_fashion_mnist_dir();
   if (!fs::is_directory(dir)) {
-    WARN("skipped: " << dir << " not found (apt-get install dataset-fashion-mnist, or set OCELLUS_FASHION_MNIST)");
-    return;
+    test::skip_test(dir + " not found (apt-get install dataset-fashion-mnist, or set OCELLUS_FASHION_MNIST)");
   }
   ImageDataset train = load_fashion_mnist(dir, "train");
   REQUIRE(train.images.shape() == Shape{60000, 1, 28, 28});

@@ -171,7 +171,7 @@ TEST_CASE("distorted: names round-trip, and an unknown name is an error naming i
   for (const std::string& n : distortion_names()) CHECK(distortion_name(distortion_from_string(n)) == n);
   test::require_error([] { distortion_from_string("rotatd"); },
                       {"\"rotatd\"", "did you mean \"rotated\"", "none, rotated, rts, projective, cluttered"});
-  test::require_error([] { distortion_from_string("wobbly"); }, {"\"wobbly\"", "valid: none, rotated"});
+  test::require_error([] { distortion_from_string("wobbly"); }, {"\"wobbly\"", "known: none, rotated"});
 }
 
 TEST_CASE("distorted: every variant has its canvas, keeps the labels and follows the seed", "[distorted]") {
@@ -341,7 +341,7 @@ TEST_CASE("distorted: config keys are read strictly and resolved with their defa
   test::require_error([] { experiment_from_json(config_with_data({{"distortion_sed", 3}}), "c.json"); },
                       {"data.distortion_sed", "did you mean \"distortion_seed\""});
   test::require_error([] { experiment_from_json(config_with_data({{"distortion", "spun"}}), "c.json"); },
-                      {"c.json", "data.distortion", "\"spun\"", "valid: none, rotated, rts, projective, cluttered"});
+                      {"c.json", "data.distortion", "\"spun\"", "known: none, rotated, rts, projective, cluttered"});
   test::require_error([] { experiment_from_json(config_with_data({{"distortion_seed", -1}}), "c.json"); },
                       {"data.distortion_seed", "must be >= 0"});
   test::require_error(
@@ -353,7 +353,7 @@ TEST_CASE("distorted: config keys are read strictly and resolved with their defa
       {"data.distortion", "needs dataset \"fashion_mnist\""});
 }
 
-TEST_CASE("distorted: training reads the distorted canvas, and a model for 28x28 is told the size", "[distorted]") {
+TEST_CASE("distorted: training reads the distorted canvas, and a model for 28x28 is told the size", "[distorted][slow]") {
   if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
   json c = config_with_data({{"distortion", "rts"}, {"train_limit", 64}, {"test_limit", 64}, {"batch_size", 32},
                              {"workers", 1}});

@@ -88,7 +88,7 @@ TEST_CASE("pose task: targets are the annotations in pixel-centre coordinates") 
   test::require_error([&] { load_pose_dataset(dir.file("nope"), 1); }, {"no annotations.json"});
 }
 
-TEST_CASE("pose task: the integral model's joint error falls well below its initial value") {
+TEST_CASE("pose task: the integral model's joint error falls well below its initial value", "[slow]") {
   test::TempDir dir("ocellus_pose_train");
   write_single_person_set(dir.file("train"), 512, 1);
   write_single_person_set(dir.file("test"), 64, 2);
@@ -130,7 +130,7 @@ json paf_config(const std::string& train_dir, const std::string& test_dir) {
 
 }  // namespace
 
-TEST_CASE("pose task: the paf head trains on several people per image and is scored by OKS AP") {
+TEST_CASE("pose task: the paf head trains on several people per image and is scored by OKS AP", "[slow]") {
   test::TempDir dir("ocellus_pose_paf");
   PoseSynthOptions o;
   o.count = 48;
@@ -173,7 +173,7 @@ TEST_CASE("pose task: the paf head trains on several people per image and is sco
   test::require_error([&] { make_task(eb, false); }, {"paf.json", "\"l2\"", "[38, 16, 16]"});
 }
 
-TEST_CASE("pose task: heatmap head with mse to Gaussian targets learns, unweighted and weighted") {
+TEST_CASE("pose task: heatmap head with mse to Gaussian targets learns, unweighted and weighted", "[slow]") {
   test::TempDir dir("ocellus_pose_mse");
   write_single_person_set(dir.file("train"), 128, 3);
   // The same seed gives the same untrained model, so the weighted error of its outputs lies between

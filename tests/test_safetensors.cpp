@@ -163,9 +163,10 @@ TEST_CASE("safetensors: corrupt and truncated files are errors naming the file a
   expect_error(le64(1000) + "{}      ", "header length 1000 exceeds");
   expect_error(le64(uint64_t(1) << 63) + "{}      ", "exceeds");
   expect_error(make_file(R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]})", 8), "bad JSON header");
-  expect_error(make_file(R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]}}})", 8), "unexpected text after");
+  expect_error(make_file(R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]}}})", 8),
+               "syntax error while parsing value - unexpected '}'; expected end of input");
   expect_error(make_file(R"([1, 2])", 0), "must be a JSON object");
-  expect_error(make_file(R"({"a":"b\q"})", 0), "bad escape");
+  expect_error(make_file(R"({"a":"b\q"})", 0), "forbidden character after backslash");
   expect_error(make_file(std::string(200, '[') + std::string(200, ']'), 0), "must be a JSON object");
   expect_error(make_file("{\"a\":" + std::string(200, '[') + std::string(200, ']') + "}", 0), "nested too deeply");
   expect_error(make_file(R"({"a":{"dtype":"F17","shape":[2],"data_offsets":[0,8]}})", 8), "unknown dtype \"F17\"");
@@ -193,7 +194,10 @@ TEST_CASE("safetensors: corrupt and truncated files are errors naming the file a
   expect_error(make_file(R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]}})", 12), "4 bytes after the last tensor");
   expect_error(make_file(R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8]},"a":{)" + f32x2 +
                              R"(,"data_offsets":[8,16]}})", 16),
-               "tensor \"a\" appears twice");
+               "key \"a\" appears twice");
+  expect_error(make_file(R"({"a":{"dtype":"F32",)" + f32x2 + R"(,"data_offsets":[0,8]}})", 8),
+               "key \"dtype\" appears twice");
+  expect_error(make_file(R"({"__metadata__":{"k":"a","k":"b"}})", 0), "key \"k\" appears twice");
   expect_error(make_file(R"({"a":{)" + f32x2 + "}}", 8), "missing \"data_offsets\"");
   expect_error(make_file(R"({"a":{)" + f32x2 + R"(,"data_offsets":[0,8],"offset":1}})", 8), "unknown key \"offset\"");
   expect_error(make_file(R"({"a":[1]})", 0), "tensor \"a\": expected an object, got an array");
@@ -233,8 +237,7 @@ TEST_CASE("safetensors: every truncation and many byte flips of a valid file fai
 
 TEST_CASE("safetensors: Python (json + struct only) reads our file") {
   if (!fs::exists("/usr/bin/python3")) {
-    WARN("skipped: /usr/bin/python3 not found");
-    return;
+    test::skip_test("/usr/bin/python3 not found");
   }
   TempDir dir;
   const std::string path = dir.file("py.safetensors"), out = dir.file("py.json"), err = dir.file("py.err");

@@ -51,7 +51,7 @@ std::vector<float> all_values(Network& net) {
 
 }  // namespace
 
-TEST_CASE("train: a small CNN learns Fashion-MNIST (300 steps, above 70% test accuracy)") {
+TEST_CASE("train: a small CNN learns Fashion-MNIST (300 steps, above 70% test accuracy)", "[slow]") {
   if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
   Experiment e = experiment_from_json(tiny_config(1, 9600), "tiny.json");  // 300 steps of 32
   test::TempDir dir("ocellus_train_learn");
@@ -77,7 +77,7 @@ TEST_CASE("train: a small CNN learns Fashion-MNIST (300 steps, above 70% test ac
   REQUIRE(again.accuracy == r.accuracy);
 }
 
-TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimizer and RNG state)") {
+TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimizer and RNG state)", "[slow]") {
   if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
   // Two epochs of 20 steps straight through...
   Experiment full = experiment_from_json(tiny_config(2, 640), "tiny.json");
@@ -100,7 +100,7 @@ TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimiz
   REQUIRE(all_values(*second.model) == all_values(*full.model));
 }
 
-TEST_CASE("train: a NaN loss stops with the step named, bad checkpoints are clear errors") {
+TEST_CASE("train: a NaN loss stops with the step named, bad checkpoints are clear errors", "[slow]") {
   if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
   json c = tiny_config(1, 320);
   c["train"]["optimizer"]["lr"] = 1e30;

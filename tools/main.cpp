@@ -15,7 +15,7 @@ commands:
   bench gemm [--device cpu|cuda] [--json FILE] [--quick]
                                 GFLOP/s of matmul on square and skinny shapes (median of runs)
   bench conv2d [--device cpu|cuda] [--json FILE]
-                                conv2d forward, input- and weight-gradient on the CNN issue's shapes
+                                conv2d forward, input- and weight-gradient on three CNN layer shapes
   bench affine_grid grid_sample [--device cpu|cuda] [--json FILE] [--quick]
                                 the spatial transformer kernels, forward and forward+backward,
                                 ms and GB/s against the copy bandwidth measured in the same run

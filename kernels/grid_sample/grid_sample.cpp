@@ -3,6 +3,7 @@
 #include "kernels/grid_sample/grid_sample.h"
 
 #include "core/autograd.h"
+#include "core/enum_names.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
 #include "kernels/copy/copy.h"
@@ -10,37 +11,21 @@
 
 namespace oc {
 
+constexpr EnumName<GridSampleMode> kModeNames[] = {
+    {GridSampleMode::bilinear, "bilinear"}, {GridSampleMode::nearest, "nearest"}, {GridSampleMode::bicubic, "bicubic"}};
+constexpr EnumName<GridPadding> kPaddingNames[] = {
+    {GridPadding::zeros, "zeros"}, {GridPadding::border, "border"}, {GridPadding::reflection, "reflection"}};
+
 GridSampleMode grid_sample_mode_from_string(const std::string& name) {
-  if (name == "bilinear") return GridSampleMode::bilinear;
-  if (name == "nearest") return GridSampleMode::nearest;
-  if (name == "bicubic") return GridSampleMode::bicubic;
-  OC_FAIL("grid_sample: unknown mode \"", name, "\" (expected bilinear, nearest or bicubic)");
+  return enum_from_name(kModeNames, name, "grid_sample: unknown mode");
 }
-
 GridPadding grid_padding_from_string(const std::string& name) {
-  if (name == "zeros") return GridPadding::zeros;
-  if (name == "border") return GridPadding::border;
-  if (name == "reflection") return GridPadding::reflection;
-  OC_FAIL("grid_sample: unknown padding \"", name, "\" (expected zeros, border or reflection)");
+  return enum_from_name(kPaddingNames, name, "grid_sample: unknown padding");
 }
-
-const char* to_string(GridSampleMode mode) {
-  switch (mode) {
-    case GridSampleMode::bilinear: return "bilinear";
-    case GridSampleMode::nearest: return "nearest";
-    case GridSampleMode::bicubic: return "bicubic";
-  }
-  return "?";
-}
-
-const char* to_string(GridPadding padding) {
-  switch (padding) {
-    case GridPadding::zeros: return "zeros";
-    case GridPadding::border: return "border";
-    case GridPadding::reflection: return "reflection";
-  }
-  return "?";
-}
+std::vector<std::string> grid_sample_mode_names() { return enum_names(kModeNames); }
+std::vector<std::string> grid_padding_names() { return enum_names(kPaddingNames); }
+const char* to_string(GridSampleMode mode) { return enum_to_name(kModeNames, mode); }
+const char* to_string(GridPadding padding) { return enum_to_name(kPaddingNames, padding); }
 
 namespace {
 

@@ -30,6 +30,8 @@ struct GridSampleOptions {
 // listing the valid ones.
 GridSampleMode grid_sample_mode_from_string(const std::string& name);
 GridPadding grid_padding_from_string(const std::string& name);
+std::vector<std::string> grid_sample_mode_names();
+std::vector<std::string> grid_padding_names();
 const char* to_string(GridSampleMode mode);
 const char* to_string(GridPadding padding);
 

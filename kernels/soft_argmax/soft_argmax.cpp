@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/autograd.h"
+#include "core/enum_names.h"
 #include "kernels/common/checks.h"
 #include "kernels/common/dispatch.h"
 #include "kernels/copy/copy.h"
@@ -13,19 +14,14 @@
 
 namespace oc {
 
+constexpr EnumName<SoftArgmaxCoords> kCoordsNames[] = {{SoftArgmaxCoords::pixel, "pixel"},
+                                                       {SoftArgmaxCoords::normalized, "normalized"}};
+
 SoftArgmaxCoords soft_argmax_coords_from_string(const std::string& name) {
-  if (name == "pixel") return SoftArgmaxCoords::pixel;
-  if (name == "normalized") return SoftArgmaxCoords::normalized;
-  OC_FAIL("soft_argmax: unknown coordinates \"", name, "\" (expected pixel or normalized)");
+  return enum_from_name(kCoordsNames, name, "soft_argmax: unknown coordinates");
 }
 
-const char* to_string(SoftArgmaxCoords coords) {
-  switch (coords) {
-    case SoftArgmaxCoords::pixel: return "pixel";
-    case SoftArgmaxCoords::normalized: return "normalized";
-  }
-  return "?";
-}
+const char* to_string(SoftArgmaxCoords coords) { return enum_to_name(kCoordsNames, coords); }
 
 namespace {
 

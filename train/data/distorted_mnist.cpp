@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/enum_names.h"
 #include "core/thread_pool.h"
 #include "kernels/copy/copy.h"
 #include "kernels/random/philox.h"
-#include "nets/config.h"
 
 namespace oc {
 namespace {
@@ -75,22 +75,17 @@ void paste_fragments(const DistortionDraw& d, const uint8_t* images, int64_t C, 
 
 }  // namespace
 
-const std::vector<std::string>& distortion_names() {
-  static const std::vector<std::string> names = {"none", "rotated", "rts", "projective", "cluttered"};
-  return names;
-}
+constexpr EnumName<Distortion> kDistortionNames[] = {{Distortion::none, "none"},
+                                                     {Distortion::rotated, "rotated"},
+                                                     {Distortion::rts, "rts"},
+                                                     {Distortion::projective, "projective"},
+                                                     {Distortion::cluttered, "cluttered"}};
 
+std::vector<std::string> distortion_names() { return enum_names(kDistortionNames); }
 Distortion distortion_from_string(const std::string& name) {
-  const auto& names = distortion_names();
-  for (size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return static_cast<Distortion>(i);
-  std::string guess = closest_word(name, names), valid;
-  for (const auto& n : names) valid += (valid.empty() ? "" : ", ") + n;
-  OC_FAIL("unknown distortion \"", name, "\"", guess.empty() ? "" : " (did you mean \"" + guess + "\"?)",
-          "; valid: ", valid);
+  return enum_from_name(kDistortionNames, name, "unknown distortion");
 }
-
-std::string distortion_name(Distortion kind) { return distortion_names()[static_cast<size_t>(kind)]; }
+std::string distortion_name(Distortion kind) { return enum_to_name(kDistortionNames, kind); }
 
 int64_t distortion_canvas(Distortion kind, int64_t side) {
   if (kind == Distortion::rts) return std::llround(side * 1.5);

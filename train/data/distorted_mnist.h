@@ -18,7 +18,7 @@ enum class Distortion { none, rotated, rts, projective, cluttered };
 // and lists these.
 Distortion distortion_from_string(const std::string& name);
 std::string distortion_name(Distortion kind);
-const std::vector<std::string>& distortion_names();
+std::vector<std::string> distortion_names();
 
 // The output side for a side x side source: none, rotated, projective: side; rts: 3/2 side (42 for
 // 28); cluttered: 15/7 side, rounded (60 for 28).

@@ -1,5 +1,5 @@
-// safetensors writer and validating reader. The header is small JSON, parsed here by a strict
-// little parser (objects keep their key order, so tensors load in the order they were written).
+// safetensors writer and validating reader. The header is small JSON, read with nlohmann_json
+// (ordered, so tensors load in the order they were written) after a strict first pass.
 #include "train/io/safetensors.h"
 
 #include <fcntl.h>
@@ -13,8 +13,10 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/enum_names.h"
 #include "kernels/copy/copy.h"
 
 namespace oc {
@@ -25,263 +27,94 @@ static_assert(std::endian::native == std::endian::little, "safetensors data is l
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // as the reference implementation: 100 MB
 constexpr int kMaxJsonDepth = 64;
 
-// --- a strict JSON parser ------------------------------------------------------------------------
+// --- the header's JSON ----------------------------------------------------------------------------
 
-struct Json {
-  enum Kind { null_value, boolean, number, string, array, object } kind = null_value;
-  bool flag = false;
-  std::string text;  // a string's value, or a number's token as written
-  std::vector<Json> items;
-  std::vector<std::pair<std::string, Json>> members;  // in file order
-};
+// ordered_json keeps the file's key order, so tensors load in the order they were written.
+using ojson = nlohmann::ordered_json;
 
-const char* kind_name(Json::Kind k) {
-  switch (k) {
-    case Json::null_value: return "null";
-    case Json::boolean: return "a boolean";
-    case Json::number: return "a number";
-    case Json::string: return "a string";
-    case Json::array: return "an array";
-    case Json::object: return "an object";
+const char* kind_name(const ojson& v) {
+  switch (v.type()) {
+    case ojson::value_t::null: return "null";
+    case ojson::value_t::boolean: return "a boolean";
+    case ojson::value_t::string: return "a string";
+    case ojson::value_t::array: return "an array";
+    case ojson::value_t::object: return "an object";
+    default: return "a number";
   }
-  return "?";
 }
 
-class JsonParser {
+// A first, event-only pass over the header that rejects what nlohmann would accept silently: a key
+// twice in one object (the DOM keeps only one of them), nesting deeper than kMaxJsonDepth, and a
+// document that is not an object.
+class HeaderShapeCheck : public nlohmann::json_sax<ojson> {
  public:
-  JsonParser(const std::string& text, const std::string& where) : s_(text), where_(where) {}
+  std::string problem;
 
-  Json parse_document() {
-    skip_space();
-    if (peek() != '{') fail("the header must be a JSON object");
-    Json v = parse_value(0);
-    skip_space();
-    if (i_ != s_.size()) fail("unexpected text after the JSON object");
-    return v;
+  bool null() override { return top_level_is_object(); }
+  bool boolean(bool) override { return top_level_is_object(); }
+  bool number_integer(number_integer_t) override { return top_level_is_object(); }
+  bool number_unsigned(number_unsigned_t) override { return top_level_is_object(); }
+  bool number_float(number_float_t, const string_t&) override { return top_level_is_object(); }
+  bool string(string_t&) override { return top_level_is_object(); }
+  bool binary(binary_t&) override { return top_level_is_object(); }
+  bool start_object(std::size_t) override {
+    keys_.emplace_back();
+    return enter();
+  }
+  bool key(string_t& k) override {
+    if (keys_.back().insert(k).second) return true;
+    problem = "key \"" + k + "\" appears twice in one object";
+    return false;
+  }
+  bool end_object() override {
+    keys_.pop_back();
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override { return top_level_is_object() && enter(); }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    // nlohmann's message without its "[json.exception.parse_error.101] " prefix.
+    const std::string what = e.what();
+    const size_t cut = what.find("] ");
+    problem = "bad JSON header: " + (cut == std::string::npos ? what : what.substr(cut + 2));
+    return false;
   }
 
  private:
-  [[noreturn]] void fail(const std::string& what) const {
-    OC_FAIL(where_, ": bad JSON header at byte ", i_, ": ", what);
+  bool top_level_is_object() {
+    if (depth_ > 0) return true;
+    problem = "the header must be a JSON object";
+    return false;
   }
-  char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
-  bool at_end() const { return i_ >= s_.size(); }
-  void skip_space() {
-    while (!at_end() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  bool enter() {
+    if (++depth_ <= kMaxJsonDepth) return true;
+    problem = str_cat("the header is nested too deeply (more than ", kMaxJsonDepth, " levels)");
+    return false;
   }
-  void expect(char c) {
-    if (at_end() || s_[i_] != c) fail(str_cat("expected '", c, "'"));
-    ++i_;
-  }
-
-  Json parse_value(int depth) {
-    if (depth > kMaxJsonDepth) fail("nested too deeply");
-    skip_space();
-    if (at_end()) fail("unexpected end of the header");
-    Json v;
-    char c = s_[i_];
-    if (c == '{') {
-      v.kind = Json::object;
-      ++i_;
-      skip_space();
-      if (peek() == '}') {
-        ++i_;
-        return v;
-      }
-      for (;;) {
-        skip_space();
-        if (peek() != '"') fail("expected a string key");
-        std::string key = parse_string();
-        skip_space();
-        expect(':');
-        v.members.emplace_back(std::move(key), parse_value(depth + 1));
-        skip_space();
-        if (peek() == ',') {
-          ++i_;
-          continue;
-        }
-        expect('}');
-        return v;
-      }
-    }
-    if (c == '[') {
-      v.kind = Json::array;
-      ++i_;
-      skip_space();
-      if (peek() == ']') {
-        ++i_;
-        return v;
-      }
-      for (;;) {
-        v.items.push_back(parse_value(depth + 1));
-        skip_space();
-        if (peek() == ',') {
-          ++i_;
-          continue;
-        }
-        expect(']');
-        return v;
-      }
-    }
-    if (c == '"') {
-      v.kind = Json::string;
-      v.text = parse_string();
-      return v;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      v.kind = Json::number;
-      v.text = parse_number();
-      return v;
-    }
-    for (const char* word : {"true", "false", "null"}) {
-      size_t n = std::strlen(word);
-      if (s_.compare(i_, n, word) == 0) {
-        i_ += n;
-        v.kind = word[0] == 'n' ? Json::null_value : Json::boolean;
-        v.flag = word[0] == 't';
-        return v;
-      }
-    }
-    fail(str_cat("unexpected character '", c, "'"));
-  }
-
-  std::string parse_number() {
-    size_t start = i_;
-    if (peek() == '-') ++i_;
-    if (peek() == '0') {
-      ++i_;
-    } else if (peek() >= '1' && peek() <= '9') {
-      while (peek() >= '0' && peek() <= '9') ++i_;
-    } else {
-      fail("bad number");
-    }
-    if (peek() == '.') {
-      ++i_;
-      if (!(peek() >= '0' && peek() <= '9')) fail("bad number");
-      while (peek() >= '0' && peek() <= '9') ++i_;
-    }
-    if (peek() == 'e' || peek() == 'E') {
-      ++i_;
-      if (peek() == '+' || peek() == '-') ++i_;
-      if (!(peek() >= '0' && peek() <= '9')) fail("bad number");
-      while (peek() >= '0' && peek() <= '9') ++i_;
-    }
-    return s_.substr(start, i_ - start);
-  }
-
-  unsigned hex4() {
-    if (i_ + 4 > s_.size()) fail("truncated \\u escape");
-    unsigned v = 0;
-    for (int k = 0; k < 4; ++k) {
-      char c = s_[i_++];
-      v <<= 4;
-      if (c >= '0' && c <= '9') v |= unsigned(c - '0');
-      else if (c >= 'a' && c <= 'f') v |= unsigned(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') v |= unsigned(c - 'A' + 10);
-      else fail("bad \\u escape");
-    }
-    return v;
-  }
-
-  static void append_utf8(std::string& out, unsigned cp) {
-    if (cp < 0x80) {
-      out += char(cp);
-    } else if (cp < 0x800) {
-      out += char(0xC0 | (cp >> 6));
-      out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += char(0xE0 | (cp >> 12));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    } else {
-      out += char(0xF0 | (cp >> 18));
-      out += char(0x80 | ((cp >> 12) & 0x3F));
-      out += char(0x80 | ((cp >> 6) & 0x3F));
-      out += char(0x80 | (cp & 0x3F));
-    }
-  }
-
-  std::string parse_string() {
-    expect('"');
-    std::string out;
-    for (;;) {
-      if (at_end()) fail("unterminated string");
-      char c = s_[i_++];
-      if (c == '"') return out;
-      if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string");
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (at_end()) fail("unterminated string");
-      char e = s_[i_++];
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          unsigned cp = hex4();
-          if (cp >= 0xD800 && cp < 0xDC00) {  // a surrogate pair
-            if (s_.compare(i_, 2, "\\u") != 0) fail("lone surrogate in \\u escape");
-            i_ += 2;
-            unsigned lo = hex4();
-            if (lo < 0xDC00 || lo > 0xDFFF) fail("bad surrogate pair in \\u escape");
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-            fail("lone surrogate in \\u escape");
-          }
-          append_utf8(out, cp);
-          break;
-        }
-        default: fail(str_cat("bad escape '\\", e, "'"));
-      }
-    }
-  }
-
-  const std::string& s_;
-  std::string where_;
-  size_t i_ = 0;
+  std::vector<std::set<std::string>> keys_;
+  int depth_ = 0;
 };
 
-void append_json_string(std::string& out, const std::string& s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
+ojson parse_header(const std::string& text, const std::string& where) {
+  HeaderShapeCheck check;
+  if (!ojson::sax_parse(text, &check)) OC_FAIL(where, ": ", check.problem);
+  return ojson::parse(text);
 }
 
 // --- dtypes ---------------------------------------------------------------------------------------
 
+constexpr EnumName<DType> kDTypeNames[] = {{DType::f32, "F32"}, {DType::f64, "F64"}, {DType::bf16, "BF16"},
+                                           {DType::i64, "I64"}, {DType::i32, "I32"}, {DType::u8, "U8"},
+                                           {DType::b8, "BOOL"}};
+
 bool dtype_from_name(const std::string& s, DType& t) {
-  static const std::pair<const char*, DType> table[] = {{"F32", DType::f32}, {"F64", DType::f64},
-                                                        {"BF16", DType::bf16}, {"I64", DType::i64},
-                                                        {"I32", DType::i32}, {"U8", DType::u8},
-                                                        {"BOOL", DType::b8}};
-  for (const auto& [name, dtype] : table)
-    if (s == name) {
-      t = dtype;
+  for (const auto& e : kDTypeNames)
+    if (s == e.name) {
+      t = e.value;
       return true;
     }
   return false;
@@ -294,17 +127,10 @@ bool known_unsupported_dtype(const std::string& s) {
   return false;
 }
 
-// A non-negative integer token that fits in uint64.
-bool json_uint(const Json& v, uint64_t& out) {
-  if (v.kind != Json::number || v.text.empty()) return false;
-  uint64_t x = 0;
-  for (char c : v.text) {
-    if (c < '0' || c > '9') return false;
-    uint64_t d = static_cast<uint64_t>(c - '0');
-    if (x > (std::numeric_limits<uint64_t>::max() - d) / 10) return false;
-    x = x * 10 + d;
-  }
-  out = x;
+// A non-negative integer that fits in uint64 (nlohmann reads larger ones as floats).
+bool json_uint(const ojson& v, uint64_t& out) {
+  if (!v.is_number_unsigned()) return false;
+  out = v.get<uint64_t>();
   return true;
 }
 
@@ -368,18 +194,7 @@ struct Entry {
 
 }  // namespace
 
-const char* safetensors_dtype_name(DType dtype) {
-  switch (dtype) {
-    case DType::f32: return "F32";
-    case DType::f64: return "F64";
-    case DType::bf16: return "BF16";
-    case DType::i64: return "I64";
-    case DType::i32: return "I32";
-    case DType::u8: return "U8";
-    case DType::b8: return "BOOL";
-  }
-  return "?";
-}
+const char* safetensors_dtype_name(DType dtype) { return enum_to_name(kDTypeNames, dtype); }
 
 const Tensor* SafetensorsFile::find(const std::string& name) const {
   for (const NamedTensor& t : tensors)
@@ -393,18 +208,10 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
   std::set<std::string> names;
   std::vector<Tensor> data;
   data.reserve(tensors.size());
-  std::string header = "{";
+  ojson header_json = ojson::object();
   if (!metadata.empty()) {
-    header += "\"__metadata__\":{";
-    bool first = true;
-    for (const auto& [k, v] : metadata) {
-      if (!first) header += ',';
-      first = false;
-      append_json_string(header, k);
-      header += ':';
-      append_json_string(header, v);
-    }
-    header += "},";
+    ojson& m = header_json["__metadata__"] = ojson::object();
+    for (const auto& [k, v] : metadata) m[k] = v;
   }
   uint64_t offset = 0;
   for (const NamedTensor& nt : tensors) {
@@ -415,15 +222,20 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
     OC_CHECK(nt.tensor.defined(), "save_safetensors: ", path, ": tensor \"", nt.name, "\" is undefined");
     Tensor t = contiguous(to(nt.tensor.detach(), Device::cpu()));
     const uint64_t nbytes = static_cast<uint64_t>(t.numel()) * dtype_size(t.dtype());
-    append_json_string(header, nt.name);
-    header += str_cat(":{\"dtype\":\"", safetensors_dtype_name(t.dtype()), "\",\"shape\":[");
-    for (int64_t d = 0; d < t.dim(); ++d) header += str_cat(d ? "," : "", t.size(d));
-    header += str_cat("],\"data_offsets\":[", offset, ",", offset + nbytes, "]},");
+    ojson& entry = header_json[nt.name] = ojson::object();
+    entry["dtype"] = safetensors_dtype_name(t.dtype());
+    entry["shape"] = ojson::array();
+    for (int64_t d = 0; d < t.dim(); ++d) entry["shape"].push_back(t.size(d));
+    entry["data_offsets"] = ojson::array({offset, offset + nbytes});
     offset += nbytes;
     data.push_back(std::move(t));
   }
-  if (header.back() == ',') header.pop_back();
-  header += '}';
+  std::string header;
+  try {
+    header = header_json.dump();  // compact, in insertion order
+  } catch (const nlohmann::json::exception& e) {
+    OC_FAIL("save_safetensors: ", path, ": a tensor name or metadata string is not valid UTF-8 (", e.what(), ")");
+  }
   header.append((8 - header.size() % 8) % 8, ' ');
 
   // Write a temporary file beside `path`, then rename it over `path`.
@@ -480,65 +292,56 @@ SafetensorsFile load_safetensors(const std::string& path) {
            ": truncated while reading the header");
   const uint64_t data_start = 8 + header_len, data_size = file_size - data_start;
 
-  Json root = JsonParser(header, where).parse_document();
+  const ojson root = parse_header(header, where);  // an object, without repeated keys
   SafetensorsFile out;
   std::vector<Entry> entries;
-  std::set<std::string> seen;
-  bool have_metadata = false;
-  for (const auto& [name, value] : root.members) {
+  for (const auto& [name, value] : root.items()) {
     if (name == "__metadata__") {
-      OC_CHECK(!have_metadata, where, ": \"__metadata__\" appears twice");
-      have_metadata = true;
-      OC_CHECK(value.kind == Json::object, where, ": \"__metadata__\" must be an object, got ", kind_name(value.kind));
-      for (const auto& [k, v] : value.members) {
-        OC_CHECK(v.kind == Json::string, where, ": __metadata__.", k, " must be a string, got ", kind_name(v.kind));
-        OC_CHECK(out.metadata.emplace(k, v.text).second, where, ": __metadata__.", k, " appears twice");
+      OC_CHECK(value.is_object(), where, ": \"__metadata__\" must be an object, got ", kind_name(value));
+      for (const auto& [k, v] : value.items()) {
+        OC_CHECK(v.is_string(), where, ": __metadata__.", k, " must be a string, got ", kind_name(v));
+        out.metadata.emplace(k, v.get<std::string>());
       }
       continue;
     }
     OC_CHECK(!name.empty(), where, ": a tensor has an empty name");
-    OC_CHECK(seen.insert(name).second, where, ": tensor \"", name, "\" appears twice");
     const std::string what = str_cat(where, ": tensor \"", name, "\"");
-    OC_CHECK(value.kind == Json::object, what, ": expected an object, got ", kind_name(value.kind));
-    const Json *dtype = nullptr, *shape = nullptr, *offsets = nullptr;
-    for (const auto& [k, v] : value.members) {
-      const Json** slot = k == "dtype" ? &dtype : k == "shape" ? &shape : k == "data_offsets" ? &offsets : nullptr;
-      OC_CHECK(slot != nullptr, what, ": unknown key \"", k, "\" (expected dtype, shape, data_offsets)");
-      OC_CHECK(*slot == nullptr, what, ": key \"", k, "\" appears twice");
-      *slot = &v;
-    }
-    OC_CHECK(dtype && shape && offsets, what, ": missing \"", !dtype ? "dtype" : !shape ? "shape" : "data_offsets",
-             "\"");
+    OC_CHECK(value.is_object(), what, ": expected an object, got ", kind_name(value));
+    for (const auto& [k, v] : value.items())
+      OC_CHECK(k == "dtype" || k == "shape" || k == "data_offsets", what, ": unknown key \"", k,
+               "\" (expected dtype, shape, data_offsets)");
+    for (const char* k : {"dtype", "shape", "data_offsets"}) OC_CHECK(value.contains(k), what, ": missing \"", k, "\"");
+    const ojson &dtype = value["dtype"], &shape = value["shape"], &offsets = value["data_offsets"];
     Entry e;
     e.name = name;
-    OC_CHECK(dtype->kind == Json::string, what, ": dtype must be a string, got ", kind_name(dtype->kind));
-    if (!dtype_from_name(dtype->text, e.dtype)) {
-      OC_CHECK(!known_unsupported_dtype(dtype->text), what, ": dtype ", dtype->text,
+    OC_CHECK(dtype.is_string(), what, ": dtype must be a string, got ", kind_name(dtype));
+    const std::string dtype_name = dtype.get<std::string>();
+    if (!dtype_from_name(dtype_name, e.dtype)) {
+      OC_CHECK(!known_unsupported_dtype(dtype_name), what, ": dtype ", dtype_name,
                " is not supported (F32, F64, BF16, I64, I32, U8, BOOL)");
-      OC_FAIL(what, ": unknown dtype \"", dtype->text, "\"");
+      OC_FAIL(what, ": unknown dtype \"", dtype_name, "\"");
     }
-    OC_CHECK(shape->kind == Json::array, what, ": shape must be an array, got ", kind_name(shape->kind));
-    OC_CHECK(shape->items.size() <= static_cast<size_t>(kMaxDims), what, ": ", shape->items.size(),
+    OC_CHECK(shape.is_array(), what, ": shape must be an array, got ", kind_name(shape));
+    OC_CHECK(shape.size() <= static_cast<size_t>(kMaxDims), what, ": ", shape.size(),
              " dimensions (at most ", kMaxDims, " supported)");
     uint64_t numel = 1;
     bool overflow = false;
-    for (const Json& d : shape->items) {
+    for (const ojson& d : shape) {
       uint64_t n = 0;
       OC_CHECK(json_uint(d, n) && n <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()), what,
                ": shape entries must be non-negative integers, got ",
-               d.kind == Json::number ? d.text : kind_name(d.kind));
+               d.is_number() ? d.dump() : kind_name(d));
       e.shape.push_back(static_cast<int64_t>(n));
       overflow = overflow || (n != 0 && numel > std::numeric_limits<uint64_t>::max() / 16 / n);
       numel = overflow ? numel : numel * n;
     }
-    OC_CHECK(offsets->kind == Json::array && offsets->items.size() == 2 && json_uint(offsets->items[0], e.begin) &&
-                 json_uint(offsets->items[1], e.end),
+    OC_CHECK(offsets.is_array() && offsets.size() == 2 && json_uint(offsets[0], e.begin) && json_uint(offsets[1], e.end),
              what, ": data_offsets must be [begin, end] with non-negative integers");
     OC_CHECK(e.begin <= e.end, what, ": data_offsets [", e.begin, ", ", e.end, "] end before they begin");
     OC_CHECK(e.end <= data_size, what, ": data_offsets [", e.begin, ", ", e.end, "] exceed the ", data_size,
              "-byte data section (truncated file?)");
     const uint64_t nbytes = overflow ? 0 : numel * dtype_size(e.dtype);
-    OC_CHECK(!overflow && nbytes == e.end - e.begin, what, ": shape ", shape_str(e.shape), " of ", dtype->text,
+    OC_CHECK(!overflow && nbytes == e.end - e.begin, what, ": shape ", shape_str(e.shape), " of ", dtype_name,
              " needs ", overflow ? std::string("too many") : std::to_string(nbytes), " bytes but data_offsets [",
              e.begin, ", ", e.end, "] hold ", e.end - e.begin);
     entries.push_back(std::move(e));
