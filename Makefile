@@ -2,6 +2,8 @@
 #   make demo    install what is missing, build, train the spatial transformer demo (runs/demo/stn.png)
 #   make test    install what is missing, build, run every test (CUDA tests report "skipped" without a GPU)
 #   make test-sanitize   the CPU tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-emulated   the CUDA kernels run on the CPU (core/cuda_emu/) under the sanitizers: every CUDA
+#                        parity test executes, in two thread orders (a skip there is a failure)
 #   make pose-data   the synthetic pose data sets of configs/pose_*.json
 #   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample, soft_argmax (ours beside
 #                PyTorch CPU when /usr/bin/python3 has torch)
@@ -9,7 +11,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
 
-.PHONY: all setup build demo test test-sanitize bench pose-data clean
+.PHONY: all setup build demo test test-sanitize test-emulated bench pose-data clean
 
 all: build
 
@@ -37,6 +39,15 @@ test-sanitize: setup
 	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest -j $(JOBS) --output-on-failure
 
+# The emulation checks the kernels' logic (indices, barriers, shuffles, bounds), not their speed.
+test-emulated: setup
+	cmake -S . -B build-emulated -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCELLUS_CUDA=EMULATE -DOCELLUS_SANITIZE=ON
+	cmake --build build-emulated -j $(JOBS)
+	cd build-emulated && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest -j $(JOBS) --output-on-failure
+	cd build-emulated && OCELLUS_EMU_ORDER=reverse ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest -j $(JOBS) -L cuda --output-on-failure
+
 bench: build
 	$(BUILD)/ocellus bench gemm --json $(BUILD)/bench_gemm.json
 	@if [ -x $(BUILD)/gemm_openblas ]; then $(BUILD)/gemm_openblas --json $(BUILD)/bench_gemm_openblas.json; fi
@@ -57,4 +68,4 @@ pose-data: build
 	$(BUILD)/ocellus data pose-synth --out runs/data/pose_multi_test --count 500 --size 128 --people 1..3 --seed 12
 
 clean:
-	rm -rf $(BUILD) build-sanitize
+	rm -rf $(BUILD) build-sanitize build-emulated

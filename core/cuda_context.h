@@ -1,8 +1,8 @@
 // The CUDA stream every kernel launches on, and CUDA_CHECK for every runtime call and launch.
 // Only .cu files and CUDA-only .cpp files include this header.
 #pragma once
-#include <cuda_runtime.h>
-
+#include "core/cuda_api.h"
+#include "core/cuda_launch.h"
 #include "core/error.h"
 
 #define CUDA_CHECK(expr)                                                                   \

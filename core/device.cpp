@@ -5,7 +5,7 @@
 #include "core/error.h"
 
 #if OCELLUS_HAS_CUDA
-#include <cuda_runtime.h>
+#include "core/cuda_api.h"
 #endif
 
 namespace oc {

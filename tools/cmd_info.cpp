@@ -11,7 +11,10 @@ namespace oc::cli {
 int cmd_info(const Args& args) {
   ArgParser p(args, {}, {});
   std::printf("ocellus\n");
-  std::printf("  CUDA kernels built: %s\n", OCELLUS_HAS_CUDA ? "yes" : "no");
+  const char* cuda = OCELLUS_CUDA_EMULATED ? "EMULATED on the CPU (checks logic, not speed; no GPU is used)"
+                     : OCELLUS_HAS_CUDA    ? "yes"
+                                           : "no";
+  std::printf("  CUDA kernels built: %s\n", cuda);
   std::printf("  CUDA devices:       %d\n", cuda_device_count());
   std::printf("  CPU threads:        %d (env OCELLUS_NUM_THREADS)\n", num_threads());
   std::printf("  CPU GEMM kernel:    %s (env OCELLUS_GEMM_ISA)\n", gemm_cpu_isa());

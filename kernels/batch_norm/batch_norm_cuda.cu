@@ -32,7 +32,7 @@ __device__ __forceinline__ int64_t channel_offset(int64_t k, int64_t c, BnDims d
 // x [N, C, S] -> mean, biased var [C]: the mean, then the squared deviations from it.
 template <class T>
 __global__ void __launch_bounds__(kThreads) bn_stats_kernel(const T* x, T* mean, T* var, BnDims d) {
-  __shared__ double shared[32];
+  OC_SHARED(double, shared, [32]);
   const int64_t count = d.n * d.s;
   for (int64_t c = blockIdx.x; c < d.c; c += gridDim.x) {
     double s = 0;
@@ -55,7 +55,7 @@ __global__ void __launch_bounds__(kThreads) bn_stats_kernel(const T* x, T* mean,
 template <class T>
 __global__ void __launch_bounds__(kThreads)
     bn_backward_reduce_kernel(const T* gy, const T* x, const T* mean, T* sum_g, T* sum_gxmu, BnDims d) {
-  __shared__ double shared[32];
+  OC_SHARED(double, shared, [32]);
   const int64_t count = d.n * d.s;
   for (int64_t c = blockIdx.x; c < d.c; c += gridDim.x) {
     const double m = static_cast<double>(mean[c]);
@@ -118,7 +118,7 @@ unsigned channel_blocks(int64_t c) { return static_cast<unsigned>(c < 65535LL * 
 void batch_norm_stats_cuda(const Tensor& x, const Tensor& mean, const Tensor& var, BnDims d) {
   if (d.c == 0 || d.n * d.s == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
-    bn_stats_kernel<scalar_t><<<channel_blocks(d.c), kThreads, 0, current_stream()>>>(
+    launch<bn_stats_kernel<scalar_t>>(channel_blocks(d.c), kThreads, 0, current_stream(),
         cptr<scalar_t>(x), mptr<scalar_t>(mean), mptr<scalar_t>(var), d);
     CUDA_CHECK_LAUNCH();
   });
@@ -129,7 +129,7 @@ void batch_norm_apply_cuda(const Tensor& x, const Tensor& mean, const Tensor& in
   const int64_t n = y.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
-    bn_apply_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<bn_apply_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, cptr<scalar_t>(x), cptr<scalar_t>(mean), cptr<scalar_t>(invstd), cptr<scalar_t>(weight),
         cptr<scalar_t>(bias), mptr<scalar_t>(y), d);
     CUDA_CHECK_LAUNCH();
@@ -140,7 +140,7 @@ void batch_norm_backward_reduce_cuda(const Tensor& gy, const Tensor& x, const Te
                                      const Tensor& sum_gxmu, BnDims d) {
   if (d.c == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
-    bn_backward_reduce_kernel<scalar_t><<<channel_blocks(d.c), kThreads, 0, current_stream()>>>(
+    launch<bn_backward_reduce_kernel<scalar_t>>(channel_blocks(d.c), kThreads, 0, current_stream(),
         cptr<scalar_t>(gy), cptr<scalar_t>(x), cptr<scalar_t>(mean), mptr<scalar_t>(sum_g), mptr<scalar_t>(sum_gxmu),
         d);
     CUDA_CHECK_LAUNCH();
@@ -154,7 +154,7 @@ void batch_norm_backward_input_cuda(const Tensor& gy, const Tensor& x, const Ten
   if (n == 0) return;
   const double inv_n = 1.0 / static_cast<double>(d.n * d.s);
   OC_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
-    bn_backward_input_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<bn_backward_input_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, cptr<scalar_t>(gy), cptr<scalar_t>(x), cptr<scalar_t>(mean), cptr<scalar_t>(invstd), cptr<scalar_t>(weight),
         cptr<scalar_t>(sum_g), cptr<scalar_t>(sum_gxmu), mptr<scalar_t>(gx), d, inv_n, batch_stats);
     CUDA_CHECK_LAUNCH();

@@ -31,8 +31,8 @@ __global__ void __launch_bounds__((BM / TM) * (BN / TN), 2)
   constexpr int LA = BM * BK / NT, LB = BK * BN / NT;
   constexpr int dam = A_K_UNIT ? NT / BK : 0, dak = A_K_UNIT ? 0 : NT / BM;
   constexpr int dbk = B_N_UNIT ? NT / BN : 0, dbn = B_N_UNIT ? 0 : NT / BK;
-  __shared__ T As[BK][BM + 4];
-  __shared__ T Bs[BK][BN + 4];
+  OC_SHARED(T, As, [BK][BM + 4]);
+  OC_SHARED(T, Bs, [BK][BN + 4]);
   const int tid = threadIdx.x, tx = tid % TX, ty = tid / TX;
   const int am = A_K_UNIT ? tid / BK : tid % BM, ak = A_K_UNIT ? tid % BK : tid / BM;
   const int bk = B_N_UNIT ? tid / BN : tid % BK, bn = B_N_UNIT ? tid % BN : tid / BK;
@@ -121,8 +121,8 @@ void launch_igemm(const Prob& prob, int64_t batch, int splits, int split_len) {
   const int64_t n_tiles = (prob.cols() + BN - 1) / BN, m_tiles = (prob.rows() + BM - 1) / BM;
   dim3 grid(static_cast<unsigned>(n_tiles), static_cast<unsigned>(std::min<int64_t>(m_tiles, 65535)),
             static_cast<unsigned>(std::min<int64_t>(batch * splits, 65535)));
-  conv_igemm_kernel<T, Prob, BM, BN, BK, TM, TN, A_K_UNIT, B_N_UNIT>
-      <<<grid, threads, 0, current_stream()>>>(prob, batch, splits, split_len);
+  launch<conv_igemm_kernel<T, Prob, BM, BN, BK, TM, TN, A_K_UNIT, B_N_UNIT>>(grid, threads, 0, current_stream(), prob,
+                                                                          batch, splits, split_len);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -201,7 +201,7 @@ void conv2d_weight_grad_cuda(const ConvGeom& g, const Tensor& x, const Tensor& g
     run_igemm<T, true, false>(prob, g.G, static_cast<int>(splits), static_cast<int>(split_len));
     if (splits > 1) {
       const int threads = 256;
-      sum_splits_kernel<T><<<blocks_for(gw.numel(), threads), threads, 0, current_stream()>>>(
+      launch<sum_splits_kernel<T>>(blocks_for(gw.numel(), threads), threads, 0, current_stream(),
           static_cast<const T*>(partial.raw_data()), static_cast<int>(splits), gw.numel(), static_cast<T*>(gw.raw_data()));
       CUDA_CHECK_LAUNCH();
     }

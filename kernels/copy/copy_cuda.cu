@@ -49,8 +49,8 @@ void copy_cuda(const Tensor& dst, const Tensor& src) {
     To* d = static_cast<To*>(dst.raw_data());
     OC_DISPATCH_ALL(src.dtype(), "copy", [&] {
       const scalar_t* s = static_cast<const scalar_t*>(src.raw_data());
-      if (flat) copy_flat_kernel<To, scalar_t><<<blocks, kThreads, 0, current_stream()>>>(n, d, s);
-      else copy_strided_kernel<To, scalar_t><<<blocks, kThreads, 0, current_stream()>>>(n, ix, d, s);
+      if (flat) launch<copy_flat_kernel<To, scalar_t>>(blocks, kThreads, 0, current_stream(), n, d, s);
+      else launch<copy_strided_kernel<To, scalar_t>>(blocks, kThreads, 0, current_stream(), n, ix, d, s);
       CUDA_CHECK_LAUNCH();
     });
   });

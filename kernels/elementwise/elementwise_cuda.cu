@@ -58,9 +58,9 @@ void run_elementwise(const Tensor& out, const Tensor* const (&ins)[NIN], F fn) {
   for (int i = 0; i < NIN; ++i) in.p[i] = static_cast<const Tin*>(ins[i]->raw_data());
   const unsigned blocks = blocks_for(n, kThreads);
   if (indexer_is_flat_contiguous(ix)) {
-    elementwise_flat_kernel<Tout, Tin, NIN><<<blocks, kThreads, 0, current_stream()>>>(n, o, in, fn);
+    launch<elementwise_flat_kernel<Tout, Tin, NIN, F>>(blocks, kThreads, 0, current_stream(), n, o, in, fn);
   } else {
-    elementwise_strided_kernel<Tout, Tin, NIN><<<blocks, kThreads, 0, current_stream()>>>(n, ix, o, in, fn);
+    launch<elementwise_strided_kernel<Tout, Tin, NIN, F>>(blocks, kThreads, 0, current_stream(), n, ix, o, in, fn);
   }
   CUDA_CHECK_LAUNCH();
 }

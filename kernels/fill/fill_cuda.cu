@@ -67,9 +67,9 @@ void fill_cuda(const Tensor& out, double value) {
         CUDA_CHECK(cudaMemsetAsync(o, 0, static_cast<size_t>(n) * sizeof(scalar_t), current_stream()));
         return;
       }
-      fill_flat_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(n, o, v);
+      launch<fill_flat_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(), n, o, v);
     } else {
-      fill_strided_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(n, ix, o, v);
+      launch<fill_strided_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(), n, ix, o, v);
     }
     CUDA_CHECK_LAUNCH();
   });
@@ -79,7 +79,7 @@ void arange_cuda(const Tensor& out, double start, double step) {
   const int64_t n = out.numel();
   if (n == 0) return;
   OC_DISPATCH_ALL(out.dtype(), "arange", [&] {
-    arange_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<arange_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, static_cast<scalar_t*>(out.raw_data()), start, step);
     CUDA_CHECK_LAUNCH();
   });
@@ -89,7 +89,7 @@ void linspace_cuda(const Tensor& out, double start, double end) {
   const int64_t n = out.numel();
   if (n == 0) return;
   OC_DISPATCH_ALL(out.dtype(), "linspace", [&] {
-    linspace_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<linspace_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, static_cast<scalar_t*>(out.raw_data()), start, end);
     CUDA_CHECK_LAUNCH();
   });

@@ -33,8 +33,8 @@ __global__ void __launch_bounds__((BM / TM) * (BN / TN), 2)  // 2 blocks per SM:
   constexpr int dam = A_K_UNIT ? NT / BK : 0, dak = A_K_UNIT ? 0 : NT / BM;
   constexpr int dbk = B_N_UNIT ? NT / BN : 0, dbn = B_N_UNIT ? 0 : NT / BK;
   // +4 padding: the k-fastest tile stores hit distinct banks, and rows stay 16-byte aligned.
-  __shared__ T As[BK][BM + 4];
-  __shared__ T Bs[BK][BN + 4];
+  OC_SHARED(T, As, [BK][BM + 4]);
+  OC_SHARED(T, Bs, [BK][BN + 4]);
   const int tid = threadIdx.x, tx = tid % TX, ty = tid / TX;
   const int am = A_K_UNIT ? tid / BK : tid % BM, ak = A_K_UNIT ? tid % BK : tid / BM;
   const int bk = B_N_UNIT ? tid / BN : tid % BK, bn = B_N_UNIT ? tid % BN : tid / BK;
@@ -113,7 +113,7 @@ void gemm_launch_layout(const Tensor& a, const Tensor& b, const Tensor& c) {
   OC_CHECK(n_tiles <= 0x7fffffffLL, "matmul: N = ", N, " is too large for the CUDA kernel");
   dim3 grid(static_cast<unsigned>(n_tiles), static_cast<unsigned>(std::min<int64_t>(m_tiles, 65535)),
             static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
-  gemm_tiled_kernel<T, BM, BN, BK, TM, TN, A_K_UNIT, B_N_UNIT><<<grid, threads, 0, current_stream()>>>(
+  launch<gemm_tiled_kernel<T, BM, BN, BK, TM, TN, A_K_UNIT, B_N_UNIT>>(grid, threads, 0, current_stream(),
       batch, M, N, K, static_cast<const T*>(a.raw_data()), a.stride(0), a.stride(1), a.stride(2),
       static_cast<const T*>(b.raw_data()), b.stride(0), b.stride(1), b.stride(2), static_cast<T*>(c.raw_data()));
   CUDA_CHECK_LAUNCH();

@@ -100,14 +100,14 @@ void affine_grid_backward_cpu(const Tensor& ggrid, const Tensor& gtheta, const A
     parallel_for(0, g.n, 1, [&](int64_t begin, int64_t end) {
       scalar_t base[4];
       for (int64_t n = begin; n < end; ++n) {
-        scalar_t acc[12] = {};
+        double acc[12] = {};  // in double for float32 too: the sum runs over every grid point
         for (int64_t p = 0; p < points; ++p) {
           affine_base_point(p, g, base);
           const scalar_t* gp = gg + (n * points + p) * dims;
           for (int r = 0; r < dims; ++r)
-            for (int c = 0; c < cols; ++c) acc[r * cols + c] += gp[r] * base[c];
+            for (int c = 0; c < cols; ++c) acc[r * cols + c] += static_cast<double>(gp[r]) * base[c];
         }
-        for (int i = 0; i < dims * cols; ++i) gt[n * dims * cols + i] = acc[i];
+        for (int i = 0; i < dims * cols; ++i) gt[n * dims * cols + i] = static_cast<scalar_t>(acc[i]);
       }
     });
   });

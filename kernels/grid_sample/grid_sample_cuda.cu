@@ -81,17 +81,17 @@ __global__ void affine_grid_kernel(const T* __restrict__ theta, T* __restrict__ 
 // reduction in shared memory (deterministic).
 template <class T>
 __global__ void affine_grid_backward_kernel(const T* __restrict__ ggrid, T* __restrict__ gtheta, AffineGridGeom g) {
-  __shared__ T partial[kThreads][12];
+  OC_SHARED(double, partial, [kThreads][12]);  // sums in double, as the CPU
   const int64_t n = blockIdx.x, points = g.points();
   const int dims = g.dims, cols = dims + 1, m = dims * cols;
-  T acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = T(0);
+  double acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = 0;
   for (int64_t p = threadIdx.x; p < points; p += blockDim.x) {
     T base[4];
     affine_base_point(p, g, base);
     const T* gp = ggrid + (n * points + p) * dims;
     for (int r = 0; r < dims; ++r)
-      for (int c = 0; c < cols; ++c) acc[r * cols + c] += gp[r] * base[c];
+      for (int c = 0; c < cols; ++c) acc[r * cols + c] += static_cast<double>(gp[r]) * base[c];
   }
   for (int i = 0; i < m; ++i) partial[threadIdx.x][i] = acc[i];
   __syncthreads();
@@ -101,7 +101,7 @@ __global__ void affine_grid_backward_kernel(const T* __restrict__ ggrid, T* __re
     __syncthreads();
   }
   if (threadIdx.x == 0)
-    for (int i = 0; i < m; ++i) gtheta[n * m + i] = partial[0][i];
+    for (int i = 0; i < m; ++i) gtheta[n * m + i] = static_cast<T>(partial[0][i]);
 }
 
 template <class T>
@@ -117,7 +117,7 @@ void grid_sample_cuda(const Tensor& x, const Tensor& grid, const Tensor& y, cons
   OC_DISPATCH_FLOATING(x.dtype(), "grid_sample", [&] {
     dispatch_grid_mode(g, [&](auto tag) {
       using Tag = decltype(tag);
-      forward_kernel<scalar_t, Tag::mode, Tag::dims><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+      launch<forward_kernel<scalar_t, Tag::mode, Tag::dims>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
           cptr<scalar_t>(x), cptr<scalar_t>(grid), mptr<scalar_t>(y), g);
       CUDA_CHECK_LAUNCH();
     });
@@ -138,15 +138,15 @@ void grid_sample_backward_cuda(const Tensor& x, const Tensor& grid, const Tensor
       scalar_t* gxp = mptr<scalar_t>(gx);
       if (deterministic && gxp) {
         const int64_t planes = g.n * g.c;
-        input_grad_by_plane_kernel<scalar_t, Tag::mode, Tag::dims>
-            <<<blocks_for(planes, kThreads), kThreads, 0, current_stream()>>>(cptr<scalar_t>(grid), cptr<scalar_t>(gy),
-                                                                              gxp, g);
+        launch<input_grad_by_plane_kernel<scalar_t, Tag::mode, Tag::dims>>(blocks_for(planes, kThreads), kThreads, 0,
+                                                                           current_stream(), cptr<scalar_t>(grid),
+                                                                           cptr<scalar_t>(gy), gxp, g);
         CUDA_CHECK_LAUNCH();
         gxp = nullptr;  // done; the pass below computes only the grid gradient
       }
       scalar_t* ggp = mptr<scalar_t>(ggrid);
       if (!gxp && !ggp) return;
-      backward_kernel<scalar_t, Tag::mode, Tag::dims><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+      launch<backward_kernel<scalar_t, Tag::mode, Tag::dims>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
           cptr<scalar_t>(x), cptr<scalar_t>(grid), cptr<scalar_t>(gy), gxp, ggp, g);
       CUDA_CHECK_LAUNCH();
     });
@@ -157,7 +157,7 @@ void affine_grid_cuda(const Tensor& theta, const Tensor& grid, const AffineGridG
   const int64_t n = g.n * g.points();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(theta.dtype(), "affine_grid", [&] {
-    affine_grid_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<affine_grid_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         cptr<scalar_t>(theta), mptr<scalar_t>(grid), g);
     CUDA_CHECK_LAUNCH();
   });
@@ -166,7 +166,7 @@ void affine_grid_cuda(const Tensor& theta, const Tensor& grid, const AffineGridG
 void affine_grid_backward_cuda(const Tensor& ggrid, const Tensor& gtheta, const AffineGridGeom& g) {
   if (g.n == 0) return;
   OC_DISPATCH_FLOATING(ggrid.dtype(), "affine_grid_backward", [&] {
-    affine_grid_backward_kernel<scalar_t><<<static_cast<unsigned>(g.n), kThreads, 0, current_stream()>>>(
+    launch<affine_grid_backward_kernel<scalar_t>>(static_cast<unsigned>(g.n), kThreads, 0, current_stream(),
         cptr<scalar_t>(ggrid), mptr<scalar_t>(gtheta), g);
     CUDA_CHECK_LAUNCH();
   });

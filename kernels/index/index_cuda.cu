@@ -87,7 +87,7 @@ void gather_cuda(const Tensor& out, const Tensor& t_view, const Tensor& index, i
   const int64_t* idx = static_cast<const int64_t*>(index.raw_data());
   IndexErrorFlag err;
   OC_DISPATCH_ALL(out.dtype(), "gather", [&] {
-    gather_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<gather_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, ix, static_cast<scalar_t*>(out.raw_data()), static_cast<const scalar_t*>(t_view.raw_data()), idx,
         dim_stride, dim_size, err.get());
     CUDA_CHECK_LAUNCH();
@@ -103,7 +103,7 @@ void scatter_add_cuda(const Tensor& acc_view, const Tensor& index, const Tensor&
   const int64_t* idx = static_cast<const int64_t*>(index.raw_data());
   IndexErrorFlag err;
   OC_DISPATCH_FLOATING(src.dtype(), "scatter_add", [&] {
-    scatter_add_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<scatter_add_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, ix, static_cast<scalar_t*>(acc_view.raw_data()), idx, static_cast<const scalar_t*>(src.raw_data()),
         dim_stride, dim_size, err.get());
     CUDA_CHECK_LAUNCH();

@@ -31,7 +31,7 @@ void sgd_update_cuda(const Tensor& param, const Tensor& grad, const Tensor& mome
   if (n == 0) return;
   OC_DISPATCH_FLOATING(param.dtype(), "sgd_update", [&] {
     scalar_t* buf = momentum_buf.defined() ? static_cast<scalar_t*>(momentum_buf.raw_data()) : nullptr;
-    sgd_update_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<sgd_update_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, static_cast<scalar_t*>(param.raw_data()), static_cast<const scalar_t*>(grad.raw_data()), buf,
         SgdScalars<scalar_t>(c));
     CUDA_CHECK_LAUNCH();
@@ -43,7 +43,7 @@ void adam_update_cuda(const Tensor& param, const Tensor& grad, const Tensor& exp
   const int64_t n = param.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(param.dtype(), "adam_update", [&] {
-    adam_update_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<adam_update_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, static_cast<scalar_t*>(param.raw_data()), static_cast<const scalar_t*>(grad.raw_data()),
         static_cast<scalar_t*>(exp_avg.raw_data()), static_cast<scalar_t*>(exp_avg_sq.raw_data()),
         AdamScalars<scalar_t>(c));

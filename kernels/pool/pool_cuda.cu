@@ -88,7 +88,7 @@ void max_pool2d_cuda(const Tensor& x, const Tensor& y, const Tensor& indices, co
   const int64_t n = y.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&] {
-    max_pool2d_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<max_pool2d_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, cdata<scalar_t>(x), mdata<scalar_t>(y), mdata<int64_t>(indices), g);
     CUDA_CHECK_LAUNCH();
   });
@@ -98,7 +98,7 @@ void max_pool2d_backward_cuda(const Tensor& gy, const Tensor& indices, const Ten
   const int64_t n = gx.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(gy.dtype(), "max_pool2d_backward", [&] {
-    max_pool2d_backward_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<max_pool2d_backward_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, cdata<scalar_t>(gy), cdata<int64_t>(indices), mdata<scalar_t>(gx), g);
     CUDA_CHECK_LAUNCH();
   });
@@ -108,7 +108,7 @@ void avg_pool2d_cuda(const Tensor& x, const Tensor& y, const Pool2dGeom& g, bool
   const int64_t n = y.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "avg_pool2d", [&] {
-    avg_pool2d_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<avg_pool2d_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, cdata<scalar_t>(x), mdata<scalar_t>(y), g, count_include_pad);
     CUDA_CHECK_LAUNCH();
   });
@@ -118,7 +118,7 @@ void avg_pool2d_backward_cuda(const Tensor& gy, const Tensor& gx, const Pool2dGe
   const int64_t n = gx.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(gy.dtype(), "avg_pool2d_backward", [&] {
-    avg_pool2d_backward_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<avg_pool2d_backward_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, cdata<scalar_t>(gy), mdata<scalar_t>(gx), g, count_include_pad);
     CUDA_CHECK_LAUNCH();
   });
@@ -128,7 +128,7 @@ void adaptive_avg_pool2d_cuda(const Tensor& x, const Tensor& y, const Pool2dGeom
   const int64_t n = y.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "adaptive_avg_pool2d", [&] {
-    adaptive_avg_pool2d_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<adaptive_avg_pool2d_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, cdata<scalar_t>(x), mdata<scalar_t>(y), g);
     CUDA_CHECK_LAUNCH();
   });
@@ -138,7 +138,7 @@ void adaptive_avg_pool2d_backward_cuda(const Tensor& gy, const Tensor& gx, const
   const int64_t n = gx.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(gy.dtype(), "adaptive_avg_pool2d_backward", [&] {
-    adaptive_avg_pool2d_backward_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<adaptive_avg_pool2d_backward_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, cdata<scalar_t>(gy), mdata<scalar_t>(gx), g);
     CUDA_CHECK_LAUNCH();
   });

@@ -95,7 +95,7 @@ void render_heatmaps_cuda(const Tensor& keypoints, const Tensor& heatmaps, const
   const int64_t cells = heatmaps.numel();
   if (cells == 0) return;
   OC_DISPATCH_FLOATING(keypoints.dtype(), "render_heatmaps", [&] {
-    heatmaps_kernel<scalar_t><<<blocks_for(cells, kThreads), kThreads, 0, current_stream()>>>(
+    launch<heatmaps_kernel<scalar_t>>(blocks_for(cells, kThreads), kThreads, 0, current_stream(),
         cptr<scalar_t>(keypoints), mptr<scalar_t>(heatmaps), g);
     CUDA_CHECK_LAUNCH();
   });
@@ -105,7 +105,7 @@ void render_pafs_cuda(const Tensor& keypoints, const Tensor& limbs, const Tensor
   const int64_t cells = g.n * g.limbs * g.plane();
   if (cells == 0) return;
   OC_DISPATCH_FLOATING(keypoints.dtype(), "render_pafs", [&] {
-    pafs_kernel<scalar_t><<<blocks_for(cells, kThreads), kThreads, 0, current_stream()>>>(
+    launch<pafs_kernel<scalar_t>>(blocks_for(cells, kThreads), kThreads, 0, current_stream(),
         cptr<scalar_t>(keypoints), cptr<int32_t>(limbs), mptr<scalar_t>(pafs), g);
     CUDA_CHECK_LAUNCH();
   });
@@ -115,7 +115,7 @@ void mark_peaks_cuda(const Tensor& heatmaps, const Tensor& marks, int64_t h, int
   const int64_t cells = heatmaps.numel();
   if (cells == 0) return;
   OC_DISPATCH_FLOATING(heatmaps.dtype(), "find_peaks", [&] {
-    mark_peaks_kernel<scalar_t><<<blocks_for(cells, kThreads), kThreads, 0, current_stream()>>>(
+    launch<mark_peaks_kernel<scalar_t>>(blocks_for(cells, kThreads), kThreads, 0, current_stream(),
         cptr<scalar_t>(heatmaps), mptr<scalar_t>(marks), cells / (h * w), h, w, static_cast<scalar_t>(threshold));
     CUDA_CHECK_LAUNCH();
   });
@@ -126,7 +126,7 @@ void paf_limb_scores_cuda(const Tensor& field, const Tensor& candidates, const T
   const int64_t count = candidates.size(0);
   if (count == 0) return;
   OC_DISPATCH_FLOATING(field.dtype(), "paf_limb_scores", [&] {
-    paf_scores_kernel<scalar_t><<<blocks_for(count, kThreads), kThreads, 0, current_stream()>>>(
+    launch<paf_scores_kernel<scalar_t>>(blocks_for(count, kThreads), kThreads, 0, current_stream(),
         cptr<scalar_t>(field), cptr<scalar_t>(candidates), mptr<scalar_t>(scores), count, field.size(1), field.size(2),
         static_cast<scalar_t>(stride), samples, static_cast<scalar_t>(threshold));
     CUDA_CHECK_LAUNCH();

@@ -23,7 +23,7 @@ void random_fill_cuda(const Tensor& out, RandomKind kind, double a, double b, ui
   const int64_t n = out.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(out.dtype(), "random", [&] {
-    random_fill_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<random_fill_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, static_cast<scalar_t*>(out.raw_data()), kind, a, b, seed, offset);
     CUDA_CHECK_LAUNCH();
   });

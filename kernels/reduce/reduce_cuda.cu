@@ -110,7 +110,7 @@ __global__ void __launch_bounds__(kThreads) reduce_warp_kernel(int64_t rows, int
 template <ReduceOp OP, class Load, class Write>
 __global__ void __launch_bounds__(kThreads)
     reduce_block_kernel(int64_t rows, int64_t cols, int64_t nseg, int64_t seg_len, Load load, Write write) {
-  __shared__ Acc shared[32];
+  OC_SHARED(Acc, shared, [32]);
   const int64_t tasks = rows * nseg;
   for (int64_t t = blockIdx.x; t < tasks; t += gridDim.x) {
     const int64_t r = t / nseg, s = t - r * nseg;
@@ -126,10 +126,12 @@ __global__ void __launch_bounds__(kThreads)
 template <ReduceOp OP, class Load, class Write>
 void reduce_pass(int64_t rows, int64_t cols, Load load, Write write) {
   if (cols <= kWarpRowMaxCols) {
-    reduce_warp_kernel<OP><<<blocks_for(rows, kThreads / 32), kThreads, 0, current_stream()>>>(rows, cols, load, write);
+    launch<reduce_warp_kernel<OP, Load, Write>>(blocks_for(rows, kThreads / 32), kThreads, 0, current_stream(), rows,
+                                                 cols, load, write);
   } else {
     const unsigned blocks = static_cast<unsigned>(std::min<int64_t>(rows, 65535LL * 32));
-    reduce_block_kernel<OP><<<blocks, kThreads, 0, current_stream()>>>(rows, cols, 1, cols, load, write);
+    launch<reduce_block_kernel<OP, Load, Write>>(blocks, kThreads, 0, current_stream(), rows, cols, 1, cols, load,
+                                                 write);
   }
   CUDA_CHECK_LAUNCH();
 }
@@ -162,8 +164,9 @@ void reduce_rows_typed(const Tensor& in, const Tensor& out, int64_t rows, int64_
   nseg = (cols + seg_len - 1) / seg_len;  // every segment non-empty
   Scratch partial(static_cast<size_t>(rows * nseg) * sizeof(Acc), current_device());
   Acc* p = static_cast<Acc*>(partial.p);
-  reduce_block_kernel<OP><<<static_cast<unsigned>(rows * nseg), kThreads, 0, current_stream()>>>(
-      rows, cols, nseg, seg_len, load, PartialWrite{p, nseg});
+  launch<reduce_block_kernel<OP, RowLoad<T>, PartialWrite>>(static_cast<unsigned>(rows * nseg), kThreads, 0,
+                                                            current_stream(), rows, cols, nseg, seg_len, load,
+                                                            PartialWrite{p, nseg});
   CUDA_CHECK_LAUNCH();
   reduce_pass<OP>(rows, nseg, PartialLoad{p, nseg}, write);
 }

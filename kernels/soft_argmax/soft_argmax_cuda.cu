@@ -53,7 +53,7 @@ template <class T, int G>
 __global__ void __launch_bounds__(kThreads)
     forward_kernel(const T* __restrict__ x, T* __restrict__ out, T* __restrict__ stats, SoftArgmaxGeom g) {
   constexpr int kMapsPerBlock = kThreads / G;
-  __shared__ SoftArgmaxStats<T> warp_partial[kThreads / 32];
+  OC_SHARED(SoftArgmaxStats<T>, warp_partial, [kThreads / 32]);
   const int lane = threadIdx.x % G;
   const T beta = static_cast<T>(g.beta);
   const int64_t plane = g.plane();
@@ -118,10 +118,10 @@ void soft_argmax_forward_cuda(const Tensor& x, const Tensor& out, const Tensor& 
   if (g.maps == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "soft_argmax", [&] {
     if (g.plane() <= kWarpMaxPlane)
-      forward_kernel<scalar_t, 32><<<blocks_for(g.maps, kThreads / 32), kThreads, 0, current_stream()>>>(
+      launch<forward_kernel<scalar_t, 32>>(blocks_for(g.maps, kThreads / 32), kThreads, 0, current_stream(),
           cptr<scalar_t>(x), mptr<scalar_t>(out), mptr<scalar_t>(stats), g);
     else
-      forward_kernel<scalar_t, kThreads><<<blocks_for(g.maps, 1), kThreads, 0, current_stream()>>>(
+      launch<forward_kernel<scalar_t, kThreads>>(blocks_for(g.maps, 1), kThreads, 0, current_stream(),
           cptr<scalar_t>(x), mptr<scalar_t>(out), mptr<scalar_t>(stats), g);
     CUDA_CHECK_LAUNCH();
   });
@@ -132,10 +132,10 @@ void soft_argmax_backward_cuda(const Tensor& x, const Tensor& stats, const Tenso
   if (g.maps == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "soft_argmax_backward", [&] {
     if (g.plane() <= kWarpMaxPlane)
-      backward_kernel<scalar_t, 32><<<blocks_for(g.maps, kThreads / 32), kThreads, 0, current_stream()>>>(
+      launch<backward_kernel<scalar_t, 32>>(blocks_for(g.maps, kThreads / 32), kThreads, 0, current_stream(),
           cptr<scalar_t>(x), cptr<scalar_t>(stats), cptr<scalar_t>(out), cptr<scalar_t>(gout), mptr<scalar_t>(gx), g);
     else
-      backward_kernel<scalar_t, kThreads><<<blocks_for(g.maps, 1), kThreads, 0, current_stream()>>>(
+      launch<backward_kernel<scalar_t, kThreads>>(blocks_for(g.maps, 1), kThreads, 0, current_stream(),
           cptr<scalar_t>(x), cptr<scalar_t>(stats), cptr<scalar_t>(out), cptr<scalar_t>(gout), mptr<scalar_t>(gx), g);
     CUDA_CHECK_LAUNCH();
   });

@@ -62,8 +62,8 @@ __global__ void __launch_bounds__(kThreads) softmax_warp_kernel(const T* x, T* y
 // [rows, cols] -> [rows, cols], one block per row, grid-stride over rows. blockDim.x is a multiple of 32.
 template <class T, bool LOG>
 __global__ void __launch_bounds__(kThreads) softmax_block_kernel(const T* x, T* y, int64_t rows, int64_t cols) {
-  __shared__ T shared_max[32];
-  __shared__ double shared_sum[32];
+  OC_SHARED(T, shared_max, [32]);
+  OC_SHARED(double, shared_sum, [32]);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = blockDim.x >> 5;
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const T* xr = x + r * cols;
@@ -89,10 +89,11 @@ __global__ void __launch_bounds__(kThreads) softmax_block_kernel(const T* x, T* 
 template <class T, bool LOG>
 void softmax_launch(const T* x, T* y, int64_t rows, int64_t cols) {
   if (cols <= kWarpRowMaxCols) {
-    softmax_warp_kernel<T, LOG><<<blocks_for(rows, kThreads / 32), kThreads, 0, current_stream()>>>(x, y, rows, cols);
+    launch<softmax_warp_kernel<T, LOG>>(blocks_for(rows, kThreads / 32), kThreads, 0, current_stream(), x, y, rows,
+                                        cols);
   } else {
     const unsigned blocks = static_cast<unsigned>(rows < 65535LL * 32 ? rows : 65535LL * 32);
-    softmax_block_kernel<T, LOG><<<blocks, kThreads, 0, current_stream()>>>(x, y, rows, cols);
+    launch<softmax_block_kernel<T, LOG>>(blocks, kThreads, 0, current_stream(), x, y, rows, cols);
   }
   CUDA_CHECK_LAUNCH();
 }

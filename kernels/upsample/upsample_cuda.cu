@@ -54,7 +54,7 @@ void upsample_nearest2d_cuda(const Tensor& x, const Tensor& y, const Upsample2dG
   const int64_t n = y.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "upsample_nearest2d", [&] {
-    nearest_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<nearest_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, static_cast<const scalar_t*>(x.raw_data()), static_cast<scalar_t*>(y.raw_data()), g);
     CUDA_CHECK_LAUNCH();
   });
@@ -66,7 +66,7 @@ void upsample_nearest2d_backward_cuda(const Tensor& gy, const Tensor& gx, const 
   const int64_t n = gy.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(gy.dtype(), "upsample_nearest2d_backward", [&] {
-    nearest_backward_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<nearest_backward_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, static_cast<const scalar_t*>(gy.raw_data()), static_cast<scalar_t*>(gx.raw_data()), g);
     CUDA_CHECK_LAUNCH();
   });
@@ -78,7 +78,7 @@ void upsample_bilinear2d_cuda(const Tensor& x, const Tensor& y, const Upsample2d
   OC_DISPATCH_FLOATING(x.dtype(), "upsample_bilinear2d", [&] {
     const scalar_t sh = bilinear_scale<scalar_t>(g.in_h, g.out_h, g.align_corners);
     const scalar_t sw = bilinear_scale<scalar_t>(g.in_w, g.out_w, g.align_corners);
-    bilinear_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<bilinear_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, static_cast<const scalar_t*>(x.raw_data()), static_cast<scalar_t*>(y.raw_data()), g, sh, sw);
     CUDA_CHECK_LAUNCH();
   });
@@ -92,7 +92,7 @@ void upsample_bilinear2d_backward_cuda(const Tensor& gy, const Tensor& gx, const
   OC_DISPATCH_FLOATING(gy.dtype(), "upsample_bilinear2d_backward", [&] {
     const scalar_t sh = bilinear_scale<scalar_t>(g.in_h, g.out_h, g.align_corners);
     const scalar_t sw = bilinear_scale<scalar_t>(g.in_w, g.out_w, g.align_corners);
-    bilinear_backward_kernel<scalar_t><<<blocks_for(n, kThreads), kThreads, 0, current_stream()>>>(
+    launch<bilinear_backward_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
         n, static_cast<const scalar_t*>(gy.raw_data()), static_cast<scalar_t*>(gx.raw_data()), g, sh, sw);
     CUDA_CHECK_LAUNCH();
   });
