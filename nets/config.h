@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/registry.h"  // closest_word for the unknown-key suggestions
+
 namespace oc {
 
 using json = nlohmann::json;
@@ -58,10 +60,5 @@ class ConfigObject {
   std::shared_ptr<json> resolved_;
   json::json_pointer pointer_;
 };
-
-// Edit distance (with adjacent swaps), for "did you mean" suggestions.
-size_t edit_distance(const std::string& a, const std::string& b);
-// The candidate closest to `word` if it is close enough to be a likely typo, else "".
-std::string closest_word(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace oc
