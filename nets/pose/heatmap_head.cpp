@@ -13,13 +13,9 @@
 namespace oc {
 namespace {
 
-class HeatmapHead : public PoseHead {
+class HeatmapHead : public JointMapsHead {
  public:
-  using PoseHead::PoseHead;
-
-  void check_outputs(const Network& model, const std::string& source) const override {
-    check_joint_maps(p_, g_, model, source);
-  }
+  using JointMapsHead::JointMapsHead;
 
   std::vector<std::vector<Person>> decode(const std::vector<Tensor>& outputs) const override {
     const Tensor& out = outputs[0];

@@ -7,13 +7,9 @@
 namespace oc {
 namespace {
 
-class IntegralHead : public PoseHead {
+class IntegralHead : public JointMapsHead {
  public:
-  using PoseHead::PoseHead;
-
-  void check_outputs(const Network& model, const std::string& source) const override {
-    check_joint_maps(p_, g_, model, source);
-  }
+  using JointMapsHead::JointMapsHead;
 
   PoseTargets targets(const Tensor& keypoints, Device device) const override {
     PoseTargets t = single_person_targets(keypoints);

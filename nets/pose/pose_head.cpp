@@ -104,11 +104,10 @@ Tensor map_error(const Tensor& out, const Tensor& want, double target_weight) {
   return mul(mean(sq), static_cast<double>(out.size(1)));
 }
 
-void check_joint_maps(const PoseSettings& p, const PoseHeadGeometry& g, const Network& model,
-                      const std::string& source) {
+void JointMapsHead::check_outputs(const Network& model, const std::string& source) const {
   Shape out = model.output_shape(model.output_names()[0]);
-  OC_CHECK(out == (Shape{g.K, g.Hh, g.Wh}), source, ": head \"", p.head, "\" with stride ", p.stride,
-           " needs the first output [", g.K, ", ", g.Hh, ", ", g.Wh, "] (one map per joint), got ", shape_str(out));
+  OC_CHECK(out == (Shape{g_.K, g_.Hh, g_.Wh}), source, ": head \"", p_.head, "\" with stride ", p_.stride,
+           " needs the first output [", g_.K, ", ", g_.Hh, ", ", g_.Wh, "] (one map per joint), got ", shape_str(out));
 }
 
 }  // namespace oc

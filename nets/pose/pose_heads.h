@@ -35,8 +35,11 @@ std::vector<std::vector<Person>> single_people(const std::vector<float>& xy, con
 // non-zero count w times: the targets are sparse, and unweighted the background dominates.
 Tensor map_error(const Tensor& out, const Tensor& want, double target_weight);
 
-// The first output must be one map per joint [K, H/s, W/s] (heatmap, integral).
-void check_joint_maps(const PoseSettings& p, const PoseHeadGeometry& g, const Network& model,
-                      const std::string& source);
+// The heads whose first output is one map per joint [K, H/s, W/s] (heatmap, integral).
+class JointMapsHead : public PoseHead {
+ public:
+  using PoseHead::PoseHead;
+  void check_outputs(const Network& model, const std::string& source) const override;
+};
 
 }  // namespace oc

@@ -1,7 +1,8 @@
 // The pose task (see pose_task.h). The head (direct, heatmap, integral or paf; nets/pose/) gives the
-// loss and the people; this file loads the data and scores the people against the annotations:
-// single-person heads by PCK@0.1 (each image's prediction paired with its one annotated person),
-// multi-person heads by COCO keypoint AP (OKS), which every head also reports.
+// loss and the people; this file loads the data and scores the people against the annotations with
+// the same metrics for every head, so that the heads can be compared on one data set: single-person
+// heads by PCK@0.1 (each image's prediction paired with its one annotated person), multi-person heads
+// by COCO keypoint AP (OKS), which every head also reports.
 #include "train/tasks/pose_task.h"
 
 #include <chrono>
