@@ -15,21 +15,10 @@ using OpFn = test::GoldenOp;
 
 std::map<std::string, OpFn> golden_ops() {
   std::map<std::string, OpFn> m;
-  auto unary = [&](const char* name, Tensor (*f)(const Tensor&)) {
-    m[name] = [f](const std::vector<Tensor>& in, const json&) { return f(in[0]); };
-  };
   auto binary = [&](const char* name, Tensor (*f)(const Tensor&, const Tensor&)) {
     m[name] = [f](const std::vector<Tensor>& in, const json&) { return f(in[0], in[1]); };
   };
-  unary("neg", neg); unary("exp", exp); unary("log", log); unary("sqrt", sqrt); unary("rsqrt", rsqrt);
-  unary("abs", abs); unary("relu", relu); unary("sigmoid", sigmoid); unary("tanh", tanh);
-  binary("add", add); binary("sub", sub); binary("mul", mul); binary("div", div); binary("pow", pow);
-  binary("maximum", maximum); binary("minimum", minimum); binary("eq", eq); binary("lt", lt); binary("ge", ge);
   binary("matmul", matmul);
-  m["leaky_relu"] = [](auto& in, const json& p) { return leaky_relu(in[0], p["slope"]); };
-  m["clamp"] = [](auto& in, const json& p) { return clamp(in[0], p["lo"], p["hi"]); };
-  m["pow_scalar"] = [](auto& in, const json& p) { return pow(in[0], p["exponent"].get<double>()); };
-  m["where"] = [](auto& in, const json&) { return where(in[0], in[1], in[2]); };
   m["sum"] = [](auto& in, const json& p) { return sum(in[0], axes_of(p), p["keepdim"]); };
   m["mean"] = [](auto& in, const json& p) { return mean(in[0], axes_of(p), p["keepdim"]); };
   m["var"] = [](auto& in, const json& p) { return var(in[0], axes_of(p), p["correction"], p["keepdim"]); };
@@ -50,7 +39,7 @@ std::map<std::string, OpFn> golden_ops() {
 
 }  // namespace
 
-TEST_CASE("golden: outputs and gradients match PyTorch for every core op") {
+TEST_CASE("golden: outputs and gradients match PyTorch for the core ops without a case table") {
   // float64 on both sides: differences are rounding in different evaluation orders.
-  test::run_golden_file("golden_core.json", golden_ops(), 40);
+  test::run_golden_file("golden_core.json", golden_ops(), 20);
 }

@@ -16,13 +16,6 @@ using namespace oc::test;
 
 namespace {
 
-// Elementwise tolerances. float32: CUDA's expf/logf/tanhf/powf are within 1-4 ulp (CUDA C Programming
-// Guide, "Mathematical Functions"), glibc's within 1, and nvcc fuses a*b+c into one FMA where the CPU
-// build rounds twice: a few ulp of float (1 ulp = 1.2e-7 relative). Gradients chain 2-4 such ops.
-// float64: the same in double ulps (2.2e-16).
-Tol ew_tol(DType dt) { return dt == DType::f32 ? Tol{1e-6, 2e-6} : Tol{1e-14, 1e-13}; }
-Tol ew_grad_tol(DType dt) { return dt == DType::f32 ? Tol{1e-5, 1e-5} : Tol{1e-13, 1e-12}; }
-
 // Values in {0, 1, ..., levels - 1} (as dt): plenty of ties for max/argmax/compare tests.
 Tensor quantized(const Shape& shape, uint64_t seed, int levels, DType dt = DType::f32) {
   Tensor x = test::rand(shape, seed, 0, levels - 1e-3, DType::f32);
@@ -37,122 +30,7 @@ Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
   return from_vector(v, shape);
 }
 
-struct UnaryCase {
-  const char* name;
-  std::function<Tensor(const Tensor&)> op;
-  double lo, hi;
-};
-
-std::vector<UnaryCase> unary_cases() {
-  return {
-      {"neg", [](const Tensor& x) { return neg(x); }, -2, 2},
-      {"exp", [](const Tensor& x) { return exp(x); }, -3, 3},
-      {"log", [](const Tensor& x) { return log(x); }, 0.1, 3},
-      {"sqrt", [](const Tensor& x) { return sqrt(x); }, 0.1, 3},
-      {"rsqrt", [](const Tensor& x) { return rsqrt(x); }, 0.1, 3},
-      {"abs", [](const Tensor& x) { return abs(x); }, -2, 2},
-      {"sign", [](const Tensor& x) { return sign(x); }, -2, 2},
-      {"relu", [](const Tensor& x) { return relu(x); }, -2, 2},
-      {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.1); }, -2, 2},
-      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }, -8, 8},
-      {"tanh", [](const Tensor& x) { return tanh(x); }, -3, 3},
-      {"clamp", [](const Tensor& x) { return clamp(x, -0.5, 0.7); }, -2, 2},
-      {"pow_scalar", [](const Tensor& x) { return pow(x, 2.5); }, 0.1, 2},
-      {"add_scalar", [](const Tensor& x) { return x + 1.5; }, -2, 2},
-      {"mul_scalar", [](const Tensor& x) { return x * -3.0; }, -2, 2},
-      {"rsub_scalar", [](const Tensor& x) { return 2.0 - x; }, -2, 2},
-      {"rdiv_scalar", [](const Tensor& x) { return 2.0 / x; }, 0.5, 2},
-  };
-}
-
-struct BinaryCase {
-  const char* name;
-  std::function<Tensor(const Tensor&, const Tensor&)> op;
-  double lo, hi;
-};
-
-std::vector<BinaryCase> binary_cases() {
-  return {
-      {"add", [](const Tensor& a, const Tensor& b) { return a + b; }, -2, 2},
-      {"sub", [](const Tensor& a, const Tensor& b) { return a - b; }, -2, 2},
-      {"mul", [](const Tensor& a, const Tensor& b) { return a * b; }, -2, 2},
-      {"div", [](const Tensor& a, const Tensor& b) { return a / b; }, 0.5, 2},
-      {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }, 0.5, 2},
-      {"maximum", [](const Tensor& a, const Tensor& b) { return maximum(a, b); }, -2, 2},
-      {"minimum", [](const Tensor& a, const Tensor& b) { return minimum(a, b); }, -2, 2},
-  };
-}
-
 }  // namespace
-
-// --- elementwise ---------------------------------------------------------------------------------
-
-TEST_CASE("cuda parity: unary ops, float32 and float64, odd sizes and non-contiguous views") {
-  for (const auto& c : unary_cases()) {
-    for (DType dt : {DType::f32, DType::f64}) {
-      INFO(c.name << " " << dtype_name(dt));
-      auto op = [&](const std::vector<Tensor>& in) { return c.op(in[0]); };
-      for (Shape shape : {Shape{1}, Shape{7}, Shape{}, Shape{1000003}})
-        check_parity(op, {test::rand(shape, 101, c.lo, c.hi, dt)}, ew_tol(dt), ew_grad_tol(dt));
-      // Transposed [65, 33] -> strides (1, 65): the strided kernel; and a strided slice.
-      auto transposed = [&](const std::vector<Tensor>& in) { return c.op(transpose(in[0], 0, 1)); };
-      check_parity(transposed, {test::rand({33, 65}, 102, c.lo, c.hi, dt)}, ew_tol(dt), ew_grad_tol(dt));
-      auto sliced = [&](const std::vector<Tensor>& in) { return c.op(slice(in[0], 1, 1, 64, 3)); };
-      check_parity(sliced, {test::rand({5, 65}, 103, c.lo, c.hi, dt)}, ew_tol(dt), ew_grad_tol(dt));
-    }
-  }
-}
-
-TEST_CASE("cuda parity: binary ops with broadcasting and non-contiguous operands") {
-  for (const auto& c : binary_cases()) {
-    for (DType dt : {DType::f32, DType::f64}) {
-      INFO(c.name << " " << dtype_name(dt));
-      auto op = [&](const std::vector<Tensor>& in) { return c.op(in[0], in[1]); };
-      const std::vector<std::pair<Shape, Shape>> shapes = {
-          {{7}, {7}}, {{1}, {1}}, {{5, 1, 7}, {3, 1}}, {{1}, {1000003}}, {{1000003}, {1000003}}, {{}, {4, 3}}};
-      for (const auto& [sa, sb] : shapes)
-        check_parity(op, {test::rand(sa, 201, c.lo, c.hi, dt), test::rand(sb, 202, c.lo, c.hi, dt)}, ew_tol(dt),
-                     ew_grad_tol(dt));
-      // A transposed [65, 33] view against a broadcast column, and a stepped slice.
-      auto strided = [&](const std::vector<Tensor>& in) {
-        return c.op(transpose(in[0], 0, 1), slice(in[1], 0, 0, 130, 2));  // [65, 33] and [65, 1]
-      };
-      check_parity(strided, {test::rand({33, 65}, 203, c.lo, c.hi, dt), test::rand({130, 1}, 204, c.lo, c.hi, dt)},
-                   ew_tol(dt), ew_grad_tol(dt));
-    }
-  }
-}
-
-TEST_CASE("cuda parity: maximum and minimum on ties (the gradient is split evenly)") {
-  // Values on a grid of 4 levels: many exact ties, whose gradients go half to each side.
-  for (DType dt : {DType::f32, DType::f64}) {
-    Tensor a = quantized({37, 41}, 211, 4, dt), b = quantized({41}, 212, 4, dt);
-    check_parity([](const std::vector<Tensor>& in) { return maximum(in[0], in[1]); }, {a, b}, kExact, ew_grad_tol(dt));
-    check_parity([](const std::vector<Tensor>& in) { return minimum(in[0], in[1]); }, {a, b}, kExact, ew_grad_tol(dt));
-  }
-}
-
-TEST_CASE("cuda parity: comparisons and where") {
-  for (DType dt : {DType::f32, DType::f64}) {
-    INFO(dtype_name(dt));
-    // Ties on purpose: 3 levels.
-    Tensor a = quantized({9, 1, 13}, 221, 3, dt), b = quantized({5, 13}, 222, 3, dt);
-    using C = Tensor (*)(const Tensor&, const Tensor&);
-    for (C cmp : {static_cast<C>(eq), static_cast<C>(ne), static_cast<C>(lt), static_cast<C>(le),
-                  static_cast<C>(gt), static_cast<C>(ge)}) {
-      check_parity([cmp](const std::vector<Tensor>& in) { return cmp(in[0], in[1]); }, {a, b}, kExact, kExact);
-      check_parity([cmp](const std::vector<Tensor>& in) { return cmp(transpose(in[0], 0, 2), in[1]); },
-                   {quantized({13, 1, 9}, 223, 3, dt), quantized({13}, 224, 3, dt)}, kExact, kExact);
-    }
-    // where with a bool condition, a float condition (nonzero = true), and broadcasting all round.
-    Tensor x = test::rand({6, 1, 7}, 225, -1, 1, dt), y = test::rand({5, 7}, 226, -1, 1, dt);
-    check_parity([](const std::vector<Tensor>& in) { return where(gt(in[0], in[1]), in[0], in[1]); }, {x, y}, kExact,
-                 ew_grad_tol(dt));
-    Tensor cond = quantized({5, 1}, 227, 2, dt);
-    check_parity([](const std::vector<Tensor>& in) { return where(in[2], in[0], in[1]); }, {x, y, cond}, kExact,
-                 ew_grad_tol(dt));
-  }
-}
 
 // --- reductions ----------------------------------------------------------------------------------
 
