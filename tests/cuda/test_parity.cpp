@@ -16,12 +16,6 @@ using namespace oc::test;
 
 namespace {
 
-// Values in {0, 1, ..., levels - 1} (as dt): plenty of ties for max/argmax/compare tests.
-Tensor quantized(const Shape& shape, uint64_t seed, int levels, DType dt = DType::f32) {
-  Tensor x = test::rand(shape, seed, 0, levels - 1e-3, DType::f32);
-  return to(to(x, DType::i32), dt);  // truncation toward zero: floor on [0, levels)
-}
-
 // Random int64 indices in [0, n) (host RNG; only the values matter).
 Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -31,125 +25,6 @@ Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
 }
 
 }  // namespace
-
-// --- reductions ----------------------------------------------------------------------------------
-
-TEST_CASE("cuda parity: sum, mean, var over axes, all layouts of rows") {
-  // Both devices sum in double (also for float32) and round once: float32 results agree to about
-  // 1 ulp (rtol 1e-6 leaves 8); var and mean add one division and an elementwise pass.
-  struct Case {
-    Shape shape;
-    Axes axes;
-  };
-  const std::vector<Case> cases = {
-      {{1}, {}},                 // one element
-      {{7}, {}},                 // a short row: one warp
-      {{1000003}, {}},           // one long row: split over many blocks, then reduced again
-      {{3, 1000003}, {1}},       // few long rows: split
-      {{40, 70000}, {1}},        // split with several rows and segments
-      {{300, 5000}, {1}},        // enough rows (>= 2 per SM): one block each
-      {{2000, 1500}, {1}},       // block per row
-      {{2000, 1500}, {0}},       // reduced axis moved last (a permuted copy)
-      {{1000003, 3}, {1}},       // a million short rows: one warp each
-      {{4, 5, 6}, {0, 2}},       // two axes
-      {{4, 5, 6}, {-1}},
-      {{3, 0, 2}, {1}},          // empty reduced axis: zeros
-  };
-  for (DType dt : {DType::f32, DType::f64}) {
-    const Tol tol = dt == DType::f32 ? Tol{1e-6, 1e-6} : Tol{1e-12, 1e-12};
-    const Tol grad_tol = dt == DType::f32 ? Tol{1e-5, 1e-5} : Tol{1e-12, 1e-12};
-    for (const auto& c : cases) {
-      INFO(dtype_name(dt) << " " << shape_str(c.shape) << " axes " << c.axes.size());
-      Tensor x = test::rand(c.shape, 301, -1, 1, dt);
-      for (bool keep : {false, true}) {
-        check_parity([&](const std::vector<Tensor>& in) { return sum(in[0], c.axes, keep); }, {x}, tol, grad_tol);
-        if (shape_numel(c.shape) == 0) continue;
-        check_parity([&](const std::vector<Tensor>& in) { return mean(in[0], c.axes, keep); }, {x}, tol, grad_tol);
-      }
-      if (shape_numel(c.shape) > 1)
-        check_parity([&](const std::vector<Tensor>& in) { return var(in[0], c.axes); }, {x}, Tol{tol.atol * 10, tol.rtol * 10},
-                     grad_tol);
-    }
-    // A sum of a non-contiguous view.
-    check_parity([](const std::vector<Tensor>& in) { return sum(transpose(in[0], 0, 1), {1}); },
-                 {test::rand({65, 33}, 302, -1, 1, dt)}, tol, grad_tol);
-  }
-}
-
-TEST_CASE("cuda parity: max, min, argmax, argmin with ties (lower index wins)") {
-  // Exact: both devices pick the same element. Data from 5 levels, so every row has many ties, and
-  // the tie-break by index decides argmax; gradients split among tied maxima (a division by a count).
-  const std::vector<std::pair<Shape, int64_t>> cases = {
-      {{1}, 0}, {{7}, 0}, {{2000, 37}, 1}, {{37, 2000}, 1}, {{37, 2000}, 0}, {{3, 1000003}, 1},
-      {{40, 70000}, 1}, {{1000003}, 0}, {{4, 5, 6}, 1}};
-  for (DType dt : {DType::f32, DType::f64}) {
-    for (const auto& [shape, axis] : cases) {
-      INFO(dtype_name(dt) << " " << shape_str(shape) << " axis " << axis);
-      Tensor x = quantized(shape, 311, 5, dt);
-      const Tol grad_tol = dt == DType::f32 ? Tol{1e-6, 1e-6} : Tol{1e-14, 1e-14};
-      check_parity([&](const std::vector<Tensor>& in) { return max(in[0], {axis}); }, {x}, kExact, grad_tol);
-      check_parity([&](const std::vector<Tensor>& in) { return min(in[0], {axis}, true); }, {x}, kExact, grad_tol);
-      check_parity([&](const std::vector<Tensor>& in) { return max(in[0]); }, {x}, kExact, grad_tol);
-      check_parity([&](const std::vector<Tensor>& in) { return argmax(in[0], axis); }, {x}, kExact, kExact);
-      check_parity([&](const std::vector<Tensor>& in) { return argmin(in[0], axis, true); }, {x}, kExact, kExact);
-      // Distinct values (no ties) too.
-      Tensor y = test::rand(shape, 312, -1, 1, dt);
-      check_parity([&](const std::vector<Tensor>& in) { return argmax(in[0], axis); }, {y}, kExact, kExact);
-      check_parity([&](const std::vector<Tensor>& in) { return min(in[0], {axis}); }, {y}, kExact, grad_tol);
-    }
-  }
-}
-
-TEST_CASE("cuda parity: NaN wins max/argmax, and the first NaN is the one reported") {
-  // NaNs far apart in long rows, so that different lanes, warps and (for the split rows) blocks each
-  // hold one and the tree must still report the first.
-  for (int64_t cols : {int64_t{37}, int64_t{5000}, int64_t{200000}}) {
-    INFO("cols " << cols);
-    std::vector<float> v = to_vector<float>(test::rand({3, cols}, 321));
-    const float nan = std::numeric_limits<float>::quiet_NaN();
-    v[cols - 1] = nan;                              // row 0: one NaN, at the end
-    v[cols + cols / 2] = nan;                       // row 1: two NaNs, the first in the middle
-    v[cols + cols - 2] = nan;
-    v[2 * cols + 5] = nan;                          // row 2: a NaN early and another at the start of a late warp
-    v[2 * cols + std::min<int64_t>(cols - 1, 4100)] = nan;
-    Tensor x = from_vector(v, {3, cols});
-    for (auto op : {+[](const Tensor& t) { return argmax(t, 1); }, +[](const Tensor& t) { return argmin(t, 1); },
-                    +[](const Tensor& t) { return max(t, {1}); }, +[](const Tensor& t) { return min(t, {1}); }})
-      check_parity([op](const std::vector<Tensor>& in) { return op(in[0]); }, {x}, kExact, kExact, false);
-  }
-}
-
-// --- softmax -------------------------------------------------------------------------------------
-
-TEST_CASE("cuda parity: softmax and log_softmax, stable on large inputs") {
-  // The kernels repeat the CPU's arithmetic (max in the scalar type, exp and sum in double), so
-  // float32 agrees to about 1 ulp; log_softmax subtracts log(sum) in float: ulp of the result.
-  struct Case {
-    Shape shape;
-    int64_t axis;
-    double lo, hi;
-  };
-  const std::vector<Case> cases = {
-      {{1}, 0, -1, 1},     {{7}, 0, -1, 1},          {{}, 0, -1, 1},         {{1000, 10}, 1, -5, 5},
-      {{37, 5}, 0, -5, 5}, {{3, 2000}, 1, -5, 5},    {{2, 1000003}, -1, -5, 5},
-      {{4, 33}, 1, -80, 80},  // exp(80) overflows float: only the max subtraction keeps it finite
-      {{4, 3000}, 1, -300, 300},
-  };
-  for (DType dt : {DType::f32, DType::f64}) {
-    const Tol tol = dt == DType::f32 ? Tol{1e-7, 1e-6} : Tol{1e-15, 1e-13};
-    const Tol log_tol = dt == DType::f32 ? Tol{1e-6, 1e-6} : Tol{1e-13, 1e-13};
-    const Tol grad_tol = dt == DType::f32 ? Tol{1e-6, 1e-5} : Tol{1e-14, 1e-12};
-    for (const auto& c : cases) {
-      INFO(dtype_name(dt) << " " << shape_str(c.shape) << " axis " << c.axis);
-      Tensor x = test::rand(c.shape, 401, c.lo, c.hi, dt);
-      check_parity([&](const std::vector<Tensor>& in) { return softmax(in[0], c.axis); }, {x}, tol, grad_tol);
-      check_parity([&](const std::vector<Tensor>& in) { return log_softmax(in[0], c.axis); }, {x}, log_tol,
-                   grad_tol);
-    }
-    check_parity([](const std::vector<Tensor>& in) { return softmax(transpose(in[0], 0, 1), -1); },
-                 {test::rand({50, 20}, 402, -3, 3, dt)}, tol, grad_tol);
-  }
-}
 
 // --- matmul --------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """Golden cases for the core ops not yet in a case table (tests/test_golden.cpp reads
-tests/data/golden_core.json); the elementwise ops are in tools/goldens/elementwise.py."""
+tests/data/golden_core.json); the elementwise ops, reductions and softmax are in
+tools/goldens/elementwise.py, reduce.py and softmax.py."""
 import torch
 import torch.nn.functional as F
 
@@ -8,24 +9,6 @@ from goldens.common import GoldenFile, rand
 g = GoldenFile("golden_core.json")
 case = g.case
 
-
-# Reductions.
-r = rand(3, 4, 5)
-case("sum_axes02", "sum", lambda t: t.sum(dim=(0, 2)), [r], {"axes": [0, 2], "keepdim": False})
-case("sum_all", "sum", lambda t: t.sum(), [r], {"axes": [], "keepdim": False})
-case("mean_axis1_keep", "mean", lambda t: t.mean(dim=1, keepdim=True), [r], {"axes": [1], "keepdim": True})
-case("var_axis2", "var", lambda t: t.var(dim=2), [r], {"axes": [2], "keepdim": False, "correction": 1})
-case("var_all_biased", "var", lambda t: t.var(unbiased=False), [r], {"axes": [], "keepdim": False, "correction": 0})
-case("amax_axis1", "max", lambda t: t.amax(dim=1), [r], {"axes": [1], "keepdim": False})
-case("amin_axes01_keep", "min", lambda t: t.amin(dim=(0, 1), keepdim=True), [r], {"axes": [0, 1], "keepdim": True})
-case("argmax_axis2", "argmax", lambda t: t.argmax(dim=2), [r], {"axis": 2, "keepdim": False}, grads=False)
-case("argmin_axis0_keep", "argmin", lambda t: t.argmin(dim=0, keepdim=True), [r], {"axis": 0, "keepdim": True},
-     grads=False)
-
-# Softmax.
-s = rand(3, 4, 5, lo=-3, hi=3)
-case("softmax_axis1", "softmax", lambda t: torch.softmax(t, 1), [s], {"axis": 1})
-case("log_softmax_axis2", "log_softmax", lambda t: torch.log_softmax(t, 2), [s], {"axis": 2})
 
 # matmul.
 case("matmul_batched_broadcast", "matmul", torch.matmul, [rand(2, 1, 3, 4), rand(5, 4, 2)])
