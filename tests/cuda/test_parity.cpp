@@ -26,69 +26,6 @@ Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
 
 }  // namespace
 
-// --- matmul --------------------------------------------------------------------------------------
-
-TEST_CASE("cuda parity: matmul, odd shapes, transposed and broadcast operands, both tile sizes") {
-  // float32: both devices accumulate K products in float in different orders; the difference grows
-  // like sqrt(K) * eps * |partial sums| (about 1e-6 here, 1e-5 for the K ~ 1100 of the gradients).
-  // atol 2e-4 is ~20x that, still far below any indexing error (O(1)). float64: the same, 1e-12.
-  struct Case {
-    const char* name;
-    Shape a, b;
-    bool ta, tb;  // pass a (b) as the transpose of a stored [.., cols, rows] tensor
-  };
-  const std::vector<Case> cases = {
-      {"1x1x1", {1, 1}, {1, 1}, false, false},
-      {"65x33x129", {65, 33}, {33, 129}, false, false},
-      {"A transposed", {65, 33}, {33, 129}, true, false},
-      {"B transposed", {65, 33}, {33, 129}, false, true},
-      {"both transposed", {65, 33}, {33, 129}, true, true},
-      {"batched broadcast", {3, 1, 65, 33}, {4, 33, 17}, false, false},
-      {"batch stride 0", {5, 7, 3}, {3, 2}, false, false},
-      {"vector x matrix", {33}, {33, 9}, false, false},
-      {"matrix x vector", {9, 33}, {33}, false, false},
-      {"dot", {33}, {33}, false, false},
-      {"batch over 65535", {70000, 2, 3}, {70000, 3, 2}, false, false},
-      {"batch over 65535, shared B", {70000, 2, 3}, {3, 2}, false, true},
-      {"128x128 tiles, edges", {4, 515, 67}, {67, 1100}, false, false},
-      {"128x128 tiles, B transposed", {4, 515, 67}, {67, 1100}, false, true},
-      {"128x128 tiles, A transposed", {515, 67}, {67, 1100}, true, false},
-      {"tall", {20000, 5}, {5, 3}, false, false},
-  };
-  for (DType dt : {DType::f32, DType::f64}) {
-    const Tol tol = dt == DType::f32 ? Tol{2e-4, 1e-4} : Tol{1e-12, 1e-12};
-    const Tol grad_tol = dt == DType::f32 ? Tol{5e-4, 1e-4} : Tol{1e-11, 1e-11};
-    for (const auto& c : cases) {
-      INFO(c.name << " " << dtype_name(dt));
-      auto stored = [](Shape s, bool t) {
-        if (t) std::swap(s[s.size() - 1], s[s.size() - 2]);
-        return s;
-      };
-      Tensor a = test::rand(stored(c.a, c.ta), 501, -1, 1, dt), b = test::rand(stored(c.b, c.tb), 502, -1, 1, dt);
-      const bool ta = c.ta, tb = c.tb;
-      check_parity(
-          [ta, tb](const std::vector<Tensor>& in) {
-            Tensor x = ta ? transpose(in[0], -1, -2) : in[0];
-            Tensor y = tb ? transpose(in[1], -1, -2) : in[1];
-            return matmul(x, y);
-          },
-          {a, b}, tol, grad_tol);
-    }
-  }
-}
-
-TEST_CASE("cuda parity: matmul with K = 0 writes zeros") {
-  for (DType dt : {DType::f32, DType::f64}) {
-    Tensor a = zeros({4, 0}, dt), b = zeros({0, 5}, dt);
-    Tensor c = matmul(to(a, kCuda), to(b, kCuda));
-    REQUIRE(c.shape() == Shape{4, 5});
-    REQUIRE_CLOSE(c, zeros({4, 5}, dt), 0, 0);
-    // Over memory that held other values: the kernel writes, it does not accumulate.
-    Tensor batched = matmul(to(zeros({70000, 2, 0}, dt), kCuda), to(zeros({0, 3}, dt), kCuda));
-    REQUIRE_CLOSE(batched, zeros({70000, 2, 3}, dt), 0, 0);
-  }
-}
-
 // --- shape ops and copies ------------------------------------------------------------------------
 
 TEST_CASE("cuda parity: views made contiguous, cat, stack, split, pad") {

@@ -1,6 +1,6 @@
 """Golden cases for the core ops not yet in a case table (tests/test_golden.cpp reads
-tests/data/golden_core.json); the elementwise ops, reductions and softmax are in
-tools/goldens/elementwise.py, reduce.py and softmax.py."""
+tests/data/golden_core.json); the elementwise ops, reductions, softmax and matmul
+are in tools/goldens/elementwise.py, reduce.py, softmax.py and matmul.py."""
 import torch
 import torch.nn.functional as F
 
@@ -9,11 +9,6 @@ from goldens.common import GoldenFile, rand
 g = GoldenFile("golden_core.json")
 case = g.case
 
-
-# matmul.
-case("matmul_batched_broadcast", "matmul", torch.matmul, [rand(2, 1, 3, 4), rand(5, 4, 2)])
-case("matmul_vec_mat", "matmul", torch.matmul, [rand(4), rand(3, 4, 2)])
-case("matmul_mat_vec", "matmul", torch.matmul, [rand(3, 4), rand(4)])
 
 # Shape and index ops.
 case("cat_dim1", "cat", lambda p, q: torch.cat([p, q], 1), [rand(2, 3), rand(2, 2)], {"dim": 1})

@@ -10,7 +10,7 @@
 using namespace oc;
 using namespace oc::test;
 
-TEST_CASE("cuda parity: NaN wins max/argmax, and the first NaN is the one reported") {
+TEST_CASE("NaN wins max/argmax, and the first NaN is the one reported") {
   // NaNs far apart in long rows, so that different lanes, warps and (for the split rows) blocks each
   // hold one and the tree must still report the first.
   for (int64_t cols : {int64_t{37}, int64_t{5000}, int64_t{200000}}) {
