@@ -1,5 +1,6 @@
-// CUDA vs CPU parity: every op runs on the same seeded inputs on both devices; outputs, and the
-// gradients of sum(w * out) for a random weight w, must agree within the tolerance stated per test.
+// CUDA vs CPU parity of what has no case table yet: factories (fill), random draws, zero-size
+// tensors, a small classifier end to end, mixed devices. The ops' parity comes from their case
+// tables (tests/kernels/<op>/<op>_cases.cpp, run by tests/cuda/op_case_parity.cpp).
 // Without a GPU the runner exits 77 before any of these run (ctest: skipped).
 #include <catch2/catch.hpp>
 
@@ -25,88 +26,6 @@ Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
 }
 
 }  // namespace
-
-// --- shape ops and copies ------------------------------------------------------------------------
-
-TEST_CASE("cuda parity: views made contiguous, cat, stack, split, pad") {
-  // Pure data movement: exact. Gradients of expand / cat / pad sum or slice: exact or nearly.
-  const Tol grad_tol{1e-6, 1e-6};
-  for (DType dt : {DType::f32, DType::f64}) {
-    INFO(dtype_name(dt));
-    Tensor x = test::rand({4, 5, 6}, 601, -1, 1, dt);
-    check_parity([](const std::vector<Tensor>& in) { return contiguous(permute(in[0], {2, 0, 1})); }, {x}, kExact,
-                 grad_tol);
-    check_parity([](const std::vector<Tensor>& in) { return reshape(transpose(in[0], 0, 2), {6, 20}); }, {x},
-                 kExact, grad_tol);
-    check_parity([](const std::vector<Tensor>& in) { return contiguous(slice(in[0], 2, 1, 6, 2)); }, {x}, kExact,
-                 grad_tol);
-    check_parity([](const std::vector<Tensor>& in) { return contiguous(slice(in[0], 1, 1, 4, 2)); }, {x}, kExact,
-                 grad_tol);
-    check_parity([](const std::vector<Tensor>& in) { return contiguous(expand(in[0], {3, 4, 5, 6})); }, {x}, kExact,
-                 grad_tol);
-    Tensor y = test::rand({4, 2, 6}, 602, -1, 1, dt), z = test::rand({6, 5, 4}, 603, -1, 1, dt);
-    check_parity(
-        [](const std::vector<Tensor>& in) { return cat({in[0], in[1], permute(in[2], {2, 1, 0})}, 1); }, {x, y, z},
-        kExact, grad_tol);
-    // z permuted to [4, 5, 6] matches x: stack along a new middle dim, and along the first.
-    check_parity([](const std::vector<Tensor>& in) { return stack({in[0], permute(in[1], {2, 1, 0})}, 1); }, {x, z},
-                 kExact, grad_tol);
-    check_parity([](const std::vector<Tensor>& in) { return stack({in[0], in[0]}, 0); }, {x}, kExact, grad_tol);
-    check_parity(
-        [](const std::vector<Tensor>& in) {
-          auto parts = split(in[0], 2, 2);  // sizes 2, 2, 2 along dim 2
-          return cat({contiguous(parts[2]), contiguous(parts[0])}, 0);
-        },
-        {x}, kExact, grad_tol);
-    check_parity([](const std::vector<Tensor>& in) { return pad(in[0], {1, 2, 0, 3}, -0.5); }, {x}, kExact, grad_tol);
-    check_parity([](const std::vector<Tensor>& in) { return pad(transpose(in[0], 0, 2), {3, 0}); }, {x}, kExact,
-                 grad_tol);
-    check_parity([](const std::vector<Tensor>& in) { return clone(in[0]); }, {test::rand({1000003}, 604, -1, 1, dt)},
-                 kExact, grad_tol);
-  }
-}
-
-TEST_CASE("cuda parity: dtype conversions, every pair, contiguous and strided") {
-  // Exact: cast_value is the same code on both devices. Sources stay in each type's range (a float
-  // outside an integer type's range converts with undefined behaviour, on either device).
-  const std::vector<DType> all = {DType::f32, DType::f64, DType::bf16, DType::i32, DType::i64, DType::u8, DType::b8};
-  // [0, 250) with a few exact zeros (so bool sees both values) and fractions (truncation, bf16 rounding).
-  Tensor base = test::rand({7, 13}, 701, 0, 250, DType::f64);
-  base = mul(base, to(gt(test::rand({7, 13}, 702), zeros({}, DType::f32)), DType::f64));
-  for (DType from : all) {
-    Tensor src = to(base, from);
-    for (DType dst : all) {
-      INFO(dtype_name(from) << " -> " << dtype_name(dst));
-      check_parity([dst](const std::vector<Tensor>& in) { return to(in[0], dst); }, {src}, kExact, kExact, false);
-      check_parity([dst](const std::vector<Tensor>& in) { return to(transpose(in[0], 0, 1), dst); }, {src}, kExact,
-                   kExact, false);
-      check_parity([dst](const std::vector<Tensor>& in) { return to(slice(in[0], 1, 1, 13, 3), dst); }, {src},
-                   kExact, kExact, false);
-    }
-  }
-  // Negative values through the signed and floating types; and a large contiguous float -> bf16.
-  Tensor neg_src = test::rand({1000003}, 703, -300, 300, DType::f32);
-  for (DType dst : {DType::f64, DType::bf16, DType::i32, DType::i64, DType::b8})
-    check_parity([dst](const std::vector<Tensor>& in) { return to(in[0], dst); }, {neg_src}, kExact, kExact, false);
-  // Gradients through a float32 <-> float64 round trip.
-  check_parity([](const std::vector<Tensor>& in) { return to(mul(to(in[0], DType::f64), 2.0), DType::f32); },
-               {test::rand({9, 4}, 704)}, kExact, kExact);
-}
-
-TEST_CASE("cuda parity: host <-> device round trips are exact for every dtype") {
-  for (DType dt : {DType::f32, DType::f64, DType::bf16, DType::i32, DType::i64, DType::u8, DType::b8}) {
-    INFO(dtype_name(dt));
-    Tensor x = to(test::rand({1000003}, 711, 0, 100, DType::f32), dt);
-    Tensor back = to(to(x, kCuda), Device::cpu());
-    REQUIRE(back.device() == Device::cpu());
-    REQUIRE_CLOSE(back, x, 0, 0);
-    // A strided device view copied to the host.
-    Tensor m = to(test::rand({300, 7}, 712, 0, 100, DType::f32), dt);
-    REQUIRE_CLOSE(to(transpose(to(m, kCuda), 0, 1), Device::cpu()), transpose(m, 0, 1), 0, 0);
-  }
-}
-
-// --- indexing ------------------------------------------------------------------------------------
 
 // --- factories -----------------------------------------------------------------------------------
 
