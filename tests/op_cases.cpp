@@ -81,6 +81,10 @@ MakeInputs uniform_inputs(const std::vector<Shape>& shapes, double lo, double hi
   };
 }
 
+MakeInputs device_marker() {
+  return [](DType dt, uint64_t) { return std::vector<Tensor>{zeros({0}, dt)}; };
+}
+
 bool register_op_cases(const char* family, OpCaseTable table) {
   OC_CHECK(!tables().count(family), "op cases: the table \"", family, "\" is registered twice");
   tables()[family] = table;

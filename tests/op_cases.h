@@ -37,7 +37,8 @@ struct OpCase {
   // golden: PyTorch's outputs and gradients (float64) in tests/data/golden_<family>.json.
   bool golden = false;
   Tol golden_tol{1e-12, 1e-10};
-  // parity: CUDA vs CPU on the same inputs, per dtype (outputs, then gradients).
+  // parity: CUDA vs CPU on the same inputs, per dtype (outputs, then gradients); cuda64 bounds
+  // float64, cuda32 every other dtype.
   bool parity = true, parity_grads = true;
   std::vector<DType> parity_dtypes{DType::f32, DType::f64};
   Tol cuda32{1e-6, 1e-6}, cuda32_grad{1e-5, 1e-5}, cuda64{1e-12, 1e-12}, cuda64_grad{1e-12, 1e-12};
@@ -54,6 +55,9 @@ struct OpCase {
 
 // Inputs uniform in [lo, hi), one per shape (input i from seed + i), in the requested dtype.
 MakeInputs uniform_inputs(const std::vector<Shape>& shapes, double lo = -1, double hi = 1);
+// For ops that take no tensor (factories, random draws): one empty tensor of the requested dtype,
+// whose device and dtype the case's function creates its result with.
+MakeInputs device_marker();
 
 using OpCaseTable = std::vector<OpCase> (*)();
 bool register_op_cases(const char* family, OpCaseTable table);

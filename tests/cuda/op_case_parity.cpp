@@ -14,8 +14,8 @@ void register_op_case_parity_tests() {
     register_test(c.name() + " parity", "[op_cases][" + c.family + "]", [&c] {
       for (DType dt : c.parity_dtypes) {
         INFO(dtype_name(dt) << " inputs");
-        const bool f32 = dt == DType::f32;
-        check_parity(c.run, c.make_inputs(dt), f32 ? c.cuda32 : c.cuda64, f32 ? c.cuda32_grad : c.cuda64_grad,
+        const bool f64 = dt == DType::f64;
+        check_parity(c.run, c.make_inputs(dt), f64 ? c.cuda64 : c.cuda32, f64 ? c.cuda64_grad : c.cuda32_grad,
                      c.parity_grads);
       }
     });

@@ -1,5 +1,5 @@
-// CUDA vs CPU parity of what has no case table yet: factories (fill), random draws, zero-size
-// tensors, a small classifier end to end, mixed devices. The ops' parity comes from their case
+// CUDA vs CPU parity beyond single ops: zero-size tensors, a small classifier end to end, mixed
+// devices and the allocator. The ops' parity comes from their case
 // tables (tests/kernels/<op>/<op>_cases.cpp, run by tests/cuda/op_case_parity.cpp).
 // Without a GPU the runner exits 77 before any of these run (ctest: skipped).
 #include <catch2/catch.hpp>
@@ -26,66 +26,6 @@ Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
 }
 
 }  // namespace
-
-// --- factories -----------------------------------------------------------------------------------
-
-TEST_CASE("cuda parity: full, fill_ on strided views, eye, arange, linspace") {
-  const std::vector<DType> all = {DType::f32, DType::f64, DType::bf16, DType::i32, DType::i64, DType::u8, DType::b8};
-  for (DType dt : all) {
-    INFO(dtype_name(dt));
-    for (double v : {0.0, 1.0, 2.75, -0.0}) {
-      if (dt == DType::u8 && v < 0) continue;
-      REQUIRE_CLOSE(full({1000003}, v, dt, kCuda), full({1000003}, v, dt), 0, 0);
-      REQUIRE_CLOSE(full({1}, v, dt, kCuda), full({1}, v, dt), 0, 0);
-    }
-    REQUIRE_CLOSE(eye(7, 5, dt, kCuda), eye(7, 5, dt), 0, 0);
-    REQUIRE_CLOSE(eye(300, -1, dt, kCuda), eye(300, -1, dt), 0, 0);
-    // fill_ on a transposed, stepped view leaves the rest alone.
-    Tensor c = zeros({30, 40}, dt), g = zeros({30, 40}, dt, kCuda);
-    fill_(slice(transpose(c, 0, 1), 0, 1, 40, 3), 3);
-    fill_(slice(transpose(g, 0, 1), 0, 1, 40, 3), 3);
-    REQUIRE_CLOSE(g, c, 0, 0);
-    // arange multiplies then adds in double on both devices: exact.
-    REQUIRE_CLOSE(arange(0, 1000003, 1, dt == DType::u8 || dt == DType::b8 ? DType::f32 : dt, kCuda),
-                  arange(0, 1000003, 1, dt == DType::u8 || dt == DType::b8 ? DType::f32 : dt), 0, 0);
-    REQUIRE_CLOSE(arange(0, 200, 0.37, dt, kCuda), arange(0, 200, 0.37, dt), 0, 0);
-    REQUIRE_CLOSE(arange(5, -3, -0.5, dt == DType::u8 ? DType::i32 : dt, kCuda),
-                  arange(5, -3, -0.5, dt == DType::u8 ? DType::i32 : dt), 0, 0);
-    // linspace: nvcc may fuse start + step * i into one FMA, 1 ulp of double away from the CPU's
-    // value before the cast: 1e-12 for float64 (values <= 10), 1 ulp for float32 / bfloat16 in the
-    // rare case that moves a rounding. Integers: no value here lies within an ulp of an integer
-    // except the exact end points, so truncation agrees.
-    const Tol lin_tol = dt == DType::f64 ? Tol{1e-12, 0} : dt == DType::f32 ? Tol{0, 2e-7} : dt == DType::bf16 ? Tol{0, 8e-3} : kExact;
-    for (int64_t n : {int64_t{1}, int64_t{2}, int64_t{7}, int64_t{1000003}})
-      REQUIRE_CLOSE(linspace(-3, 10, n, dt == DType::u8 ? DType::i32 : dt, kCuda),
-                    linspace(-3, 10, n, dt == DType::u8 ? DType::i32 : dt), lin_tol.atol, lin_tol.rtol);
-  }
-}
-
-// --- random --------------------------------------------------------------------------------------
-
-TEST_CASE("cuda parity: uniform, normal, bernoulli and randperm draw the CPU's stream") {
-  // The same Philox arithmetic on both devices. uniform and bernoulli are exact up to an FMA in
-  // a + (b - a) * u (1 ulp of double, exact after rounding to float); normal goes through the
-  // device's log/sqrt/cos (1-2 ulp of double): 1e-6 covers float32 rounding of |x| <= ~6.
-  for (DType dt : {DType::f32, DType::f64}) {
-    for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{1000003}}) {
-      INFO(dtype_name(dt) << " n " << n);
-      Generator gc(1234), gg(1234);
-      // Two draws each, so the second starts at the advanced offset.
-      for (int rep = 0; rep < 2; ++rep) {
-        REQUIRE_CLOSE(uniform({n}, -2, 3, &gg, dt, kCuda), uniform({n}, -2, 3, &gc, dt), 1e-6, 1e-6);
-        REQUIRE_CLOSE(normal({n}, 0.5, 2, &gg, dt, kCuda), normal({n}, 0.5, 2, &gc, dt), 1e-6, 1e-6);
-        REQUIRE_CLOSE(bernoulli({n}, 0.3, &gg, dt, kCuda), bernoulli({n}, 0.3, &gc, dt), 0, 0);
-      }
-      REQUIRE(gg.offset == gc.offset);
-      // A multi-dimensional draw is the same stream in row-major order.
-      REQUIRE_CLOSE(uniform({3, 5, 7}, 0, 1, &gg, dt, kCuda), uniform({3, 5, 7}, 0, 1, &gc, dt), 1e-6, 1e-6);
-    }
-  }
-  Generator gc(77), gg(77);
-  REQUIRE_CLOSE(randperm(1000, &gg, kCuda), randperm(1000, &gc), 0, 0);
-}
 
 // --- edge shapes and a small network -------------------------------------------------------------
 
