@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes the golden test data in tests/data/ from PyTorch (Debian's python3-torch, CPU, float64):
-one module per op family under tools/goldens/ (core.py -> golden_core.json, ...).
+one module per op family under tools/goldens/ (soft_argmax.py -> golden_soft_argmax.json, ...).
 
 A family with a case table (its module defines compute()) takes its cases from the directory that
 `ocellus_tests --write-op-cases DIR` wrote, named by OCELLUS_OP_CASES=DIR; `make goldens` does both.
