@@ -2,6 +2,7 @@
 #include "tests/numeric.h"
 
 #include <cmath>
+#include <random>
 
 namespace oc::test {
 
@@ -10,6 +11,13 @@ Tensor rand(const Shape& shape, uint64_t seed, double lo, double hi, DType dtype
   Tensor t = uniform(shape, lo, hi, &g, dtype == DType::f64 ? DType::f64 : DType::f32, Device::cpu());
   if (dtype != DType::f32 && dtype != DType::f64) t = to(t, dtype);
   return to(t, device);
+}
+
+Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> v(shape_numel(shape));
+  for (auto& e : v) e = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
+  return from_vector(v, shape);
 }
 
 CloseResult all_close(const Tensor& got, const Tensor& want, double atol, double rtol) {

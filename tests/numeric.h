@@ -14,6 +14,9 @@ namespace oc::test {
 Tensor rand(const Shape& shape, uint64_t seed, double lo = -1, double hi = 1, DType dtype = DType::f32,
             Device device = Device::cpu());
 
+// Random int64 indices in [0, n) (host RNG; only the values matter).
+Tensor random_index(const Shape& shape, int64_t n, uint64_t seed);
+
 // A bound |got - want| <= atol + rtol * |want|.
 struct Tol {
   double atol, rtol;

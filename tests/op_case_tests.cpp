@@ -18,9 +18,7 @@ namespace {
 using json = nlohmann::json;
 
 void check_forward(const OpCase& c) {
-  std::vector<DType> dtypes{DType::f64};
-  if (c.check_f32) dtypes.push_back(DType::f32);
-  for (DType dt : dtypes) {
+  for (DType dt : {DType::f64, DType::f32}) {
     INFO(dtype_name(dt) << " inputs");
     const std::vector<Tensor> in = c.make_inputs(dt);
     std::vector<Tensor> in64;

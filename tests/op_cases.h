@@ -29,7 +29,6 @@ struct OpCase {
 
   // forward: run vs reference on float64 inputs, and on float32 inputs (reference on the same values).
   Tol fwd64{1e-12, 1e-12}, fwd32{1e-4, 1e-5};
-  bool check_f32 = true;
   // gradient: backward vs float64 central differences with step eps.
   bool gradient = false;
   double eps = 1e-6;
@@ -53,6 +52,12 @@ struct OpCase {
   std::vector<Tensor> make_inputs(DType dtype) const { return inputs(dtype, seed()); }
 };
 
+// The row with its gradient and golden checks set.
+inline OpCase with_checks(OpCase c, bool gradient = true, bool golden = true) {
+  c.gradient = gradient, c.golden = golden;
+  return c;
+}
+
 // Inputs uniform in [lo, hi), one per shape (input i from seed + i), in the requested dtype.
 MakeInputs uniform_inputs(const std::vector<Shape>& shapes, double lo = -1, double hi = 1);
 // For ops that take no tensor (factories, random draws): one empty tensor of the requested dtype,
@@ -73,9 +78,12 @@ void write_op_cases(const std::string& dir);
 
 }  // namespace oc::test
 
-// Declares a family's table: OC_OP_CASES(soft_argmax) { std::vector<OpCase> t; ...; return t; }
+// Declares a family's table, a function in oc::test:
+//   OC_OP_CASES(soft_argmax) { std::vector<OpCase> t; ...; return t; }
 #define OC_OP_CASES(family)                                                                         \
-  static std::vector<::oc::test::OpCase> oc_op_cases_##family();                                   \
-  [[maybe_unused]] static const bool oc_op_cases_registered_##family =                             \
-      ::oc::test::register_op_cases(#family, oc_op_cases_##family);                                \
-  static std::vector<::oc::test::OpCase> oc_op_cases_##family()
+  namespace oc::test {                                                                             \
+  static std::vector<OpCase> op_cases_##family();                                                  \
+  [[maybe_unused]] static const bool op_cases_registered_##family =                                \
+      register_op_cases(#family, op_cases_##family);                                               \
+  }                                                                                                \
+  std::vector<::oc::test::OpCase> oc::test::op_cases_##family()

@@ -1,31 +1,14 @@
 // CUDA vs CPU parity beyond single ops: zero-size tensors, a small classifier end to end, mixed
-// devices and the allocator. The ops' parity comes from their case
-// tables (tests/kernels/<op>/<op>_cases.cpp, run by tests/cuda/op_case_parity.cpp).
+// devices and the allocator. The ops' parity comes from their case tables
+// (tests/kernels/<op>/<op>_cases.cpp, run by tests/cuda/op_case_parity.cpp).
 // Without a GPU the runner exits 77 before any of these run (ctest: skipped).
 #include <catch2/catch.hpp>
-
-#include <cmath>
-#include <functional>
-#include <limits>
-#include <random>
 
 #include "core/cuda_allocator.h"
 #include "tests/cuda/parity.h"
 
 using namespace oc;
 using namespace oc::test;
-
-namespace {
-
-// Random int64 indices in [0, n) (host RNG; only the values matter).
-Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<int64_t> v(shape_numel(shape));
-  for (auto& e : v) e = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
-  return from_vector(v, shape);
-}
-
-}  // namespace
 
 // --- edge shapes and a small network -------------------------------------------------------------
 

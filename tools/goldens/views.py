@@ -19,7 +19,7 @@ def compute(op, p, inputs):
     if op == "expand":
         return x.expand(*p["shape"]).contiguous()
     if op == "squeeze":
-        return x.squeeze(p["dim"])
+        return x.squeeze(p["dim"]) if "dim" in p else x.squeeze()
     if op == "unsqueeze":
         return x.unsqueeze(p["dim"])
     if op == "flatten":

@@ -51,21 +51,17 @@ OpCase to_row(DType from, DType to_dtype, const Shape& shape, const std::string&
 }  // namespace oc::test
 
 OC_OP_CASES(copy) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
-  auto checked = [&t](OpCase c) {
-    c.gradient = c.golden = true;
-    t.push_back(std::move(c));
-  };
-  checked(row("cat", {{2, 3}, {2, 2}}, {{"dim", 1}}, [](const std::vector<Tensor>& in) { return cat({in[0], in[1]}, 1); }));
-  checked(row("cat", {{2, 3}, {2, 2}}, {{"dim", 1}, {"order", "a b a"}},
-              [](const std::vector<Tensor>& in) { return cat({in[0], in[1], in[0]}, 1); }));
-  checked(row("stack", {{2, 3}, {2, 3}}, {{"dim", 0}}, [](const std::vector<Tensor>& in) { return stack({in[0], in[1]}, 0); }));
-  checked(row("split", {{2, 5}}, {{"size", 2}, {"dim", 1}, {"part", 1}},
-              [](const std::vector<Tensor>& in) { return contiguous(split(in[0], 2, 1)[1]); }));
-  checked(row("pad", {{2, 3}}, {{"pads", {1, 2, 0, 1}}, {"value", 0.5}},
-              [](const std::vector<Tensor>& in) { return pad(in[0], {1, 2, 0, 1}, 0.5); }));
+  t.push_back(with_checks(
+      row("cat", {{2, 3}, {2, 2}}, {{"dim", 1}}, [](const std::vector<Tensor>& in) { return cat({in[0], in[1]}, 1); })));
+  t.push_back(with_checks(row("cat", {{2, 3}, {2, 2}}, {{"dim", 1}, {"order", "a b a"}},
+              [](const std::vector<Tensor>& in) { return cat({in[0], in[1], in[0]}, 1); })));
+  t.push_back(with_checks(
+      row("stack", {{2, 3}, {2, 3}}, {{"dim", 0}}, [](const std::vector<Tensor>& in) { return stack({in[0], in[1]}, 0); })));
+  t.push_back(with_checks(row("split", {{2, 5}}, {{"size", 2}, {"dim", 1}, {"part", 1}},
+              [](const std::vector<Tensor>& in) { return contiguous(split(in[0], 2, 1)[1]); })));
+  t.push_back(with_checks(row("pad", {{2, 3}}, {{"pads", {1, 2, 0, 1}}, {"value", 0.5}},
+              [](const std::vector<Tensor>& in) { return pad(in[0], {1, 2, 0, 1}, 0.5); })));
   // Gradients through a float32 <-> float64 round trip (float32's rounding: a coarse step).
   OpCase round_trip = row("to", {{9, 4}}, {{"path", "other float type *2 back"}}, [](const std::vector<Tensor>& in) {
     const DType other = in[0].dtype() == DType::f64 ? DType::f32 : DType::f64;

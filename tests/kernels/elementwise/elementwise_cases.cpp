@@ -213,8 +213,6 @@ OpCase where_row(const Shape& sa, const Shape& sb, const Shape& sc, const std::s
 }  // namespace oc::test
 
 OC_OP_CASES(elementwise) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   for (const Unary& u : unary_ops()) {
     OpCase g = unary_row(u, {4, 6}, u.lo, u.hi);

@@ -40,8 +40,6 @@ Values series(double start, double step, int64_t n) {
 }  // namespace oc::test
 
 OC_OP_CASES(fill) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   for (int64_t n : {int64_t{1}, int64_t{4}, int64_t{1000003}})
     for (double v : {0.0, 1.0, 2.75, -0.0})

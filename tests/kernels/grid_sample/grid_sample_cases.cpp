@@ -111,8 +111,6 @@ OpCase composite_row(const Shape& input, const std::vector<int64_t>& size, const
 }  // namespace oc::test
 
 OC_OP_CASES(grid_sample) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   // Every mode x padding x align_corners, points up to 3 pixels outside (2-D) and far outside
   // (several reflections, long clipping).

@@ -2,20 +2,10 @@
 // (transposed views too), against plain loops in float64, by float64 finite differences, against
 // PyTorch (tools/goldens/index.py), and CUDA against CPU, with many colliding scatter targets and
 // every dtype for gather.
-#include <random>
-
 #include "tests/op_cases.h"
 
 namespace oc::test {
 namespace {
-
-// Random int64 indices in [0, n) (host RNG; only the values matter).
-Tensor random_index(const Shape& shape, int64_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<int64_t> v(shape_numel(shape));
-  for (auto& e : v) e = static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
-  return from_vector(v, shape);
-}
 
 // The loops over a 2-D output (or a 1-D target for scatter_add of 1-D tensors): out[i][j] reads
 // (gather) or adds to (scatter_add) position idx[i][j] along `dim`.
@@ -114,19 +104,13 @@ OpCase scatter_row(const Shape& shape, int64_t dim, const Shape& src_shape) {
 }  // namespace oc::test
 
 OC_OP_CASES(index) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
-  auto checked = [&t](OpCase c) {
-    c.gradient = c.golden = true;
-    t.push_back(std::move(c));
-  };
   // Gradients and PyTorch's numbers.
-  checked(select_row("gather", {3, 4}, 0, {2, 4}));
-  checked(select_row("gather", {3, 4}, 1, {3, 2}));
-  checked(scatter_row({3, 4}, 0, {2, 4}));
-  checked(select_row("index_select", {3, 4}, 1, {3}));
-  checked(select_row("index_select", {3, 4}, 0, {5}));
+  t.push_back(with_checks(select_row("gather", {3, 4}, 0, {2, 4})));
+  t.push_back(with_checks(select_row("gather", {3, 4}, 1, {3, 2})));
+  t.push_back(with_checks(scatter_row({3, 4}, 0, {2, 4})));
+  t.push_back(with_checks(select_row("index_select", {3, 4}, 1, {3})));
+  t.push_back(with_checks(select_row("index_select", {3, 4}, 0, {5})));
   // CUDA: an index larger than the input along dim, both dims, transposed input and index.
   t.push_back(select_row("gather", {6, 9}, 0, {20, 9}));
   t.push_back(select_row("gather", {6, 9}, 1, {6, 4}));

@@ -72,8 +72,6 @@ OpCase row(const Shape& a, const Shape& b, const std::string& va = "", const std
 }  // namespace oc::test
 
 OC_OP_CASES(matmul) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   // 2-D, odd sizes; float64 too.
   for (const auto& [M, K, N] : std::vector<std::array<int64_t, 3>>{{1, 1, 1}, {7, 13, 5}, {65, 33, 129}, {128, 64, 96}, {9, 11, 7}})

@@ -31,8 +31,6 @@ OpCase row(const std::string& op, nlohmann::ordered_json params,
 }  // namespace oc::test
 
 OC_OP_CASES(random) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   for (int64_t n : {int64_t{1}, int64_t{7}, int64_t{1000003}}) {
     t.push_back(row("uniform", {{"shape", {n}}, {"lo", -2}, {"hi", 3}},

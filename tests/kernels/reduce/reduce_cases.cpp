@@ -84,30 +84,24 @@ OpCase row(const std::string& op, const Shape& shape, const Axes& axes, bool kee
 }  // namespace oc::test
 
 OC_OP_CASES(reduce) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
-  auto add = [&t](OpCase c, bool gradient, bool golden) {
-    c.gradient = gradient, c.golden = golden;
-    t.push_back(std::move(c));
-  };
   // A middle axis, all axes, a negative axis; var with both corrections.
-  for (const char* op : {"sum", "mean", "max", "min"}) add(row(op, {3, 5, 4}, {1}, false), false, false);
-  add(row("min", {3, 5, 4}, {-2}, false), false, false);
-  add(row("sum", {3, 5, 4}, {}, false), false, false);
-  add(row("var", {4, 6}, {1}, false, false, 0), false, false);
-  add(row("var", {4, 6}, {1}, false, false, 1), false, false);
+  for (const char* op : {"sum", "mean", "max", "min"}) t.push_back(row(op, {3, 5, 4}, {1}, false));
+  t.push_back(row("min", {3, 5, 4}, {-2}, false));
+  t.push_back(row("sum", {3, 5, 4}, {}, false));
+  t.push_back(row("var", {4, 6}, {1}, false, false, 0));
+  t.push_back(row("var", {4, 6}, {1}, false, false, 1));
   // Gradients and PyTorch's numbers.
-  add(row("sum", {3, 4, 5}, {0, 2}, false), true, true);
-  add(row("sum", {3, 4, 5}, {}, false), true, true);
-  add(row("mean", {3, 4, 5}, {1}, true), true, true);
-  add(row("var", {3, 4, 5}, {2}, false), true, true);
-  add(row("var", {3, 4, 5}, {}, false, false, 0), true, true);
-  add(row("max", {3, 4, 5}, {1}, false), true, true);
-  add(row("min", {3, 4, 5}, {0, 1}, false), true, false);
-  add(row("min", {3, 4, 5}, {0, 1}, true), true, true);
-  add(row("argmax", {3, 4, 5}, {2}, false), false, true);
-  add(row("argmin", {3, 4, 5}, {0}, true), false, true);
+  t.push_back(with_checks(row("sum", {3, 4, 5}, {0, 2}, false)));
+  t.push_back(with_checks(row("sum", {3, 4, 5}, {}, false)));
+  t.push_back(with_checks(row("mean", {3, 4, 5}, {1}, true)));
+  t.push_back(with_checks(row("var", {3, 4, 5}, {2}, false)));
+  t.push_back(with_checks(row("var", {3, 4, 5}, {}, false, false, 0)));
+  t.push_back(with_checks(row("max", {3, 4, 5}, {1}, false)));
+  t.push_back(with_checks(row("min", {3, 4, 5}, {0, 1}, false), true, false));
+  t.push_back(with_checks(row("min", {3, 4, 5}, {0, 1}, true)));
+  t.push_back(with_checks(row("argmax", {3, 4, 5}, {2}, false), false, true));
+  t.push_back(with_checks(row("argmin", {3, 4, 5}, {0}, true), false, true));
   // CUDA: one element, one warp, one long row split over many blocks and reduced again, few long
   // rows (split), several rows and segments, >= 2 rows per SM (a block each), a block per row, the
   // reduced axis moved last (a permuted copy), a million short rows (a warp each), two axes, an
@@ -118,24 +112,24 @@ OC_OP_CASES(reduce) {
       {{4, 5, 6}, {-1}},   {{3, 0, 2}, {1}}};
   for (const auto& [shape, axes] : layouts) {
     for (bool keep : {false, true}) {
-      add(row("sum", shape, axes, keep), false, false);
-      if (shape_numel(shape) > 0) add(row("mean", shape, axes, keep), false, false);
+      t.push_back(row("sum", shape, axes, keep));
+      if (shape_numel(shape) > 0) t.push_back(row("mean", shape, axes, keep));
     }
-    if (shape_numel(shape) > 1) add(row("var", shape, axes, false), false, false);
+    if (shape_numel(shape) > 1) t.push_back(row("var", shape, axes, false));
   }
-  add(row("sum", {65, 33}, {1}, false, false, 1, "transpose"), false, false);
+  t.push_back(row("sum", {65, 33}, {1}, false, false, 1, "transpose"));
   // Ties (5 levels): the same element on both devices; and distinct values.
   const std::vector<std::pair<Shape, int64_t>> tie_layouts = {
       {{1}, 0},         {{7}, 0},           {{2000, 37}, 1}, {{37, 2000}, 1}, {{37, 2000}, 0},
       {{3, 1000003}, 1}, {{40, 70000}, 1}, {{1000003}, 0},  {{4, 5, 6}, 1}};
   for (const auto& [shape, axis] : tie_layouts) {
-    add(row("max", shape, {axis}, false, true), false, false);
-    add(row("min", shape, {axis}, true, true), false, false);
-    add(row("max", shape, {}, false, true), false, false);
-    add(row("argmax", shape, {axis}, false, true), false, false);
-    add(row("argmin", shape, {axis}, true, true), false, false);
-    add(row("argmax", shape, {axis}, false), false, false);
-    add(row("min", shape, {axis}, false), false, false);
+    t.push_back(row("max", shape, {axis}, false, true));
+    t.push_back(row("min", shape, {axis}, true, true));
+    t.push_back(row("max", shape, {}, false, true));
+    t.push_back(row("argmax", shape, {axis}, false, true));
+    t.push_back(row("argmin", shape, {axis}, true, true));
+    t.push_back(row("argmax", shape, {axis}, false));
+    t.push_back(row("min", shape, {axis}, false));
   }
   return t;
 }

@@ -56,13 +56,7 @@ OpCase row(const Shape& shape, double beta, SoftArgmaxCoords coords, const std::
 }  // namespace oc::test
 
 OC_OP_CASES(soft_argmax) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
-  auto add = [&t](OpCase c, bool gradient, bool golden) {
-    c.gradient = gradient, c.golden = golden;
-    t.push_back(std::move(c));
-  };
   // Spread-out maps, every beta, both conventions, 2-D and 3-D and a single row, every output: the
   // float64 gradient check (steps of 1e-6 move beta * S by at most 1e-4, where the third derivative,
   // ~beta^3, leaves an error far below the bounds) and the goldens.
@@ -70,17 +64,17 @@ OC_OP_CASES(soft_argmax) {
     for (double beta : {0.5, 1.0, 10.0, 100.0})
       for (SoftArgmaxCoords coords : kCoords)
         for (const char* out : {"coords", "both", "value", "pair_coords"})
-          add(row(shape, beta, coords, out, "6/beta"), true, true);
+          t.push_back(with_checks(row(shape, beta, coords, out, "6/beta")));
   // Values in [-1, 1]: at beta 10 a dominant peak (20 nats; most pixels weigh ~1e-8, their gradients
   // too), at beta 100 nearly one-hot.
   for (SoftArgmaxCoords coords : kCoords) {
-    add(row({2, 2, 5, 6}, 10, coords, "both"), true, true);
-    add(row({2, 2, 16, 12}, 10, coords, "both"), true, true);
-    add(row({2, 2, 1, 1}, 1, coords, "both"), true, true);
-    add(row({1, 3, 1, 8}, 2, coords, "coords"), true, true);
+    t.push_back(with_checks(row({2, 2, 5, 6}, 10, coords, "both")));
+    t.push_back(with_checks(row({2, 2, 16, 12}, 10, coords, "both")));
+    t.push_back(with_checks(row({2, 2, 1, 1}, 1, coords, "both")));
+    t.push_back(with_checks(row({1, 3, 1, 8}, 2, coords, "coords")));
     for (double beta : {0.5, 1.0, 10.0, 100.0})
       for (const Shape& shape : {Shape{2, 3, 7, 9}, Shape{1, 2, 3, 4, 5}, Shape{2, 1, 33, 17}})
-        add(row(shape, beta, coords, "both"), false, true);
+        t.push_back(with_checks(row(shape, beta, coords, "both"), false, true));
   }
   // CUDA: 1x1, a single row, 31x33 (1023 pixels: the largest map a warp takes), 32x33 (the smallest
   // a block takes), 128x128; 3-D volumes.
@@ -89,7 +83,7 @@ OC_OP_CASES(soft_argmax) {
                              Shape{1, 2, 16, 24, 20}})
     for (double beta : {1.0, 10.0})
       for (SoftArgmaxCoords coords : kCoords)
-        for (const char* out : {"coords", "both"}) add(row(shape, beta, coords, out), false, false);
+        for (const char* out : {"coords", "both"}) t.push_back(row(shape, beta, coords, out));
   // 140000 1x1 maps (17500 CUDA blocks of 8 warps).
   OpCase many = row({1000, 140, 1, 1}, 1, SoftArgmaxCoords::pixel, "both");
   many.parity_dtypes = {DType::f32};
@@ -104,7 +98,7 @@ OC_OP_CASES(soft_argmax) {
   OpCase nhwk = row({2, 9, 8, 5}, 1, SoftArgmaxCoords::pixel, "both", "unit", {0, 3, 1, 2});
   nhwk.parity_dtypes = {DType::f32};
   t.push_back(nhwk);
-  add(row({1, 2, 3, 4, 2}, 2, SoftArgmaxCoords::pixel, "both", "unit", {0, 4, 1, 2, 3}), true, false);
+  t.push_back(with_checks(row({1, 2, 3, 4, 2}, 2, SoftArgmaxCoords::pixel, "both", "unit", {0, 4, 1, 2, 3}), true, false));
   // `ocellus bench soft_argmax`: K keypoint heatmaps per image, beta 1, pixel coordinates.
   for (const Shape& shape : {Shape{64, 17, 64, 64}, Shape{256, 16, 32, 32}, Shape{32, 17, 128, 128}}) {
     OpCase b = row(shape, 1, SoftArgmaxCoords::pixel, "coords");

@@ -43,8 +43,6 @@ OpCase row(const std::string& op, const Shape& shape, int64_t axis, double range
 }  // namespace oc::test
 
 OC_OP_CASES(softmax) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   for (const char* op : {"softmax", "log_softmax"}) {
     for (int64_t axis : {0, 1, 2, -1}) {

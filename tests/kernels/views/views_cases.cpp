@@ -16,7 +16,7 @@ Tensor apply_view(const std::string& op, const Tensor& x, const json& p) {
   if (op == "slice") return slice(x, p["dim"], p["start"], p["end"], p["step"]);
   if (op == "select") return select(x, p["dim"], p["index"]);
   if (op == "expand") return expand(x, p["shape"].get<Shape>());
-  if (op == "squeeze") return squeeze(x, p["dim"]);
+  if (op == "squeeze") return p.contains("dim") ? squeeze(x, p["dim"]) : squeeze(x);
   if (op == "unsqueeze") return unsqueeze(x, p["dim"]);
   return flatten(x, p["start"], p["end"]);
 }
@@ -53,6 +53,7 @@ OC_OP_CASES(views) {
   t.push_back(row("expand", {2, 1, 4}, {{"shape", {5, 2, 3, 4}}}, true));
   t.push_back(row("unsqueeze", {2, 3, 4}, {{"dim", 0}}, true));
   t.push_back(row("squeeze", {1, 2, 3, 4}, {{"dim", 0}}, true));
+  t.push_back(row("squeeze", {1, 2, 1, 4}, json::object(), true));  // every size-1 axis
   t.push_back(row("flatten", {2, 3, 4}, {{"start", 0}, {"end", -1}}, true));
   t.push_back(row("flatten", {2, 3, 4}, {{"start", 1}, {"end", -1}}, true));
   t.push_back(row("transpose", {2, 3, 4}, {{"dim0", 0}, {"dim1", 2}}, true));
