@@ -233,10 +233,14 @@ int bench_conv2d(const ArgParser& p) {
 }  // namespace
 
 int cmd_bench(const Args& args) {
-  ArgParser p(args, {"--device", "--json"}, {"--quick"});
+  ArgParser p(args, {"--device", "--json"}, {"--quick", "--cases"});
   OC_CHECK(!p.rest.empty(),
            "usage: ocellus bench gemm|conv2d|affine_grid|grid_sample|soft_argmax ... [--device cpu|cuda] [--json FILE] "
-           "[--quick]");
+           "[--quick] [--cases]");
+  if (p.has("--cases")) {  // the shapes, as rows of the op case tables
+    print_bench_cases(p.rest);
+    return 0;
+  }
   if (p.rest.size() == 1 && p.rest[0] == "gemm") return bench_gemm(p);
   if (p.rest.size() == 1 && p.rest[0] == "conv2d") return bench_conv2d(p);
   if (p.rest.size() == 1 && p.rest[0] == "soft_argmax") return bench_soft_argmax(p);

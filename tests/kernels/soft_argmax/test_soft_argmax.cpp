@@ -1,7 +1,7 @@
-// soft_argmax: float64 finite-difference gradients for several beta, 2-D and 3-D, both coordinate
-// conventions, with and without the value output; forward against the definition; hand-computed
-// peaks (on a pixel, between two pixels); huge beta * S; edge shapes; errors. PyTorch's numbers are
-// in test_golden_soft_argmax.cpp.
+// soft_argmax by hand: peaks on a pixel and between two pixels, huge beta * S, the value's formula,
+// edge shapes, non-contiguous views, float32 against float64, errors, determinism. The forward
+// against the definition, the float64 gradients, PyTorch's numbers and CUDA parity come from the
+// case table, soft_argmax_cases.cpp.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -9,6 +9,7 @@
 
 #include "kernels/soft_argmax/soft_argmax.h"
 #include "tests/helpers.h"
+#include "tests/kernels/soft_argmax/soft_argmax_reference.h"
 
 using namespace oc;
 
@@ -17,108 +18,17 @@ namespace {
 constexpr SoftArgmaxCoords kCoords[] = {SoftArgmaxCoords::pixel, SoftArgmaxCoords::normalized};
 
 SoftArgmaxOptions opts(double beta, SoftArgmaxCoords coords = SoftArgmaxCoords::pixel) {
-  SoftArgmaxOptions o;
-  o.beta = beta;
-  o.coordinates = coords;
-  return o;
+  return test::soft_argmax_opts(beta, coords);
 }
-
-// The definition in double, with the max subtracted: coords [N,K,dims] and value [N,K].
-struct Reference {
-  Tensor coords, value;
-};
-Reference reference(const Tensor& heatmaps, const SoftArgmaxOptions& o) {
-  const Shape shape = heatmaps.shape();
-  const int dims = static_cast<int>(shape.size()) - 2;
-  const int64_t n = shape[0], k = shape[1], d = dims == 3 ? shape[2] : 1, h = shape[shape.size() - 2],
-                w = shape.back(), plane = d * h * w;
-  const std::vector<double> v = to_vector<double>(contiguous(to(heatmaps.detach(), DType::f64)));
-  const int64_t sizes[3] = {w, h, d};
-  std::vector<double> coords, value;
-  for (int64_t q = 0; q < n * k; ++q) {
-    const double* s = v.data() + q * plane;
-    double m = s[0], total = 0, sum[3] = {0, 0, 0};
-    for (int64_t i = 0; i < plane; ++i) m = std::max(m, s[i]);
-    for (int64_t i = 0; i < plane; ++i) {
-      const double e = std::exp(o.beta * (s[i] - m));
-      const double pos[3] = {double(i % w), double(i / w % h), double(i / (w * h))};
-      total += e;
-      for (int a = 0; a < 3; ++a) sum[a] += e * pos[a];
-    }
-    for (int a = 0; a < dims; ++a) {
-      const double p = sum[a] / total;
-      coords.push_back(o.coordinates == SoftArgmaxCoords::normalized ? (2 * p + 1) / double(sizes[a]) - 1 : p);
-    }
-    value.push_back(m + std::log(total) / o.beta);
-  }
-  return {from_vector(coords, {n, k, dims}), from_vector(value, {n, k})};
-}
-
-// Coordinates and value in one [N,K,dims+1] tensor, so one gradcheck covers the fused backward.
-Tensor coords_and_value(const Tensor& heatmaps, const SoftArgmaxOptions& o) {
-  SoftArgmaxResult r = soft_argmax_with_value(heatmaps, o);
-  return cat({r.coords, unsqueeze(r.value, 2)}, 2);
-}
+using test::soft_argmax_coords_and_value;
+using test::soft_argmax_reference;
 
 std::string describe(const SoftArgmaxOptions& o) { return str_cat("beta ", o.beta, " ", to_string(o.coordinates)); }
 
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------------
-// Finite-difference gradients (float64).
-
-TEST_CASE("soft_argmax: float64 gradients, beta 0.5 to 100, 2-D and 3-D, both conventions, with and without value",
-          "[soft_argmax]") {
-  // S uniform in [-3/beta, 3/beta]: beta * S spans 6 nats whatever beta is, so the softmax is neither
-  // flat nor one-hot and every pixel's gradient matters. Central differences with step 1e-6 move
-  // beta * S by at most 1e-4, where the third derivative (~beta^3) leaves an error far below the bounds.
-  uint64_t seed = 100;
-  for (double beta : {0.5, 1.0, 10.0, 100.0})
-    for (SoftArgmaxCoords coords : kCoords)
-      for (const Shape& shape : {Shape{2, 3, 4, 5}, Shape{2, 2, 3, 4, 5}, Shape{1, 2, 1, 6}}) {
-        const SoftArgmaxOptions o = opts(beta, coords);
-        INFO(describe(o) << ", heatmaps " << shape_str(shape));
-        Tensor x = test::rand(shape, seed++, -3 / beta, 3 / beta, DType::f64).set_requires_grad();
-        REQUIRE_GRADCHECK([o](const std::vector<Tensor>& in) { return soft_argmax(in[0], o); }, {x});
-        REQUIRE_GRADCHECK([o](const std::vector<Tensor>& in) { return coords_and_value(in[0], o); }, {x});
-        // Only the value, then only the coordinates of the two-output variant.
-        REQUIRE_GRADCHECK([o](const std::vector<Tensor>& in) { return soft_argmax_with_value(in[0], o).value; }, {x});
-        REQUIRE_GRADCHECK([o](const std::vector<Tensor>& in) { return soft_argmax_with_value(in[0], o).coords; }, {x});
-      }
-}
-
-TEST_CASE("soft_argmax: float64 gradients with a dominant peak (beta 10 on values in [-1, 1])", "[soft_argmax]") {
-  // beta * S spans 20 nats: most pixels carry probabilities near 1e-8, their gradients too.
-  for (SoftArgmaxCoords coords : kCoords) {
-    Tensor x = test::rand({2, 2, 5, 6}, 150, -1, 1, DType::f64).set_requires_grad();
-    const SoftArgmaxOptions o = opts(10, coords);
-    REQUIRE_GRADCHECK([o](const std::vector<Tensor>& in) { return coords_and_value(in[0], o); }, {x});
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Forward against the definition, and hand-computed cases.
-
-TEST_CASE("soft_argmax: forward matches the definition, 2-D and 3-D, both conventions", "[soft_argmax]") {
-  uint64_t seed = 200;
-  for (double beta : {0.5, 1.0, 10.0, 100.0})
-    for (SoftArgmaxCoords coords : kCoords)
-      for (const Shape& shape : {Shape{2, 3, 7, 9}, Shape{1, 2, 3, 4, 5}, Shape{2, 1, 33, 17}}) {
-        const SoftArgmaxOptions o = opts(beta, coords);
-        INFO(describe(o) << ", heatmaps " << shape_str(shape));
-        Tensor x = test::rand(shape, seed++, -1, 1, DType::f64);
-        const Reference want = reference(x, o);
-        REQUIRE_CLOSE(soft_argmax(x, o), want.coords, 1e-12, 1e-12);
-        SoftArgmaxResult r = soft_argmax_with_value(x, o);
-        REQUIRE_CLOSE(r.coords, want.coords, 1e-12, 1e-12);
-        REQUIRE_CLOSE(r.value, want.value, 1e-12, 1e-12);
-        // float32: row sums of a few dozen terms in float32, rounding ~1e-7 relative of each
-        // coordinate (< 33 pixels) and of beta * S.
-        Tensor x32 = to(x, DType::f32);
-        REQUIRE_CLOSE(soft_argmax(x32, o), want.coords, 1e-4, 1e-5);
-        REQUIRE_CLOSE(soft_argmax_with_value(x32, o).value, want.value, 1e-5, 1e-5);
-      }
-}
+// Hand-computed cases.
 
 TEST_CASE("soft_argmax: a sharp peak exactly on a pixel is recovered (large beta)", "[soft_argmax]") {
   // beta = 100 on a unit peak: every other pixel weighs e^-100, far below double rounding.
@@ -159,7 +69,7 @@ TEST_CASE("soft_argmax: a symmetric two-pixel peak gives the midpoint between th
     } else {
       // beta = 1 spreads the weight, but the map is symmetric about x = 2.5 only with the rest mirrored:
       // compare with the definition instead.
-      REQUIRE_CLOSE(soft_argmax(x, opts(beta)), reference(x, opts(beta)).coords, 1e-12, 1e-12);
+      REQUIRE_CLOSE(soft_argmax(x, opts(beta)), soft_argmax_reference(x, opts(beta)).coords, 1e-12, 1e-12);
     }
     // Between two depth slices in 3-D: z = 0.5.
     std::vector<double> v3(2 * 2 * 3, 0.0);
@@ -182,7 +92,7 @@ TEST_CASE("soft_argmax: huge beta * S stays finite, forward and backward, float3
       for (double c : to_vector<double>(r.value)) REQUIRE(std::isfinite(c));
       for (double c : to_vector<double>(x.grad())) REQUIRE(std::isfinite(c));
       // The value tends to the max, the coordinates to the argmax.
-      const Reference want = reference(x, opts(beta));
+      const test::SoftArgmaxReference want = soft_argmax_reference(x, opts(beta));
       REQUIRE_CLOSE(r.coords, want.coords, 1e-4, 1e-5);
       REQUIRE_CLOSE(r.value, max(x.detach(), {2, 3}), 1e-4, 1e-6);
     }
@@ -250,18 +160,14 @@ TEST_CASE("soft_argmax: non-contiguous heatmaps give the values and gradients of
       const SoftArgmaxOptions o = opts(3, coords);
       REQUIRE(!view.is_contiguous());
       Tensor xv = view.detach().set_requires_grad(), xc = contiguous(view).detach().set_requires_grad();
-      Tensor yv = coords_and_value(xv, o), yc = coords_and_value(xc, o);
+      Tensor yv = soft_argmax_coords_and_value(xv, o), yc = soft_argmax_coords_and_value(xc, o);
       REQUIRE_CLOSE(yv, yc, 0, 0);
       Tensor w = test::rand(yc.shape(), 342, 0.5, 1.5, DType::f64);
       sum(mul(yv, w)).backward();
       sum(mul(yc, w)).backward();
       REQUIRE_CLOSE(xv.grad(), xc.grad(), 0, 0);
     }
-  // Gradients through the permuted view, 3-D.
-  Tensor ndhwk = test::rand({1, 2, 3, 4, 2}, 343, -1, 1, DType::f64).set_requires_grad();
-  REQUIRE_GRADCHECK(
-      [](const std::vector<Tensor>& in) { return coords_and_value(permute(in[0], {0, 4, 1, 2, 3}), opts(2)); },
-      {ndhwk});
+  // (The gradient through a permuted 3-D view is a row of the case table.)
 }
 
 TEST_CASE("soft_argmax: float32 agrees with float64, gradients too", "[soft_argmax]") {
@@ -270,7 +176,7 @@ TEST_CASE("soft_argmax: float32 agrees with float64, gradients too", "[soft_argm
     const SoftArgmaxOptions o = opts(5, coords);
     INFO(describe(o));
     Tensor x64 = x.detach().set_requires_grad(), x32 = to(x, DType::f32).set_requires_grad();
-    Tensor y64 = coords_and_value(x64, o), y32 = coords_and_value(x32, o);
+    Tensor y64 = soft_argmax_coords_and_value(x64, o), y32 = soft_argmax_coords_and_value(x32, o);
     REQUIRE(y32.dtype() == DType::f32);
     // Coordinates below 20 pixels from sums of 20 float32 terms per row: ~1e-6 relative.
     REQUIRE_CLOSE(y32, y64, 1e-4, 1e-5);
@@ -308,7 +214,7 @@ TEST_CASE("soft_argmax: the CPU gives the same bits on every run", "[soft_argmax
   std::vector<float> first;
   for (int run = 0; run < 3; ++run) {
     Tensor xl = x.detach().set_requires_grad();
-    sum(coords_and_value(xl, opts(10))).backward();
+    sum(soft_argmax_coords_and_value(xl, opts(10))).backward();
     std::vector<float> g = to_vector<float>(xl.grad());
     if (run == 0) first = g;
     REQUIRE(g == first);

@@ -1,7 +1,8 @@
-// affine_grid and grid_sample: float64 finite-difference gradients for every mode x padding x
-// align_corners in 2-D and 3-D, hand-computed cases of the coordinate conventions (shifts by one and
-// half a pixel, a 90-degree rotation, crops, identity, rounding ties, border and reflection), edge
-// shapes, errors, and the deterministic option. PyTorch's numbers are in test_golden_grid_sample.cpp.
+// affine_grid and grid_sample by hand: the coordinate conventions (shifts by one and half a pixel, a
+// 90-degree rotation, crops, identity, rounding ties, border and reflection), edge shapes,
+// non-contiguous views, errors, and the deterministic option. The float64 gradients of every mode x
+// padding x align_corners, float32 against float64, PyTorch's numbers and CUDA parity come from the
+// case table, grid_sample_cases.cpp.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 
 #include "kernels/grid_sample/grid_sample.h"
 #include "tests/helpers.h"
+#include "tests/kernels/grid_sample/grid_sample_grids.h"
 
 using namespace oc;
 
@@ -20,64 +22,15 @@ constexpr GridSampleMode kModes3d[] = {GridSampleMode::bilinear, GridSampleMode:
 constexpr GridPadding kPaddings[] = {GridPadding::zeros, GridPadding::border, GridPadding::reflection};
 
 GridSampleOptions opts(GridSampleMode mode, GridPadding padding, bool align_corners, bool deterministic = false) {
-  GridSampleOptions o;
-  o.mode = mode;
-  o.padding = padding;
-  o.align_corners = align_corners;
-  o.deterministic = deterministic;
-  return o;
+  return test::grid_sample_opts(mode, padding, align_corners, deterministic);
 }
 
 std::string describe(const GridSampleOptions& o) {
   return str_cat(to_string(o.mode), " ", to_string(o.padding), " align_corners ", o.align_corners);
 }
 
-// Normalized coordinate of pixel coordinate p (pixel centres at integers) on an axis of `size` pixels:
-// align_corners: -1 and 1 are the centres of pixels 0 and size - 1; else the outer edges of them.
-double normalized(double p, int64_t size, bool align_corners) {
-  return align_corners ? 2 * p / static_cast<double>(size - 1) - 1 : (2 * p + 1) / static_cast<double>(size) - 1;
-}
-
-// A grid of shape grid_shape ([N, Ho, Wo, 2] or [N, Do, Ho, Wo, 3]) for an input whose spatial sizes
-// are `sizes` in grid order (W, H[, D]). Each coordinate lies at pixel coordinate i + f, i an integer
-// in [lo_px, hi_px), f mod 0.5 in [0.1, 0.4]: at least 0.1 pixel from every integer and half-integer,
-// where bilinear weights, clipping, reflection folds and nearest rounding bend or jump. Central
-// differences with a 1e-6 step then see one smooth piece.
-Tensor smooth_grid(const Shape& grid_shape, const std::vector<int64_t>& sizes, bool align_corners, double lo_px,
-                   double hi_px, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(0, 1);
-  const int64_t dims = grid_shape.back();
-  std::vector<double> v;
-  for (int64_t i = 0; i < shape_numel(grid_shape) / dims; ++i)
-    for (int64_t a = 0; a < dims; ++a) {
-      const double base = std::floor(lo_px + u(rng) * (hi_px - lo_px));
-      const double half = u(rng) < 0.5 ? 0 : 0.5;
-      v.push_back(normalized(base + half + 0.1 + 0.3 * u(rng), sizes[a], align_corners));
-    }
-  return from_vector(v, grid_shape);
-}
-
-// The input's spatial sizes in grid order: W, H for [N, C, H, W]; W, H, D for [N, C, D, H, W].
-std::vector<int64_t> grid_order_sizes(const Shape& input_shape) {
-  std::vector<int64_t> s;
-  for (size_t d = input_shape.size() - 1; d >= 2; --d) s.push_back(input_shape[d]);
-  return s;
-}
-
-// Gradchecks input and grid of grid_sample. Grid points span pixel coordinates [lo_px, size + hi_px).
-void check_gradients(const Shape& input_shape, const Shape& grid_shape, const GridSampleOptions& o, double lo_px,
-                     double hi_px, uint64_t seed) {
-  INFO(describe(o) << ", input " << shape_str(input_shape) << ", grid " << shape_str(grid_shape));
-  const std::vector<int64_t> sizes = grid_order_sizes(input_shape);
-  Tensor x = test::rand(input_shape, seed, -1, 1, DType::f64).set_requires_grad();
-  // One pixel range for every axis, measured from the smallest axis so every axis sees outside points.
-  Tensor g = smooth_grid(grid_shape, sizes, o.align_corners, lo_px,
-                         static_cast<double>(*std::min_element(sizes.begin(), sizes.end())) + hi_px, seed + 1)
-                 .set_requires_grad();
-  // Nearest: the grid's gradient is zero (piecewise constant), which the differences confirm.
-  REQUIRE_GRADCHECK([o](const std::vector<Tensor>& in) { return grid_sample(in[0], in[1], o); }, {x, g});
-}
+using test::normalized;
+using test::smooth_grid;
 
 // affine_grid then grid_sample with the same theta rows (2x3 or 3x4, row-major) for every sample.
 Tensor warp(const Tensor& x, const std::vector<double>& theta_rows, const std::vector<int64_t>& out_spatial,
@@ -111,85 +64,6 @@ double bilinear_zeros(const std::vector<double>& plane, int64_t H, int64_t W, do
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------------------------------------------
-// Finite-difference gradients (float64).
-
-TEST_CASE("grid_sample: float64 gradients of input and grid, 2-D, every mode x padding x align_corners",
-          "[grid_sample]") {
-  uint64_t seed = 100;
-  for (GridSampleMode mode : kModes2d)
-    for (GridPadding padding : kPaddings)
-      for (bool ac : {false, true}) check_gradients({2, 2, 3, 4}, {2, 3, 4, 2}, opts(mode, padding, ac), -3, 2, seed++);
-}
-
-TEST_CASE("grid_sample: float64 gradients of input and grid, 3-D, every mode x padding x align_corners",
-          "[grid_sample]") {
-  uint64_t seed = 200;
-  for (GridSampleMode mode : kModes3d)
-    for (GridPadding padding : kPaddings)
-      for (bool ac : {false, true})
-        check_gradients({2, 2, 3, 4, 5}, {2, 2, 2, 3, 3}, opts(mode, padding, ac), -3, 2, seed++);
-}
-
-TEST_CASE("grid_sample: float64 gradients with points far outside (several reflections, long clipping)",
-          "[grid_sample]") {
-  uint64_t seed = 300;
-  for (GridPadding padding : kPaddings)
-    for (bool ac : {false, true}) {
-      for (GridSampleMode mode : kModes2d) check_gradients({1, 2, 3, 4}, {1, 4, 5, 2}, opts(mode, padding, ac), -12, 9, seed++);
-      for (GridSampleMode mode : kModes3d)
-        check_gradients({1, 1, 3, 4, 3}, {1, 2, 3, 4, 3}, opts(mode, padding, ac), -12, 9, seed++);
-    }
-}
-
-TEST_CASE("affine_grid: float64 gradient of theta, 2-D and 3-D, both align_corners", "[affine_grid]") {
-  for (bool ac : {false, true}) {
-    INFO("align_corners " << ac);
-    Tensor t2 = test::rand({2, 2, 3}, 400, -1, 1, DType::f64).set_requires_grad();
-    REQUIRE_GRADCHECK([ac](const std::vector<Tensor>& in) { return affine_grid(in[0], {2, 3, 4, 5}, ac); }, {t2});
-    Tensor t3 = test::rand({2, 3, 4}, 401, -1, 1, DType::f64).set_requires_grad();
-    REQUIRE_GRADCHECK([ac](const std::vector<Tensor>& in) { return affine_grid(in[0], {2, 1, 3, 4, 2}, ac); }, {t3});
-    // Size-1 dimensions (coordinate 0).
-    Tensor t1 = test::rand({1, 2, 3}, 402, -1, 1, DType::f64).set_requires_grad();
-    REQUIRE_GRADCHECK([ac](const std::vector<Tensor>& in) { return affine_grid(in[0], {1, 1, 1, 3}, ac); }, {t1});
-  }
-}
-
-TEST_CASE("affine_grid -> grid_sample: float64 gradients of input and theta", "[affine_grid][grid_sample]") {
-  // theta near the identity (rotation, shear, scale, shift): some points leave the input. Random
-  // points land on a kink with probability ~1e-5 per point; the seeds below were checked to avoid it.
-  uint64_t seed = 500;
-  for (GridSampleMode mode : kModes2d)
-    for (GridPadding padding : kPaddings)
-      for (bool ac : {false, true}) {
-        const GridSampleOptions o = opts(mode, padding, ac);
-        INFO(describe(o) << " 2-D");
-        Tensor x = test::rand({2, 2, 4, 5}, seed++, -1, 1, DType::f64).set_requires_grad();
-        Tensor theta = add(eye(2, 3, DType::f64), test::rand({2, 2, 3}, seed++, -0.35, 0.35, DType::f64))
-                           .detach()
-                           .set_requires_grad();
-        REQUIRE_GRADCHECK(
-            [o](const std::vector<Tensor>& in) {
-              return grid_sample(in[0], affine_grid(in[1], {2, 2, 3, 4}, o.align_corners), o);
-            },
-            {x, theta});
-      }
-  for (GridSampleMode mode : kModes3d)
-    for (bool ac : {false, true}) {
-      const GridSampleOptions o = opts(mode, GridPadding::reflection, ac);
-      INFO(describe(o) << " 3-D");
-      Tensor x = test::rand({1, 2, 3, 4, 5}, seed++, -1, 1, DType::f64).set_requires_grad();
-      Tensor theta = add(eye(3, 4, DType::f64), test::rand({1, 3, 4}, seed++, -0.3, 0.3, DType::f64))
-                         .detach()
-                         .set_requires_grad();
-      REQUIRE_GRADCHECK(
-          [o](const std::vector<Tensor>& in) {
-            return grid_sample(in[0], affine_grid(in[1], {1, 2, 2, 3, 3}, o.align_corners), o);
-          },
-          {x, theta});
-    }
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Hand-computed cases.
@@ -598,34 +472,6 @@ TEST_CASE("grid_sample: non-contiguous input and grid give the values and gradie
   Tensor t = test::rand({2, 3, 2}, 497, -1, 1, DType::f64);
   REQUIRE_CLOSE(affine_grid(transpose(t, 1, 2), {2, 1, 3, 4}, false),
                 affine_grid(contiguous(transpose(t, 1, 2)), {2, 1, 3, 4}, false), 0, 0);
-}
-
-TEST_CASE("grid_sample: float32 agrees with float64", "[grid_sample][affine_grid]") {
-  // Points kept 0.1 pixel from rounding ties and kinks, so float32's 1e-7 coordinate error moves
-  // values by ~1e-6 at most (slopes of a few units per pixel).
-  for (bool ac : {false, true}) {
-    Tensor x = test::rand({2, 3, 4, 5}, 500, -1, 1, DType::f64);
-    Tensor g = smooth_grid({2, 3, 4, 2}, {5, 4}, ac, -3, 7, 501);
-    for (GridSampleMode mode : kModes2d)
-      for (GridPadding padding : kPaddings) {
-        const GridSampleOptions o = opts(mode, padding, ac);
-        INFO(describe(o));
-        Tensor y32 = grid_sample(to(x, DType::f32), to(g, DType::f32), o);
-        REQUIRE(y32.dtype() == DType::f32);
-        REQUIRE_CLOSE(y32, grid_sample(x, g, o), 1e-5, 1e-5);
-      }
-    Tensor x3 = test::rand({1, 2, 3, 4, 5}, 502, -1, 1, DType::f64);
-    Tensor g3 = smooth_grid({1, 2, 3, 4, 3}, {5, 4, 3}, ac, -3, 6, 503);
-    for (GridSampleMode mode : kModes3d)
-      for (GridPadding padding : kPaddings) {
-        const GridSampleOptions o = opts(mode, padding, ac);
-        INFO(describe(o) << " 3-D");
-        REQUIRE_CLOSE(grid_sample(to(x3, DType::f32), to(g3, DType::f32), o), grid_sample(x3, g3, o), 1e-5, 1e-5);
-      }
-    Tensor theta = test::rand({2, 2, 3}, 504, -1, 1, DType::f64);
-    REQUIRE_CLOSE(affine_grid(to(theta, DType::f32), {2, 1, 4, 5}, ac), affine_grid(theta, {2, 1, 4, 5}, ac), 1e-6,
-                  1e-6);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
