@@ -1,4 +1,5 @@
-// CUDA vs CPU parity of pooling, batch norm, upsampling and dropout: each op runs on the same seeded
+// CUDA vs CPU parity of batch norm, upsampling and dropout (pooling's comes from its case table,
+// tests/kernels/pool/pool_cases.cpp): each op runs on the same seeded
 // inputs on both devices; outputs, and the gradients of sum(w * out) for a random weight w, must agree
 // within the tolerance stated per test. Without a GPU the runner exits 77 (ctest: skipped).
 #include <catch2/catch.hpp>
@@ -9,89 +10,6 @@
 
 using namespace oc;
 using namespace oc::test;
-
-namespace {
-
-
-std::string params_str(const Pool2dParams& p) {
-  return str_cat("kernel ", p.kernel_h, "x", p.kernel_w, " stride ", p.stride_h, "x", p.stride_w, " pad ", p.pad_h,
-                 "x", p.pad_w, p.ceil_mode ? " ceil" : "");
-}
-
-}  // namespace
-
-// --- pooling -------------------------------------------------------------------------------------
-
-TEST_CASE("cuda parity: max_pool2d and avg_pool2d, padding, ceil mode, odd sizes, non-contiguous input") {
-  // Both devices run the same window code (pool_math.h) in the same order: max pool and its gradient
-  // (a gather in output order) are exact; averages sum in double and round once, so they agree to
-  // the last bit but for nvcc contracting a multiply-add (none in these loops): 1 ulp allowed.
-  const std::vector<Pool2dParams> params = {
-      {2, 2, 2, 2}, {3, 3, 2, 2, 1, 1}, {3, 3, 2, 2, 1, 1, true}, {3, 2, 1, 2, 1, 0}, {1, 1, 1, 1},
-      {2, 3, 3, 1, 1, 1, true}, {7, 7, 1, 1, 3, 3}};
-  const std::vector<Shape> shapes = {{2, 3, 9, 11}, {1, 1, 7, 7}, {4, 17, 33, 20}};
-  for (DType dt : {DType::f32, DType::f64}) {
-    const Tol avg_tol = dt == DType::f32 ? Tol{1e-7, 1e-6} : Tol{1e-15, 1e-14};
-    for (const Shape& shape : shapes) {
-      Tensor x = test::rand(shape, 701, -1, 1, dt);
-      for (const Pool2dParams& p : params) {
-        INFO(dtype_name(dt) << " " << shape_str(shape) << " " << params_str(p));
-        check_parity([p](const std::vector<Tensor>& in) { return max_pool2d(in[0], p); }, {x}, kExact, kExact);
-        for (bool cip : {true, false})
-          check_parity([p, cip](const std::vector<Tensor>& in) { return avg_pool2d(in[0], p, cip); }, {x}, avg_tol,
-                       avg_tol);
-      }
-    }
-    // Overlapping windows (stride 1, kernel 3): one input is the argmax of several windows.
-    Tensor x = test::rand({2, 3, 12, 10}, 702, -1, 1, dt);
-    check_parity([](const std::vector<Tensor>& in) { return max_pool2d(in[0], {3, 3, 1, 1, 1, 1}); }, {x}, kExact,
-                 kExact);
-    // NHWC storage seen as NCHW.
-    Tensor nhwc = test::rand({2, 9, 8, 5}, 703, -1, 1, dt);
-    check_parity([](const std::vector<Tensor>& in) { return max_pool2d(permute(in[0], {0, 3, 1, 2}), {2, 2, 2, 2}); },
-                 {nhwc}, kExact, kExact);
-    check_parity(
-        [](const std::vector<Tensor>& in) { return avg_pool2d(permute(in[0], {0, 3, 1, 2}), {3, 3, 2, 2, 1, 1}, false); },
-        {nhwc}, avg_tol, avg_tol);
-  }
-}
-
-TEST_CASE("cuda parity: max_pool2d with ties and NaN picks the same element on both devices") {
-  for (DType dt : {DType::f32, DType::f64}) {
-    // 3 levels: many ties; the first maximum wins on both devices, and so does its gradient.
-    Tensor q = to(to(test::rand({2, 3, 10, 10}, 711, 0, 2.999, DType::f32), DType::i32), dt);
-    check_parity([](const std::vector<Tensor>& in) { return max_pool2d(in[0], {3, 3, 2, 2, 1, 1, true}); }, {q}, kExact,
-                 kExact);
-    std::vector<double> v = to_vector<double>(test::rand({1, 1, 6, 6}, 712, -1, 1, DType::f64));
-    v[7] = NAN;
-    v[20] = NAN;
-    Tensor n = to(from_vector(v, {1, 1, 6, 6}), dt);
-    check_parity([](const std::vector<Tensor>& in) { return max_pool2d(in[0], {2, 2, 2, 2}); }, {n}, kExact, kExact,
-                 false);
-  }
-}
-
-TEST_CASE("cuda parity: adaptive_avg_pool2d, divisible, overlapping, global and enlarging bins") {
-  const std::vector<std::pair<int64_t, int64_t>> outs = {{1, 1}, {3, 2}, {7, 7}, {4, 5}, {15, 13}};
-  for (DType dt : {DType::f32, DType::f64}) {
-    const Tol tol = dt == DType::f32 ? Tol{1e-7, 1e-6} : Tol{1e-15, 1e-14};
-    for (Shape shape : {Shape{2, 5, 14, 14}, Shape{3, 2, 9, 7}, Shape{1, 1, 56, 56}}) {
-      Tensor x = test::rand(shape, 721, -1, 1, dt);
-      for (auto [ho, wo] : outs) {
-        INFO(dtype_name(dt) << " " << shape_str(shape) << " -> " << ho << "x" << wo);
-        check_parity([ho = ho, wo = wo](const std::vector<Tensor>& in) { return adaptive_avg_pool2d(in[0], ho, wo); },
-                     {x}, tol, tol);
-      }
-    }
-  }
-}
-
-TEST_CASE("cuda parity: pooling of empty batches") {
-  Tensor e = zeros({0, 3, 6, 6});
-  check_parity([](const std::vector<Tensor>& in) { return max_pool2d(in[0], {2, 2, 2, 2}); }, {e}, kExact, kExact);
-  check_parity([](const std::vector<Tensor>& in) { return avg_pool2d(in[0], {3, 3, 1, 1, 1, 1}); }, {e}, kExact, kExact);
-  check_parity([](const std::vector<Tensor>& in) { return adaptive_avg_pool2d(in[0], 2, 2); }, {e}, kExact, kExact);
-}
 
 // --- batch norm ----------------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Golden cases for pooling, batch norm, upsampling (tests/test_golden_pool_norm.cpp reads
-tests/data/golden_pool_norm.json). Inputs are random (no ties: max-pool gradients are unambiguous)."""
+"""Golden cases for batch norm and upsampling (tests/test_golden_pool_norm.cpp reads
+tests/data/golden_pool_norm.json; pooling's come from its case table, tools/goldens/pool.py)."""
 import torch
 import torch.nn.functional as F
 
@@ -8,43 +8,6 @@ from goldens.common import GoldenFile, rand
 g = GoldenFile("golden_pool_norm.json")
 case = g.case
 
-
-def pool_params(k, s, p=(0, 0), ceil=False):
-    return {"kernel": list(k), "stride": list(s), "pad": list(p), "ceil_mode": ceil}
-
-
-# max_pool2d: plain, padded, ceil mode (the last window hangs over the edge), ceil mode where the
-# window that would start in the right padding is dropped (in 3, kernel 2, stride 2, pad 1).
-for name, x, k, s, p, ceil in [
-        ("max_pool2d_k2s2", rand(2, 3, 6, 6), (2, 2), (2, 2), (0, 0), False),
-        ("max_pool2d_k3s2_pad1", rand(2, 2, 7, 6), (3, 3), (2, 2), (1, 1), False),
-        ("max_pool2d_k3s2_ceil", rand(1, 2, 6, 7), (3, 3), (2, 2), (0, 0), True),
-        ("max_pool2d_k2s2_pad1_ceil_drop", rand(1, 2, 3, 5), (2, 2), (2, 2), (1, 1), True),
-        ("max_pool2d_k3x2_s1x2_pad1x0", rand(2, 1, 5, 6), (3, 2), (1, 2), (1, 0), False),
-]:
-    case(name, "max_pool2d", lambda t, k=k, s=s, p=p, ceil=ceil: F.max_pool2d(t, k, s, p, ceil_mode=ceil), [x],
-         pool_params(k, s, p, ceil))
-
-# avg_pool2d, count_include_pad both ways, with padding and ceil mode.
-for cip in (True, False):
-    tag = "incl" if cip else "excl"
-    for name, x, k, s, p, ceil in [
-            ("avg_pool2d_k3s2_pad1_" + tag, rand(2, 2, 7, 6), (3, 3), (2, 2), (1, 1), False),
-            ("avg_pool2d_k3s2_pad1_ceil_" + tag, rand(1, 2, 6, 8), (3, 3), (2, 2), (1, 1), True),
-            ("avg_pool2d_k2x3_s2x1_pad1x1_" + tag, rand(1, 3, 5, 5), (2, 3), (2, 1), (1, 1), False),
-    ]:
-        case(name, "avg_pool2d",
-             lambda t, k=k, s=s, p=p, ceil=ceil, cip=cip: F.avg_pool2d(t, k, s, p, ceil_mode=ceil,
-                                                                        count_include_pad=cip),
-             [x], dict(pool_params(k, s, p, ceil), count_include_pad=cip))
-case("avg_pool2d_k2s2", "avg_pool2d", lambda t: F.avg_pool2d(t, 2, 2), [rand(2, 3, 4, 6)],
-     dict(pool_params((2, 2), (2, 2)), count_include_pad=True))
-
-# adaptive_avg_pool2d: non-divisible sizes (overlapping bins), global, and an output larger than the input.
-for name, x, out in [("adaptive_avg_pool2d_7x5_to_3x2", rand(2, 3, 7, 5), (3, 2)),
-                     ("adaptive_avg_pool2d_global", rand(2, 3, 5, 6), (1, 1)),
-                     ("adaptive_avg_pool2d_3x4_to_5x7", rand(1, 2, 3, 4), (5, 7))]:
-    case(name, "adaptive_avg_pool2d", lambda t, out=out: F.adaptive_avg_pool2d(t, out), [x], {"out": list(out)})
 
 # batch_norm. Running statistics are parameters (lists), not inputs: PyTorch gives no gradient to them.
 C = 3
