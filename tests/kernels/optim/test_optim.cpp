@@ -1,6 +1,8 @@
-// Optimizers, schedules and gradient clipping: hand-computed updates, trajectories against
-// torch.optim (tests/data/golden_optim.json, tools/goldens/optim.py), bit-identical resumption through
-// state() / load_state(), skipping of params without grad, no autograd records, and error messages.
+// Optimizers, schedules and gradient clipping: hand-computed updates, the optimizers' trajectories
+// against torch.optim (tests/data/golden_optimizers.json, tools/goldens/optimizers.py), bit-identical
+// resumption through state() / load_state(), skipping of params without grad, no autograd records,
+// and error messages. The fused updates against their formulas, PyTorch and CUDA come from the case
+// table, optim_cases.cpp.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -116,7 +118,7 @@ TEST_CASE("optim: adam and adamw steps match hand-computed updates") {
 }
 
 TEST_CASE("optim: trajectories match torch.optim (SGD, Adam, AdamW)") {
-  std::ifstream f(std::string(OCELLUS_SOURCE_DIR) + "/tests/data/golden_optim.json");
+  std::ifstream f(std::string(OCELLUS_SOURCE_DIR) + "/tests/data/golden_optimizers.json");
   REQUIRE(f.good());
   json data = json::parse(f);
   REQUIRE(data["cases"].size() >= 16);
