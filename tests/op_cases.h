@@ -55,6 +55,12 @@ struct OpCase {
 // Inputs uniform in [lo, hi), one per shape (input i from seed + i), in the requested dtype.
 MakeInputs uniform_inputs(const std::vector<Shape>& shapes, double lo = -1, double hi = 1);
 
+// The row with its float64 gradient check and its golden switched on or off.
+inline OpCase with_checks(OpCase c, bool gradient, bool golden) {
+  c.gradient = gradient, c.golden = golden;
+  return c;
+}
+
 using OpCaseTable = std::vector<OpCase> (*)();
 bool register_op_cases(const char* family, OpCaseTable table);
 // Every registered case, families in name order, each table in its own order; rows of a table with

@@ -3,9 +3,9 @@
 // reference loops in double, by float64 finite differences, against torch.nn.functional
 // (tools/goldens/losses.py), and CUDA against the CPU.
 #include <cmath>
-#include <random>
 
 #include "losses/losses.h"
+#include "tests/losses/loss_targets.h"
 #include "tests/op_cases.h"
 
 namespace oc::test {
@@ -22,20 +22,6 @@ Tensor pos_weights(int64_t c, DType dt, Device dev) {
   std::vector<double> w(c);
   for (int64_t j = 0; j < c; ++j) w[j] = 0.5 + 0.6 * static_cast<double>(j % 4);
   return to(to(from_vector(w, {c}), dt), dev);
-}
-
-// Class targets in [0, classes), about a quarter set to `ignore` when `with_ignored` (at least one
-// ignored, and one kept).
-Tensor random_targets(const Shape& shape, int64_t classes, uint64_t seed, bool with_ignored, int64_t ignore) {
-  std::mt19937_64 rng(seed);
-  std::vector<int64_t> v(shape_numel(shape));
-  for (auto& e : v) {
-    e = static_cast<int64_t>(rng() % static_cast<uint64_t>(classes));
-    if (with_ignored && rng() % 4 == 0) e = ignore;
-  }
-  if (with_ignored && !v.empty() && v[0] != ignore) v[0] = ignore;
-  if (v.size() > 1 && v[1] == ignore) v[1] = (ignore == 0 ? 1 : 0);
-  return from_vector(v, shape);
 }
 
 // Cross-entropy on [N,C,S] (S = product of the spatial dims) in double, from logits (`from_logits`)
@@ -207,10 +193,7 @@ OC_OP_CASES(losses) {
   using namespace oc;
   using namespace oc::test;
   std::vector<OpCase> t;
-  auto add = [&t](OpCase c, bool gradient, bool golden) {
-    c.gradient = gradient, c.golden = golden;
-    t.push_back(std::move(c));
-  };
+  auto add = [&t](OpCase c, bool gradient, bool golden) { t.push_back(with_checks(std::move(c), gradient, golden)); };
   // cross_entropy, every option, [N, C], 2-D and 1-D spatial targets.
   for (const Shape& shape : {Shape{5, 4}, Shape{3, 4, 2, 3}, Shape{2, 3, 5}})
     for (bool weighted : {false, true})

@@ -4,28 +4,17 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <random>
 
 #include "losses/losses.h"
 #include "tests/helpers.h"
+#include "tests/losses/loss_targets.h"
 
 using namespace oc;
 
 namespace {
 
 
-// Class targets in [0, classes), with about a quarter set to `ignore` when `with_ignored`.
-Tensor random_targets(const Shape& shape, int64_t classes, uint64_t seed, bool with_ignored, int64_t ignore) {
-  std::mt19937_64 rng(seed);
-  std::vector<int64_t> v(shape_numel(shape));
-  for (auto& e : v) {
-    e = static_cast<int64_t>(rng() % static_cast<uint64_t>(classes));
-    if (with_ignored && rng() % 4 == 0) e = ignore;
-  }
-  if (with_ignored && !v.empty() && v[0] != ignore) v[0] = ignore;     // at least one ignored
-  if (v.size() > 1 && v[1] == ignore) v[1] = (ignore == 0 ? 1 : 0);   // and one kept
-  return from_vector(v, shape);
-}
+using test::random_targets;
 
 const Reduction kReductions[] = {Reduction::none, Reduction::mean, Reduction::sum};
 

@@ -145,10 +145,7 @@ OC_OP_CASES(batch_norm) {
   using namespace oc;
   using namespace oc::test;
   std::vector<OpCase> t;
-  auto add = [&t](OpCase c, bool gradient, bool golden) {
-    c.gradient = gradient, c.golden = golden;
-    t.push_back(std::move(c));
-  };
+  auto add = [&t](OpCase c, bool gradient, bool golden) { t.push_back(with_checks(std::move(c), gradient, golden)); };
   // PyTorch, which also holds the forward to the formula: training and eval, affine or not, with and
   // without running statistics, [N, C, H, W] and [N, C]; the running update at two momenta.
   add(batch_norm_row({.x = {4, 3, 3, 2}}), false, true);

@@ -56,11 +56,6 @@ OpCase tconv(const Shape& x, const Shape& w, const ConvTranspose2dParams& p, boo
   return c;
 }
 
-OpCase with(OpCase c, bool gradient, bool golden) {
-  c.gradient = gradient, c.golden = golden;
-  return c;
-}
-
 // A row for CUDA parity alone: too large for the loops, or float32 only where the CPU's float64
 // GEMM (plain loops) would take long.
 OpCase parity_only(OpCase c, bool f32_only = false) {
@@ -120,10 +115,10 @@ OC_OP_CASES(conv) {
     for (bool bias : {false, true}) t.push_back(conv(shapes[i].first, shapes[i].second, params[i], bias));
 
   // Float64 finite differences of x, w and bias.
-  t.push_back(with(conv({2, 2, 5, 4}, {3, 2, 3, 2}, conv_params(2, 1)), true, false));
-  t.push_back(with(conv({1, 4, 6, 5}, {4, 2, 2, 3}, conv_params(1, 2, 1, 2, 2, 1, 2)), true, false));
-  t.push_back(with(conv({2, 3, 4, 4}, {3, 1, 3, 3}, conv_params(1, 1, 1, 3)), true, false));
-  t.push_back(with(conv({2, 3, 3, 2}, {2, 3, 1, 1}, conv_params(1, 0)), true, false));
+  t.push_back(with_checks(conv({2, 2, 5, 4}, {3, 2, 3, 2}, conv_params(2, 1)), true, false));
+  t.push_back(with_checks(conv({1, 4, 6, 5}, {4, 2, 2, 3}, conv_params(1, 2, 1, 2, 2, 1, 2)), true, false));
+  t.push_back(with_checks(conv({2, 3, 4, 4}, {3, 1, 3, 3}, conv_params(1, 1, 1, 3)), true, false));
+  t.push_back(with_checks(conv({2, 3, 3, 2}, {2, 3, 1, 1}, conv_params(1, 0)), true, false));
 
   // PyTorch's F.conv2d, outputs and the gradients of x, w and bias.
   for (const OpCase& c : {
@@ -144,7 +139,7 @@ OC_OP_CASES(conv) {
            conv({2, 2, 2, 3}, {3, 2, 5, 5}, conv_params(1, 2)),
            conv({3, 2, 1, 1}, {2, 2, 3, 3}, conv_params(1, 1)),
        })
-    t.push_back(with(c, false, true));
+    t.push_back(with_checks(c, false, true));
 
   // CUDA against the CPU: the implicit-GEMM kernels' configurations, and shapes large enough for
   // the 128x128 float32 tiles and the split weight-gradient path.
@@ -189,7 +184,7 @@ OC_OP_CASES(conv) {
     t.push_back(no_bias);
     t.push_back(c);
   }
-  for (size_t i = 1; i <= 5; ++i) t.push_back(with(transposed[i], true, false));
+  for (size_t i = 1; i <= 5; ++i) t.push_back(with_checks(transposed[i], true, false));
 
   // PyTorch's F.conv_transpose2d.
   ConvTranspose2dParams asym = tconv_params(2, 1, 1);
@@ -204,7 +199,7 @@ OC_OP_CASES(conv) {
            tconv({2, 3, 3, 3}, {3, 5, 1, 1}, tconv_params(1, 0, 0), false),
            tconv({1, 2, 3, 3}, {2, 2, 4, 4}, tconv_params(4, 0, 0)),  // 4x upsampling
        })
-    t.push_back(with(c, false, true));
+    t.push_back(with_checks(c, false, true));
 
   // CUDA against the CPU.
   for (const OpCase& c : {

@@ -37,9 +37,7 @@ OC_OP_CASES(dropout) {
   using namespace oc;
   using namespace oc::test;
   std::vector<OpCase> t;
-  OpCase g = dropout_row({3, 7}, 0.3, 65);
-  g.gradient = true;  // the gradient is the scaled mask
-  t.push_back(g);
+  t.push_back(with_checks(dropout_row({3, 7}, 0.3, 65), true, false));  // the gradient is the scaled mask
   for (const Shape& shape : {Shape{7}, Shape{64, 3, 17, 5}, Shape{1000003}})
     for (double p : {0.1, 0.5, 0.9}) t.push_back(dropout_row(shape, p, 752));
   t.push_back(dropout_row({33, 65}, 0.3, 753, true));

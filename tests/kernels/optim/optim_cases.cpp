@@ -110,15 +110,7 @@ OC_OP_CASES(optim) {
     for (const SgdUpdate& u : sgds) t.push_back(sgd(n, u));
     for (const AdamUpdate& u : adams) t.push_back(adam(n, u));
   }
-  for (const SgdUpdate& u : sgds) {
-    OpCase c = sgd(12, u, 5);
-    c.golden = true;
-    t.push_back(c);
-  }
-  for (const AdamUpdate& u : adams) {
-    OpCase c = adam(12, u, 5);
-    c.golden = true;
-    t.push_back(c);
-  }
+  for (const SgdUpdate& u : sgds) t.push_back(with_checks(sgd(12, u, 5), false, true));
+  for (const AdamUpdate& u : adams) t.push_back(with_checks(adam(12, u, 5), false, true));
   return t;
 }

@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <cstring>
 #include <numbers>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,11 +13,13 @@
 #include "kernels/optim/optim.h"
 #include "tests/golden.h"
 #include "tests/helpers.h"
+#include "tests/kernels/optim/bit_equal.h"
 #include "train/optim.h"
 #include "train/schedule.h"
 
 using namespace oc;
 using json = nlohmann::json;
+using test::bit_equal;
 
 namespace {
 
@@ -35,12 +36,6 @@ void set_grad(Tensor p, const std::vector<double>& g) {
 }
 
 std::vector<double> values(const Tensor& t) { return to_vector<double>(t); }
-
-bool bit_equal(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
-  Tensor ca = contiguous(to(a, Device::cpu())), cb = contiguous(to(b, Device::cpu()));
-  return std::memcmp(ca.raw_data(), cb.raw_data(), ca.numel() * dtype_size(ca.dtype())) == 0;
-}
 
 }  // namespace
 

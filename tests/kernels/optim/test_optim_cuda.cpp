@@ -3,24 +3,13 @@
 // from the case table, optim_cases.cpp).
 #include <catch2/catch.hpp>
 
-#include <cstring>
-
 #include "kernels/optim/optim.h"
 #include "tests/cuda/parity.h"
+#include "tests/kernels/optim/bit_equal.h"
 #include "train/optim.h"
 
 using namespace oc;
 using namespace oc::test;
-
-namespace {
-
-bool bit_equal(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
-  Tensor ca = contiguous(to(a, Device::cpu())), cb = contiguous(to(b, Device::cpu()));
-  return std::memcmp(ca.raw_data(), cb.raw_data(), ca.numel() * dtype_size(ca.dtype())) == 0;
-}
-
-}  // namespace
 
 TEST_CASE("optim: non-contiguous parameters and broadcast gradients on the device") {
   Tensor base = test::rand({3, 4}, 3);

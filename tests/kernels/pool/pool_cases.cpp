@@ -70,10 +70,7 @@ OC_OP_CASES(pool) {
   using namespace oc;
   using namespace oc::test;
   std::vector<OpCase> t;
-  auto add = [&t](OpCase c, bool gradient, bool golden) {
-    c.gradient = gradient, c.golden = golden;
-    t.push_back(std::move(c));
-  };
+  auto add = [&t](OpCase c, bool gradient, bool golden) { t.push_back(with_checks(std::move(c), gradient, golden)); };
   // A grid of kernels, strides, padding and ceil mode, every mode, on a 7x6 map.
   for (auto [kh, kw] : {std::pair{1, 1}, std::pair{2, 2}, std::pair{3, 3}, std::pair{3, 2}, std::pair{4, 3}})
     for (auto [sh, sw] : {std::pair{1, 1}, std::pair{2, 2}, std::pair{3, 1}})

@@ -86,10 +86,7 @@ OC_OP_CASES(upsample) {
   using namespace oc;
   using namespace oc::test;
   std::vector<OpCase> t;
-  auto add = [&t](OpCase c, bool gradient, bool golden) {
-    c.gradient = gradient, c.golden = golden;
-    t.push_back(std::move(c));
-  };
+  auto add = [&t](OpCase c, bool gradient, bool golden) { t.push_back(with_checks(std::move(c), gradient, golden)); };
   using Out = std::pair<int64_t, int64_t>;
   // Up and down, by integer and fractional factors, to 1x1 and to a single row.
   for (auto [ho, wo] : {Out{9, 7}, Out{3, 2}, Out{5, 4}, Out{1, 1}, Out{1, 6}, Out{12, 3}})
