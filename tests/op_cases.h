@@ -52,7 +52,7 @@ struct OpCase {
   std::vector<Tensor> make_inputs(DType dtype) const { return inputs(dtype, seed()); }
 };
 
-// The row with its gradient and golden checks set.
+// The row with its float64 gradient check and its golden switched on or off.
 inline OpCase with_checks(OpCase c, bool gradient = true, bool golden = true) {
   c.gradient = gradient, c.golden = golden;
   return c;

@@ -50,7 +50,7 @@ class GoldenFile:
         entry = {"name": name, "op": op, "params": params or {},
                  "inputs": [dict(enc(t.detach()), requires_grad=t.requires_grad) for t in leaves],
                  "output": enc(out.detach())}
-        if grads and out.is_floating_point():
+        if grads and out.is_floating_point() and out.requires_grad:  # e.g. running statistics: none
             w = rand(*out.shape, lo=0.5, hi=1.5)
             (out * w).sum().backward()
             entry["weight"] = enc(w)

@@ -1,5 +1,7 @@
-// Batch norm: training and eval forward against double loops, the running-statistics update,
-// float64 gradient checks of the fused backward, numerical soundness, edge shapes and errors.
+// Batch norm by hand: training and eval against double loops, the running-statistics update,
+// buffers without gradients, numerical soundness, edge shapes, strided parameters and errors. The
+// forward against the formula over many configurations, the float64 gradients, PyTorch's numbers and
+// CUDA parity come from the case table, batch_norm_cases.cpp.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -100,36 +102,12 @@ TEST_CASE("batch_norm: no affine, no running statistics, [N, C] input, float32")
   REQUIRE_CLOSE(var(y, {0}, 0), ones({C}, DType::f64), 1e-13, 0);
 }
 
-TEST_CASE("batch_norm: float64 gradients of x, weight and bias, training and eval") {
-  const int64_t C = 3;
-  Tensor x = test::rand({3, C, 2, 2}, 32, -2, 2, DType::f64).set_requires_grad();
-  Tensor w = test::rand({C}, 33, 0.5, 1.5, DType::f64).set_requires_grad();
-  Tensor b = test::rand({C}, 34, -1, 1, DType::f64).set_requires_grad();
-  // Fresh running buffers on every call: the finite-difference probes must not see earlier updates.
-  auto buffers = [C]() {
-    return std::pair{test::rand({C}, 35, -0.5, 0.5, DType::f64), test::rand({C}, 36, 0.5, 2, DType::f64)};
-  };
-  for (bool training : {true, false}) {
-    INFO("training " << training);
-    REQUIRE_GRADCHECK(
-        [&](const std::vector<Tensor>& in) {
-          auto [rm, rv] = buffers();
-          return batch_norm(in[0], in[1], in[2], rm, rv, training);
-        },
-        {x, w, b});
-    REQUIRE_GRADCHECK(
-        [&](const std::vector<Tensor>& in) {
-          auto [rm, rv] = buffers();
-          return batch_norm(in[0], Tensor(), Tensor(), rm, rv, training, 0.1, 1e-3);
-        },
-        {x});
-  }
-  // [N, C], batch statistics; weight only; a gradient to weight alone (x not requiring grad).
-  Tensor x2 = test::rand({4, C}, 37, -1, 1, DType::f64).set_requires_grad();
-  auto affine = [](const std::vector<Tensor>& in) { return batch_norm(in[0], in[1], in[2], Tensor(), Tensor(), true); };
-  REQUIRE_GRADCHECK(affine, {x2, w, b});
-  REQUIRE_GRADCHECK([](const std::vector<Tensor>& in) { return batch_norm(in[0], in[1], {}, {}, {}, true); }, {x2, w});
-  REQUIRE_GRADCHECK(affine, {x2.detach(), w, b});
+TEST_CASE("batch_norm: a gradient to weight and bias alone (x not requiring grad)") {
+  Tensor x = test::rand({4, 3}, 37, -1, 1, DType::f64);
+  Tensor w = test::rand({3}, 33, 0.5, 1.5, DType::f64).set_requires_grad();
+  Tensor b = test::rand({3}, 34, -1, 1, DType::f64).set_requires_grad();
+  REQUIRE_GRADCHECK([](const std::vector<Tensor>& in) { return batch_norm(in[0], in[1], in[2], {}, {}, true); },
+                    {x, w, b});
 }
 
 TEST_CASE("batch_norm: the running buffers are not recorded and get no gradient") {

@@ -1,11 +1,11 @@
 // Pose primitives: hand-computed heatmaps, PAFs, peaks and PAF line scores under the stride
-// convention of pose.h, a plain-loop reference for the renders on random keypoints, edge shapes,
-// errors, and the greedy assembly recovering two synthetic COCO people from their own targets.
+// convention of pose.h, edge shapes, errors, and the greedy assembly recovering two synthetic COCO
+// people from their own targets. render_heatmaps on random keypoints against a plain-loop reference
+// and its CUDA parity come from the case table, pose_cases.cpp.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 #include "kernels/pose/pose.h"
 #include "nets/pose/keypoints.h"
@@ -28,24 +28,6 @@ double at(const std::vector<double>& v, const Shape& shape, std::initializer_lis
   int64_t flat = 0, d = 0;
   for (int64_t i : index) flat = flat * shape[static_cast<size_t>(d++)] + i;
   return v[static_cast<size_t>(flat)];
-}
-
-// Plain double reference of render_heatmaps: every cell, every person, the 3-sigma square.
-std::vector<double> heatmaps_reference(const std::vector<double>& kp, int64_t n, int64_t p, int64_t k, int64_t h,
-                                       int64_t w, double s, double sigma) {
-  std::vector<double> out(static_cast<size_t>(n * k * h * w), 0.0);
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t j = 0; j < k; ++j)
-      for (int64_t i = 0; i < h; ++i)
-        for (int64_t c = 0; c < w; ++c)
-          for (int64_t q = 0; q < p; ++q) {
-            const double* t = &kp[static_cast<size_t>(((b * p + q) * k + j) * 3)];
-            const double dx = centre(c, s) - t[0], dy = centre(i, s) - t[1];
-            if (t[2] <= 0 || std::abs(dx) > 3 * sigma || std::abs(dy) > 3 * sigma) continue;
-            double& o = out[static_cast<size_t>(((b * k + j) * h + i) * w + c)];
-            o = std::max(o, std::exp(-(dx * dx + dy * dy) / (2 * sigma * sigma)));
-          }
-  return out;
 }
 
 }  // namespace
@@ -96,21 +78,6 @@ TEST_CASE("render_heatmaps: two people give the maximum of their Gaussians", "[p
   CHECK(v[4 * 12 + 11] == 0);
   CHECK(v[1 * 12 + 4] == Approx(g(3)));
   CHECK(v[0 * 12 + 4] == 0);
-}
-
-TEST_CASE("render_heatmaps: random keypoints match a plain double reference, maps cut at the border",
-          "[pose_kernels]") {
-  std::mt19937_64 rng(7);
-  std::uniform_real_distribution<double> pos(-10, 50), vis(0, 1);
-  const int64_t n = 2, p = 3, k = 4, h = 9, w = 11;
-  for (double s : {1.0, 4.0, 2.5}) {
-    std::vector<double> kp;
-    for (int64_t i = 0; i < n * p * k; ++i) kp.insert(kp.end(), {pos(rng), pos(rng), vis(rng) < 0.3 ? 0.0 : 2.0});
-    const double sigma = 2.7;
-    INFO("stride " << s);
-    REQUIRE_CLOSE(render_heatmaps(keypoints(kp, n, p, k), h, w, s, sigma),
-                  from_vector(heatmaps_reference(kp, n, p, k, h, w, s, sigma), {n, k, h, w}), 1e-15, 1e-14);
-  }
 }
 
 TEST_CASE("render_heatmaps: edge shapes, no gradient, errors", "[pose_kernels]") {

@@ -1,10 +1,11 @@
-// Optimizers, schedules and gradient clipping: hand-computed updates, trajectories against
-// torch.optim (tests/data/golden_optim.json, tools/goldens/optim.py), bit-identical resumption through
-// state() / load_state(), skipping of params without grad, no autograd records, and error messages.
+// Optimizers, schedules and gradient clipping: hand-computed updates, the optimizers' trajectories
+// against torch.optim (tests/data/golden_optimizers.json, tools/goldens/optimizers.py), bit-identical
+// resumption through state() / load_state(), skipping of params without grad, no autograd records,
+// and error messages. The fused updates against their formulas, PyTorch and CUDA come from the case
+// table, optim_cases.cpp.
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <cstring>
 #include <numbers>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,11 +13,13 @@
 #include "kernels/optim/optim.h"
 #include "tests/golden.h"
 #include "tests/helpers.h"
+#include "tests/kernels/optim/bit_equal.h"
 #include "train/optim.h"
 #include "train/schedule.h"
 
 using namespace oc;
 using json = nlohmann::json;
+using test::bit_equal;
 
 namespace {
 
@@ -33,12 +36,6 @@ void set_grad(Tensor p, const std::vector<double>& g) {
 }
 
 std::vector<double> values(const Tensor& t) { return to_vector<double>(t); }
-
-bool bit_equal(const Tensor& a, const Tensor& b) {
-  if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
-  Tensor ca = contiguous(to(a, Device::cpu())), cb = contiguous(to(b, Device::cpu()));
-  return std::memcmp(ca.raw_data(), cb.raw_data(), ca.numel() * dtype_size(ca.dtype())) == 0;
-}
 
 }  // namespace
 
@@ -116,7 +113,7 @@ TEST_CASE("optim: adam and adamw steps match hand-computed updates") {
 }
 
 TEST_CASE("optim: trajectories match torch.optim (SGD, Adam, AdamW)") {
-  std::ifstream f(std::string(OCELLUS_SOURCE_DIR) + "/tests/data/golden_optim.json");
+  std::ifstream f(std::string(OCELLUS_SOURCE_DIR) + "/tests/data/golden_optimizers.json");
   REQUIRE(f.good());
   json data = json::parse(f);
   REQUIRE(data["cases"].size() >= 16);
