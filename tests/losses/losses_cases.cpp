@@ -190,8 +190,6 @@ constexpr Reduction kReductions[] = {Reduction::none, Reduction::mean, Reduction
 }  // namespace oc::test
 
 OC_OP_CASES(losses) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   auto add = [&t](OpCase c, bool gradient, bool golden) { t.push_back(with_checks(std::move(c), gradient, golden)); };
   // cross_entropy, every option, [N, C], 2-D and 1-D spatial targets.

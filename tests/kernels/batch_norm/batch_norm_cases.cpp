@@ -142,8 +142,6 @@ OpCase running_row(Bn b) {
 }  // namespace oc::test
 
 OC_OP_CASES(batch_norm) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   auto add = [&t](OpCase c, bool gradient, bool golden) { t.push_back(with_checks(std::move(c), gradient, golden)); };
   // PyTorch, which also holds the forward to the formula: training and eval, affine or not, with and

@@ -68,8 +68,6 @@ OpCase parity_only(OpCase c, bool f32_only = false) {
 }  // namespace oc::test
 
 OC_OP_CASES(conv) {
-  using namespace oc;
-  using namespace oc::test;
   using P = Conv2dParams;
   std::vector<OpCase> t;
   // Every combination the kernels branch on: padding, stride, dilation, groups, depthwise (the CPU's

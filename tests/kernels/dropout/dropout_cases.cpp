@@ -34,8 +34,6 @@ OpCase dropout_row(const Shape& x, double p, uint64_t seed, bool transposed = fa
 }  // namespace oc::test
 
 OC_OP_CASES(dropout) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   t.push_back(with_checks(dropout_row({3, 7}, 0.3, 65), true, false));  // the gradient is the scaled mask
   for (const Shape& shape : {Shape{7}, Shape{64, 3, 17, 5}, Shape{1000003}})

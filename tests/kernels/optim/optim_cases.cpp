@@ -97,8 +97,6 @@ OpCase adam(int64_t n, AdamUpdate u, int steps = 3) {
 }  // namespace oc::test
 
 OC_OP_CASES(optim) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   const SgdUpdate sgds[] = {{0.1, 0, 0, false}, {0.1, 0.9, 0, false}, {0.05, 0.9, 0.01, true}, {0.1, 0.8, 0.05, false}};
   const AdamUpdate adams[] = {{0.01, 0.9, 0.999, 1e-8, 0, false},  {0.02, 0.8, 0.99, 1e-6, 0.1, false},

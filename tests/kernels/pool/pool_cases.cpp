@@ -67,8 +67,6 @@ constexpr RefPoolMode kModes[] = {RefPoolMode::max, RefPoolMode::avg_incl, RefPo
 }  // namespace oc::test
 
 OC_OP_CASES(pool) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   auto add = [&t](OpCase c, bool gradient, bool golden) { t.push_back(with_checks(std::move(c), gradient, golden)); };
   // A grid of kernels, strides, padding and ceil mode, every mode, on a 7x6 map.

@@ -67,8 +67,6 @@ OpCase heatmaps(const Shape& kp, int64_t h, int64_t w, double s, double sigma) {
 }  // namespace oc::test
 
 OC_OP_CASES(pose) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   // Strides 1, 4 and 2.5, maps cut at the border.
   for (double s : {1.0, 4.0, 2.5}) {

@@ -83,8 +83,6 @@ OpCase upsample(const std::string& mode, const Shape& x, int64_t ho, int64_t wo,
 }  // namespace oc::test
 
 OC_OP_CASES(upsample) {
-  using namespace oc;
-  using namespace oc::test;
   std::vector<OpCase> t;
   auto add = [&t](OpCase c, bool gradient, bool golden) { t.push_back(with_checks(std::move(c), gradient, golden)); };
   using Out = std::pair<int64_t, int64_t>;
