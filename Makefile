@@ -4,6 +4,8 @@
 #   make test-sanitize   the CPU tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-emulated   the CUDA kernels run on the CPU (core/cuda_emu/) under the sanitizers: every CUDA
 #                        parity test executes, in two thread orders (a skip there is a failure)
+#   make goldens the PyTorch golden files tests/data/golden_*.json (the op case tables' inputs, then
+#                tools/make_goldens.py with /usr/bin/python3, which needs Debian's python3-torch)
 #   make pose-data   the synthetic pose data sets of configs/pose_*.json
 #   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample, soft_argmax (ours beside
 #                PyTorch CPU when /usr/bin/python3 has torch)
@@ -11,7 +13,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
 
-.PHONY: all setup build demo test test-sanitize test-emulated bench pose-data clean
+.PHONY: all setup build demo test test-sanitize test-emulated bench goldens pose-data clean
 
 all: build
 
@@ -58,6 +60,13 @@ bench: build
 	@if /usr/bin/python3 -c "import torch" 2>/dev/null; then /usr/bin/python3 bench/torch_grid_sample.py --ours $(BUILD)/bench_spatial.json; fi
 	$(BUILD)/ocellus bench soft_argmax --json $(BUILD)/bench_soft_argmax.json
 	@if /usr/bin/python3 -c "import torch" 2>/dev/null; then /usr/bin/python3 bench/torch_soft_argmax.py --ours $(BUILD)/bench_soft_argmax.json; fi
+
+# The golden files: the case tables write their golden cases' inputs, PyTorch computes the rest.
+# FAMILIES="soft_argmax core" limits it to some families.
+goldens: build
+	rm -rf $(BUILD)/op_cases
+	$(BUILD)/ocellus_tests --write-op-cases $(BUILD)/op_cases
+	OCELLUS_OP_CASES=$(BUILD)/op_cases /usr/bin/python3 tools/make_goldens.py $(FAMILIES)
 
 # The synthetic pose sets the pose configs read (README: Pose): single-person and multi-person,
 # 128x128, fixed seeds, about 40 s and 400 MB.

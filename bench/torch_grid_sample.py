@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 from torch_timing import median_ms, ours_columns, write_rows
 
+# The bench rows of tests/kernels/*/<op>_cases.cpp (`ocellus bench <op> --cases`), when no --ours is given.
 SHAPES = [(64, 32, 64, 64), (32, 64, 128, 128), (256, 1, 60, 60), (8, 8, 32, 32, 32)]
 
 
@@ -24,10 +25,10 @@ def theta_for(n, dims, g, device):
     return theta.to(device)
 
 
-def bench(device, runs):
+def bench(device, runs, shapes):
     rows = []
     g = torch.Generator().manual_seed(7)
-    for shape in SHAPES:
+    for shape in shapes:
         dims = len(shape) - 2
         x = (torch.rand(*shape, generator=g) * 2 - 1).to(device)
         theta = theta_for(shape[0], dims, g, device)
@@ -71,13 +72,15 @@ def main():
     if a.device == "cpu":
         torch.set_num_threads(2)
     runs = a.runs or (50 if a.device == "cuda" else 7)
-    rows = bench(a.device, runs)
     ours = {}
     if a.ours:
         with open(a.ours) as f:
             for op_result in json.load(f).values():
                 for r in op_result["results"]:
                     ours[(r["op"], tuple(r["shape"]), r["pass"])] = r["ms"]
+    # The shapes ours ran (the bench rows of its case table), else the defaults.
+    shapes = list(dict.fromkeys(k[-2] for k in ours)) or SHAPES
+    rows = bench(a.device, runs, shapes)
     print(f"PyTorch {torch.__version__} on {a.device}, float32, median of {runs} runs")
     print(f"{'op':12} {'input':22} {'pass':8} {'torch ms':>9} {'ours ms':>9} {'torch/ours':>10}")
     for r in rows:

@@ -15,6 +15,7 @@ import torch
 
 from torch_timing import median_ms, ours_columns, write_rows
 
+# The bench rows of tests/kernels/*/<op>_cases.cpp (`ocellus bench <op> --cases`), when no --ours is given.
 SHAPES = [(64, 17, 64, 64), (256, 16, 32, 32), (32, 17, 128, 128)]
 
 
@@ -25,10 +26,10 @@ def soft_argmax(s, xs, ys):
     return torch.stack([(p * xs).sum(dim=(2, 3)), (p * ys).sum(dim=(2, 3))], dim=-1)
 
 
-def bench(device, runs):
+def bench(device, runs, shapes):
     rows = []
     g = torch.Generator().manual_seed(7)
-    for shape in SHAPES:
+    for shape in shapes:
         n, k, h, w = shape
         x = (torch.rand(*shape, generator=g) * 2 - 1).to(device)
         ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32, device=device),
@@ -59,12 +60,14 @@ def main():
     if a.device == "cpu":
         torch.set_num_threads(a.threads)
     runs = a.runs or (50 if a.device == "cuda" else 7)
-    rows = bench(a.device, runs)
     ours = {}
     if a.ours:
         with open(a.ours) as f:
             for r in json.load(f)["results"]:
                 ours[(tuple(r["shape"]), r["pass"])] = r["ms"]
+    # The shapes ours ran (the bench rows of its case table), else the defaults.
+    shapes = list(dict.fromkeys(k[-2] for k in ours)) or SHAPES
+    rows = bench(a.device, runs, shapes)
     threads = f", {torch.get_num_threads()} threads" if a.device == "cpu" else ""
     print(f"PyTorch {torch.__version__} on {a.device}{threads}, float32, composite soft-argmax, median of {runs} runs")
     print(f"{'heatmaps':20} {'pass':8} {'torch ms':>9} {'ours ms':>9} {'torch/ours':>10}")

@@ -131,10 +131,7 @@ std::string one_of(ConfigObject& cfg, const std::string& key, const std::string&
   std::string v = cfg.get_string(key, fallback);
   for (const auto& n : names)
     if (v == n) return v;
-  std::string guess = closest_word(v, names), all;
-  for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-  OC_FAIL(cfg.where(key), ": unknown value \"", v, "\"", guess.empty() ? "" : " (did you mean \"" + guess + "\"?)",
-          "; expected one of: ", all);
+  OC_FAIL(cfg.where(key), ": unknown value ", quoted_with_suggestion(v, names));
 }
 
 // {"type": "spatial_transformer", "transform": "affine", "output_size": [H, W],
@@ -152,10 +149,10 @@ BuiltLayer build_spatial_transformer(ConfigObject& cfg, const std::vector<Shape>
   OC_CHECK(static_cast<int>(o.output_size.size()) == o.spatial_dims, cfg.where("output_size"), ": expected ",
            o.spatial_dims == 2 ? "[H, W]" : "[D, H, W]", ", got ", o.output_size.size(), " sizes");
   for (int64_t v : o.output_size) positive(cfg, "output_size", v);
-  std::string mode = one_of(cfg, "mode", "bilinear", {"bilinear", "nearest", "bicubic"});
+  std::string mode = one_of(cfg, "mode", "bilinear", grid_sample_mode_names());
   OC_CHECK(mode != "bicubic" || o.spatial_dims == 2, cfg.where("mode"), ": bicubic is 2-D only");
   o.sample.mode = grid_sample_mode_from_string(mode);
-  o.sample.padding = grid_padding_from_string(one_of(cfg, "padding", "zeros", {"zeros", "border", "reflection"}));
+  o.sample.padding = grid_padding_from_string(one_of(cfg, "padding", "zeros", grid_padding_names()));
   o.sample.align_corners = cfg.get_bool("align_corners", false);
   o.sample.deterministic = cfg.get_bool("deterministic", false);
 
@@ -183,56 +180,78 @@ BuiltLayer elementwise(ModulePtr m, const Shape& in, int64_t flops_per_element =
   return BuiltLayer{std::move(m), in, shape_numel(in) * flops_per_element};
 }
 
-std::map<std::string, LayerBuilder> make_registry() {
-  std::map<std::string, LayerBuilder> r;
-  r["conv2d"] = build_conv2d;
-  r["conv_transpose2d"] = build_conv_transpose2d;
-  r["maxpool2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) { return build_pool(c, ins, true); };
-  r["avgpool2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) { return build_pool(c, ins, false); };
-  r["global_avgpool2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+// add and concat: done by the graph itself (no module); the shapes must agree (concat: except in channels).
+BuiltLayer join(ConfigObject& cfg, const std::vector<Shape>& ins, bool concat) {
+  const char* type = concat ? "concat" : "add";
+  OC_CHECK(ins.size() >= 2, cfg.where("inputs"), ": ", type, " needs at least two inputs");
+  Shape out = ins[0];
+  for (size_t k = 1; k < ins.size(); ++k) {
+    const Shape& s = ins[k];
+    bool ok = s.size() == out.size();
+    for (size_t d = 0; ok && d < s.size(); ++d) ok = concat && d == 0 ? true : s[d] == out[d];
+    OC_CHECK(ok, cfg.where("inputs"), ": cannot ", type, " ", shape_str(ins[0]), " and ", shape_str(s),
+             concat ? " (they must agree except in channels)" : "");
+    if (concat) out[0] += s[0];
+  }
+  return BuiltLayer{nullptr, out, concat ? 0 : shape_numel(out) * static_cast<int64_t>(ins.size() - 1)};
+}
+
+Registry<LayerBuilder> make_registry() {
+  Registry<LayerBuilder> r("layer type");
+  r.add("add", {}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) { return join(c, ins, false); });
+  r.add("concat", {}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) { return join(c, ins, true); });
+  r.add("conv2d", {"out_channels", "kernel", "stride", "padding", "dilation", "groups", "bias"}, build_conv2d);
+  r.add("conv_transpose2d",
+        {"out_channels", "kernel", "stride", "padding", "output_padding", "dilation", "groups", "bias"},
+        build_conv_transpose2d);
+  r.add("maxpool2d", {"kernel", "stride", "padding", "ceil_mode"},
+        [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) { return build_pool(c, ins, true); });
+  r.add("avgpool2d", {"kernel", "stride", "padding", "ceil_mode", "count_include_pad"},
+        [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) { return build_pool(c, ins, false); });
+  r.add("global_avgpool2d", {}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
     const Shape& in = image_input(c, ins);
     return BuiltLayer{std::make_shared<AdaptiveAvgPool2d>(1, 1), {in[0], 1, 1}, shape_numel(in)};
-  };
-  r["adaptive_avgpool2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+  });
+  r.add("adaptive_avgpool2d", {"size"}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
     const Shape& in = image_input(c, ins);
     auto [h, w] = c.get_pair("size", {1, 1});
     return BuiltLayer{std::make_shared<AdaptiveAvgPool2d>(positive(c, "size", h), positive(c, "size", w)),
                       {in[0], h, w}, shape_numel(in)};
-  };
-  r["batchnorm2d"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+  });
+  r.add("batchnorm2d", {"momentum", "eps"}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
     const Shape& in = image_input(c, ins);
     auto m = std::make_shared<BatchNorm2d>(in[0], c.get_double("momentum", 0.1), c.get_double("eps", 1e-5));
     return elementwise(m, in, 2);
-  };
-  r["relu"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+  });
+  r.add("relu", {}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
     return elementwise(std::make_shared<Activation>(ActivationKind::relu), single_input(c, ins));
-  };
-  r["leaky_relu"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+  });
+  r.add("leaky_relu", {"negative_slope"}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
     double slope = c.get_double("negative_slope", 0.01);
     return elementwise(std::make_shared<Activation>(ActivationKind::leaky_relu, slope), single_input(c, ins));
-  };
-  r["sigmoid"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+  });
+  r.add("sigmoid", {}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
     return elementwise(std::make_shared<Activation>(ActivationKind::sigmoid), single_input(c, ins));
-  };
-  r["tanh"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+  });
+  r.add("tanh", {}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
     return elementwise(std::make_shared<Activation>(ActivationKind::tanh), single_input(c, ins));
-  };
-  r["dropout"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+  });
+  r.add("dropout", {"p"}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
     double p = c.get_double("p", 0.5);
     OC_CHECK(p >= 0 && p < 1, c.where("p"), ": must be in [0, 1), got ", p);
     return elementwise(std::make_shared<Dropout>(p, gen.seed * 7919 + gen.offset), single_input(c, ins));
-  };
-  r["flatten"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+  });
+  r.add("flatten", {}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
     return BuiltLayer{std::make_shared<Flatten>(), {shape_numel(single_input(c, ins))}, 0};
-  };
-  r["linear"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+  });
+  r.add("linear", {"out_features", "bias"}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
     const Shape& in = single_input(c, ins);
     OC_CHECK(in.size() == 1, c.where(), ": linear expects a flat input [F] (add a \"flatten\" layer), got ",
              shape_str(in));
     int64_t out = positive(c, "out_features", c.require_int("out_features"));
     return BuiltLayer{std::make_shared<Linear>(in[0], out, c.get_bool("bias", true), gen), {out}, 2 * in[0] * out};
-  };
-  r["upsample"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
+  });
+  r.add("upsample", {"scale", "mode", "align_corners"}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator&) {
     const Shape& in = image_input(c, ins);
     int64_t s = positive(c, "scale", c.get_int("scale", 2));
     std::string mode = c.get_string("mode", "nearest");
@@ -241,8 +260,8 @@ std::map<std::string, LayerBuilder> make_registry() {
     bool ac = c.get_bool("align_corners", false);
     Shape out{in[0], in[1] * s, in[2] * s};
     return BuiltLayer{std::make_shared<Upsample>(s, mode, ac), out, shape_numel(out) * (mode == "nearest" ? 1 : 8)};
-  };
-  r["basic_block"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+  });
+  r.add("basic_block", {"out_channels", "stride"}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
     const Shape& in = image_input(c, ins);
     int64_t out = positive(c, "out_channels", c.get_int("out_channels", in[0]));
     int64_t s = positive(c, "stride", c.get_int("stride", 1));
@@ -250,8 +269,9 @@ std::map<std::string, LayerBuilder> make_registry() {
     int64_t flops = 2 * out * in[0] * 9 * ho * wo + 2 * out * out * 9 * ho * wo;
     if (s != 1 || out != in[0]) flops += 2 * out * in[0] * ho * wo;
     return BuiltLayer{std::make_shared<BasicBlock>(in[0], out, s, gen), {out, ho, wo}, flops};
-  };
-  r["bottleneck"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+  });
+  r.add("bottleneck", {"out_channels", "width", "stride"},
+        [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
     const Shape& in = image_input(c, ins);
     int64_t out = positive(c, "out_channels", c.get_int("out_channels", in[0]));
     int64_t width = positive(c, "width", c.get_int("width", out / 4 > 0 ? out / 4 : 1));
@@ -260,8 +280,8 @@ std::map<std::string, LayerBuilder> make_registry() {
     int64_t flops = 2 * width * in[0] * in[1] * in[2] + 2 * width * width * 9 * ho * wo + 2 * out * width * ho * wo;
     if (s != 1 || out != in[0]) flops += 2 * out * in[0] * ho * wo;
     return BuiltLayer{std::make_shared<Bottleneck>(in[0], width, out, s, gen), {out, ho, wo}, flops};
-  };
-  r["aspp"] = [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
+  });
+  r.add("aspp", {"out_channels", "rates"}, [](ConfigObject& c, const std::vector<Shape>& ins, Generator& gen) {
     const Shape& in = image_input(c, ins);
     int64_t out = positive(c, "out_channels", c.require_int("out_channels"));
     std::vector<int64_t> rates = c.get_int_list("rates", {6, 12, 18});
@@ -269,15 +289,17 @@ std::map<std::string, LayerBuilder> make_registry() {
     int64_t hw = in[1] * in[2], k = static_cast<int64_t>(rates.size());
     int64_t flops = 2 * out * in[0] * hw * (1 + 9 * k) + 2 * out * in[0] + 2 * out * out * (k + 2) * hw;
     return BuiltLayer{std::make_shared<Aspp>(in[0], out, rates, gen), {out, in[1], in[2]}, flops};
-  };
-  r["spatial_transformer"] = build_spatial_transformer;
+  });
+  r.add("spatial_transformer",
+        {"transform", "output_size", "mode", "padding", "align_corners", "deterministic", "localization"},
+        build_spatial_transformer);
   return r;
 }
 
 }  // namespace
 
-const std::map<std::string, LayerBuilder>& layer_registry() {
-  static const std::map<std::string, LayerBuilder> r = make_registry();
+const Registry<LayerBuilder>& layer_registry() {
+  static const Registry<LayerBuilder> r = make_registry();
   return r;
 }
 

@@ -2,10 +2,10 @@
 // config object, checks its input shapes, and returns the module, the output shape and the FLOPs.
 #pragma once
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
+#include "core/registry.h"
 #include "layers/module.h"
 #include "nets/config.h"
 
@@ -20,6 +20,7 @@ struct BuiltLayer {
 // cfg: the layer's object (its "name", "type", "inputs" are already read); ins: input shapes.
 using LayerBuilder = std::function<BuiltLayer(ConfigObject& cfg, const std::vector<Shape>& ins, Generator& gen)>;
 
-const std::map<std::string, LayerBuilder>& layer_registry();
+// Every layer type, add and concat included; the keys listed are those besides name, type, inputs.
+const Registry<LayerBuilder>& layer_registry();
 
 }  // namespace oc

@@ -9,11 +9,7 @@
 
 namespace oc {
 
-std::vector<std::string> layer_types() {
-  std::vector<std::string> t{"add", "concat"};
-  for (const auto& [name, b] : layer_registry()) t.push_back(name);
-  return t;
-}
+std::vector<std::string> layer_types() { return layer_registry().names(); }
 
 Network::Network(ConfigObject model, uint64_t seed) {
   Generator gen(seed);
@@ -35,7 +31,6 @@ void Network::build(ConfigObject& model, const Shape& input, Generator& gen) {
 
   std::vector<ConfigObject> layers = model.array("layers");
   OC_CHECK(!layers.empty(), model.where("layers"), ": a network needs at least one layer");
-  std::vector<std::string> types = layer_types();
   for (size_t i = 0; i < layers.size(); ++i) {
     ConfigObject& cfg = layers[i];
     LayerInfo node;
@@ -59,36 +54,13 @@ void Network::build(ConfigObject& model, const Shape& input, Generator& gen) {
     std::vector<Shape> in_shapes;
     for (int k : node.inputs) in_shapes.push_back(nodes_[k].out_shape);
 
-    if (node.type == "add" || node.type == "concat") {
-      OC_CHECK(in_shapes.size() >= 2, cfg.where("inputs"), ": ", node.type, " needs at least two inputs");
-      Shape out = in_shapes[0];
-      for (size_t k = 1; k < in_shapes.size(); ++k) {
-        const Shape& s = in_shapes[k];
-        bool ok = s.size() == out.size();
-        for (size_t d = 0; ok && d < s.size(); ++d) ok = node.type == "concat" && d == 0 ? true : s[d] == out[d];
-        OC_CHECK(ok, cfg.where("inputs"), ": cannot ", node.type, " ", shape_str(in_shapes[0]), " and ",
-                 shape_str(s), node.type == "concat" ? " (they must agree except in channels)" : "");
-        if (node.type == "concat") out[0] += s[0];
-      }
-      node.out_shape = out;
-      node.flops = node.type == "add" ? shape_numel(out) * static_cast<int64_t>(in_shapes.size() - 1) : 0;
-    } else {
-      auto it = layer_registry().find(node.type);
-      if (it == layer_registry().end()) {
-        std::string guess = closest_word(node.type, types);
-        std::string all;
-        for (const auto& t : types) all += (all.empty() ? "" : ", ") + t;
-        OC_FAIL(cfg.where("type"), ": unknown layer type \"", node.type, "\"",
-                guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", "; known types: ", all);
-      }
-      BuiltLayer b = it->second(cfg, in_shapes, gen);
-      node.module = b.module;
-      node.out_shape = b.out_shape;
-      node.flops = b.flops;
-      if (node.module) {
-        register_module(node.name, node.module);
-        node.params = node.module->num_parameters();
-      }
+    BuiltLayer b = layer_registry().at(node.type, cfg.where("type")).factory(cfg, in_shapes, gen);
+    node.module = b.module;
+    node.out_shape = b.out_shape;
+    node.flops = b.flops;
+    if (node.module) {
+      register_module(node.name, node.module);
+      node.params = node.module->num_parameters();
     }
     cfg.finish();
     by_name[node.name] = static_cast<int>(nodes_.size());

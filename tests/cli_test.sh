@@ -18,6 +18,17 @@ expect_error() {  # expected-substring, command...
 }
 
 expect_error "unknown command" "$OCELLUS" trian
+# `ocellus info` lists every registry with its names and keys.
+info=$("$OCELLUS" info) || fail "info: exit $?"
+for want in "model.layers[].type (layer types):" "data.dataset (data sets):" "task.type (task types):" \
+            "task.head (pose heads):" "train.optimizer.type (optimizers):" "train.schedule.kind (schedules):" \
+            "train.loss.type (losses):"; do
+  echo "$info" | grep -qF -- "$want" || fail "info: no \"$want\" in: $info"
+done
+echo "$info" | grep -qE "^ +adamw +lr, beta1, beta2, eps, weight_decay$" || fail "info: adamw's keys missing: $info"
+echo "$info" | grep -qE "^ +paf +stride, sigma, limb_width" || fail "info: paf's keys missing: $info"
+printf '{"model": {"input": [1, 28, 28], "layers": [{"type": "flatten"}]}, "train": {"optimizer": {"type": "adma"}}}' > "$WORK/opt.json"
+expect_error "opt.json: train.optimizer.type: unknown optimizer \"adma\" (did you mean \"adam\"?)" "$OCELLUS" train "$WORK/opt.json"
 expect_error "cannot open" "$OCELLUS" train "$WORK/missing.json"
 printf '{"model": {"input": [1, 28, 28], "layers": [{"type": "conv2d", "out_channels": 4, "kernal": 3}]}}' > "$WORK/typo.json"
 expect_error "model.layers[0].kernal: unknown key (did you mean \"kernel\"?)" "$OCELLUS" train "$WORK/typo.json"

@@ -1,5 +1,5 @@
-// Test helpers: seeded random tensors, closeness checks with a mixed bound, and a
-// finite-difference gradient check in float64.
+// Test helpers for Catch2 tests: temporary directories, expected errors, REQUIRE_CLOSE and
+// REQUIRE_GRADCHECK over the numeric helpers of numeric.h.
 #pragma once
 #include <catch2/catch.hpp>
 
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kernels/ops.h"
+#include "tests/numeric.h"
 
 namespace oc::test {
 
@@ -17,24 +18,6 @@ namespace oc::test {
 // never as passed. ctest runs each test case in its own process, so no other test is cut short;
 // run by hand without ctest, the program stops at the first skip (the message says why).
 [[noreturn]] void skip_test(const std::string& reason);
-
-// Uniform in [lo, hi) from a fixed seed; never all zeros.
-Tensor rand(const Shape& shape, uint64_t seed, double lo = -1, double hi = 1, DType dtype = DType::f32,
-            Device device = Device::cpu());
-
-// Every |got - want| <= atol + rtol * |want| (NaN only where want is NaN); on failure the message
-// names the first bad element, its index and both values.
-struct CloseResult {
-  bool ok = true;
-  std::string message;
-};
-CloseResult all_close(const Tensor& got, const Tensor& want, double atol, double rtol);
-
-// Compares d(sum(w * f(inputs)))/d(input) from backward with central differences
-// (f(x + eps) - f(x - eps)) / 2 eps, computed in float64 on the CPU, for every input that requires
-// grad. w is a fixed random weight tensor, so every output element's gradient matters.
-CloseResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)>& f, std::vector<Tensor> inputs,
-                      double eps = 1e-6, double atol = 1e-7, double rtol = 1e-5);
 
 // A fresh directory under the system temp dir, removed with everything in it when destroyed.
 struct TempDir {

@@ -50,7 +50,14 @@ json pose_config(const std::string& train_dir, const std::string& test_dir, cons
 TEST_CASE("pose task: config errors name the key") {
   json c = pose_config("a", "b", "integral");
   c["task"]["head"] = "integrel";
-  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"task.head", "did you mean \"integral\""});
+  REQUIRE_THROWS_WITH(experiment_from_json(c, "p.json"),
+                      "p.json: task.head: unknown pose head \"integrel\" (did you mean \"integral\"?); known: direct, "
+                      "heatmap, integral, paf");
+  c = pose_config("a", "b", "heatmap");
+  c["task"]["heatmap_loss"] = "mes";
+  REQUIRE_THROWS_WITH(experiment_from_json(c, "p.json"),
+                      "p.json: task.heatmap_loss: unknown heatmap loss \"mes\" (did you mean \"mse\"?); known: "
+                      "cross_entropy, mse");
   c = pose_config("a", "b", "integral");
   c["data"] = {{"dataset", "fashion_mnist"}};
   test::require_error([&] { experiment_from_json(c, "p.json"); }, {"needs data.dataset \"pose_coco\""});
@@ -98,7 +105,7 @@ TEST_CASE("pose task: the integral model's joint error falls well below its init
   opt.out_dir = dir.file("run");
   EvalResult r = train_experiment(e, opt);
   const double after = r.metrics["mean_pixel_error"];
-  INFO("mean pixel error " << before << " -> " << after << ", PCK@0.1 " << r.accuracy);
+  INFO("mean pixel error " << before << " -> " << after << ", PCK@0.1 " << r.score);
   REQUIRE(r.score_name == "pck@0.1");
   REQUIRE(after < 0.6 * before);
   REQUIRE(r.metrics.contains("oks_ap"));

@@ -58,23 +58,23 @@ TEST_CASE("train: a small CNN learns Fashion-MNIST (300 steps, above 70% test ac
   RunOptions opt;
   opt.out_dir = dir.str();
   EvalResult r = train_experiment(e, opt);
-  INFO("test accuracy " << r.accuracy);
+  INFO("test accuracy " << r.score);
   REQUIRE(r.count == 1000);
-  REQUIRE(r.accuracy > 0.70);
+  REQUIRE(r.score > 0.70);
   // metrics.jsonl: one line per epoch; both checkpoints exist.
   std::ifstream m(opt.out_dir + "/metrics.jsonl");
   std::string line;
   REQUIRE(std::getline(m, line));
   json j = json::parse(line);
   REQUIRE(j["epoch"] == 1);
-  REQUIRE(j["test_accuracy"].get<double>() == Approx(r.accuracy));
+  REQUIRE(j["test_accuracy"].get<double>() == Approx(r.score));
   REQUIRE(fs::exists(opt.out_dir + "/last.safetensors"));
   REQUIRE(fs::exists(opt.out_dir + "/best.safetensors"));
   // The checkpoint loads into a fresh model and gives the same accuracy.
   Experiment fresh = experiment_from_json(tiny_config(1, 9600), "tiny.json");
   load_model_checkpoint(opt.out_dir + "/best.safetensors", *fresh.model);
   EvalResult again = evaluate(*fresh.model, load_split(fresh.data, "test"), fresh.data.loader, Device::cpu());
-  REQUIRE(again.accuracy == r.accuracy);
+  REQUIRE(again.score == r.score);
 }
 
 TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimizer and RNG state)", "[slow]") {
@@ -125,6 +125,37 @@ TEST_CASE("train: a NaN loss stops with the step named, bad checkpoints are clea
   REQUIRE_THROWS_WITH(load_model_checkpoint(path, *ok.model), Catch::Contains(path));
   REQUIRE_THROWS_WITH(load_model_checkpoint(opt.out_dir + "/missing.safetensors", *ok.model),
                       Catch::Contains("missing.safetensors"));
+}
+
+TEST_CASE("train: an unknown name in any registry is an error at its JSON path, with a suggestion") {
+  struct Case {
+    const char* path;  // JSON pointer into the config
+    const char* value;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"/task/type", "clasification",
+       "c.json: task.type: unknown task type \"clasification\" (did you mean \"classification\"?); known: "
+       "classification, pose"},
+      {"/data/dataset", "fashion_mnst",
+       "c.json: data.dataset: unknown data set \"fashion_mnst\" (did you mean \"fashion_mnist\"?); known: "
+       "fashion_mnist, image_folder, pose_coco"},
+      {"/train/optimizer/type", "adma",
+       "c.json: train.optimizer.type: unknown optimizer \"adma\" (did you mean \"adam\"?); known: adam, adamw, sgd"},
+      {"/train/schedule/kind", "cosin",
+       "c.json: train.schedule.kind: unknown schedule \"cosin\" (did you mean \"cosine\"?); known: constant, "
+       "cosine, step"},
+      {"/train/loss/type", "cross_entropi",
+       "c.json: train.loss.type: unknown loss \"cross_entropi\" (did you mean \"cross_entropy\"?); known: "
+       "cross_entropy"},
+      {"/model/layers/0/type", "conv2", "c.json: model.layers[0].type: unknown layer type \"conv2\" (did you mean "},
+  };
+  for (const Case& k : cases) {
+    INFO(k.path << " = " << k.value);
+    json c = tiny_config(1, 64);
+    c[json::json_pointer(k.path)] = k.value;
+    REQUIRE_THROWS_WITH(experiment_from_json(c, "c.json"), Catch::StartsWith(k.message));
+  }
 }
 
 TEST_CASE("train: config errors in data and train sections name the path") {

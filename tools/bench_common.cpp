@@ -1,5 +1,5 @@
-// The copy bandwidth that memory-bound benchmarks report their fraction of, and --json output
-// (see bench_common.h).
+// The copy bandwidth that memory-bound benchmarks report their fraction of, --json output, and the
+// benchmark shapes from the op case tables (see bench_common.h).
 #include "tools/bench_common.h"
 
 #include <cstdio>
@@ -24,6 +24,19 @@ void write_bench_json(const std::string& path, const nlohmann::json& results, co
   OC_CHECK(f.good(), "bench ", bench, ": cannot write ", path);
   f << results.dump(2) << "\n";
   std::printf("wrote %s\n", path.c_str());
+}
+
+std::vector<test::OpCase> bench_cases(const std::string& op) {
+  std::vector<test::OpCase> v;
+  for (const test::OpCase& c : test::op_cases_of(op))
+    if (c.bench) v.push_back(c);
+  OC_CHECK(!v.empty(), "bench ", op, ": no benchmark cases in the op case tables (tests/kernels/*/*_cases.cpp)");
+  return v;
+}
+
+void print_bench_cases(const std::vector<std::string>& ops) {
+  for (const std::string& op : ops)
+    for (const test::OpCase& c : bench_cases(op)) std::printf("%s\n", c.name().c_str());
 }
 
 }  // namespace oc::cli

@@ -1,7 +1,8 @@
 // `ocellus bench affine_grid` / `ocellus bench grid_sample`: the spatial transformer kernels on the
-// shapes of the STN issue, forward and forward+backward, as milliseconds (median of runs) and as
-// GB/s on each pass's minimum traffic beside the copy bandwidth measured in the same run
-// (bench/torch_grid_sample.py times PyTorch on the same shapes and prints both side by side).
+// bench rows of their case table (tests/kernels/grid_sample/grid_sample_cases.cpp), forward and
+// forward+backward, as milliseconds (median of runs) and as GB/s on each pass's minimum traffic
+// beside the copy bandwidth measured in the same run (bench/torch_grid_sample.py times PyTorch on the
+// same shapes and prints both side by side).
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -26,8 +27,15 @@ struct SampleShape {
   std::string str() const { return shape_str(input()); }
 };
 
-const std::vector<SampleShape> kShapes = {
-    {64, 32, 0, 64, 64}, {32, 64, 0, 128, 128}, {256, 1, 0, 60, 60}, {8, 8, 32, 32, 32}};
+// The bench rows of `op`'s case table: grid_sample's input shape, affine_grid's size.
+std::vector<SampleShape> bench_shapes(const std::string& op) {
+  std::vector<SampleShape> v;
+  for (const test::OpCase& c : bench_cases(op)) {
+    const Shape s = op == "grid_sample" ? c.shapes[0] : c.params["size"].get<Shape>();
+    v.push_back(s.size() == 5 ? SampleShape{s[0], s[1], s[2], s[3], s[4]} : SampleShape{s[0], s[1], 0, s[2], s[3]});
+  }
+  return v;
+}
 
 // Sampling grids from near-identity random thetas (rotation, scale, shift), as an STN produces.
 Tensor random_grid(const SampleShape& s, Device dev) {
@@ -110,7 +118,7 @@ nlohmann::json bench_spatial(const std::string& op, const ArgParser& p) {
   std::printf("copy bandwidth (256 MB, read + write): %.1f GB/s\n", copy_gbs);
   std::printf("%-12s %-20s %-12s %9s %9s %9s\n", "op", "input", "pass", "ms", "GB/s", "of copy");
   nlohmann::json rows = nlohmann::json::array();
-  for (const SampleShape& s : kShapes) {
+  for (const SampleShape& s : bench_shapes(op)) {
     if (op == "grid_sample") bench_one_grid_sample(s, dev, repeats, copy_gbs, rows);
     else bench_one_affine_grid(s, dev, repeats, copy_gbs, rows);
   }

@@ -18,9 +18,6 @@
 namespace oc::cli {
 namespace {
 
-// (N, K, H, W): a batch of K keypoint heatmaps per image.
-const std::vector<Shape> kShapes = {{64, 17, 64, 64}, {256, 16, 32, 32}, {32, 17, 128, 128}};
-
 // Largest errors of 8 sampled maps against float64 sums over the definition (beta 1, pixels): of
 // the coordinates (in pixels) and of the heatmap gradient relative to its largest magnitude.
 std::pair<double, double> spot_check(const SoftArgmaxGeom& g, const Tensor& x, const Tensor& out, const Tensor& gout,
@@ -64,7 +61,11 @@ int bench_soft_argmax(const ArgParser& p) {
   std::printf("copy bandwidth (256 MB, read + write): %.1f GB/s\n", copy_gbs);
   std::printf("%-20s %-8s %9s %9s %9s %9s\n", "heatmaps", "pass", "ms", "GB/s", "of copy", "error");
   nlohmann::json rows = nlohmann::json::array();
-  for (const Shape& s : kShapes) {
+  // (N, K, H, W): a batch of K keypoint heatmaps per image, from the table's bench rows.
+  for (const test::OpCase& c : bench_cases("soft_argmax")) {
+    OC_CHECK(c.params["beta"] == 1.0 && c.params["coords"] == "pixel" && c.shapes[0].size() == 4,
+             "bench soft_argmax: ", c.name(), ": the spot check knows 2-D maps, beta 1, pixel coordinates only");
+    const Shape& s = c.shapes[0];
     Generator gen(7);
     Tensor x = uniform(s, -1, 1, &gen, DType::f32, dev);
     SoftArgmaxGeom g;

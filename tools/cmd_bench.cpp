@@ -175,8 +175,17 @@ int bench_conv2d(const ArgParser& p) {
   Device dev = Device::parse(p.get("--device", "cpu"));
   if (dev.is_cuda()) require_cuda("bench conv2d");
   const bool quick = p.has("--quick");
-  const std::vector<ConvBenchShape> shapes = {
-      {8, 64, 56, 56, 64, 3, 1, 1}, {8, 3, 224, 224, 64, 7, 2, 3}, {64, 32, 28, 28, 32, 3, 1, 1}};
+  // The conv case table's bench rows (tests/kernels/conv/conv_cases.cpp): groups 1, dilation 1,
+  // square kernels, strides and padding, as the spot check and bench/torch_conv.py assume.
+  std::vector<ConvBenchShape> shapes;
+  for (const test::OpCase& c : bench_cases("conv2d")) {
+    const Shape &x = c.shapes[0], &w = c.shapes[1];
+    const auto& j = c.params;
+    const bool square = j["groups"] == 1 && j["dilation"][0] == 1 && j["dilation"][1] == 1 && w[2] == w[3] &&
+                        j["stride"][0] == j["stride"][1] && j["pad"][0] == j["pad"][1];
+    OC_CHECK(square, "bench conv2d: the case \"", c.name(), "\" is no square groups-1 convolution");
+    shapes.push_back({x[0], x[1], x[2], x[3], w[0], w[2], j["stride"][0], j["pad"][0]});
+  }
   std::printf("conv2d on %s (%s, %d threads), float32, NCHW, median of runs\n", dev.str().c_str(),
               dev.is_cpu() ? (std::string("im2col + ") + gemm_cpu_isa() + " GEMM").c_str() : "implicit GEMM",
               num_threads());
@@ -233,10 +242,14 @@ int bench_conv2d(const ArgParser& p) {
 }  // namespace
 
 int cmd_bench(const Args& args) {
-  ArgParser p(args, {"--device", "--json"}, {"--quick"});
+  ArgParser p(args, {"--device", "--json"}, {"--quick", "--cases"});
   OC_CHECK(!p.rest.empty(),
            "usage: ocellus bench gemm|conv2d|affine_grid|grid_sample|soft_argmax ... [--device cpu|cuda] [--json FILE] "
-           "[--quick]");
+           "[--quick] [--cases]");
+  if (p.has("--cases")) {  // the shapes, as rows of the op case tables
+    print_bench_cases(p.rest);
+    return 0;
+  }
   if (p.rest.size() == 1 && p.rest[0] == "gemm") return bench_gemm(p);
   if (p.rest.size() == 1 && p.rest[0] == "conv2d") return bench_conv2d(p);
   if (p.rest.size() == 1 && p.rest[0] == "soft_argmax") return bench_soft_argmax(p);

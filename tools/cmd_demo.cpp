@@ -132,7 +132,7 @@ int demo_stn(const Args& all) {
   if (interrupted) return 130;
   const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("demo: test accuracy %.4f (%lld test images), test loss %.4f; training and evaluation took %.0f s\n",
-              r.accuracy, static_cast<long long>(r.count), r.loss, train_s);
+              r.score, static_cast<long long>(r.count), r.loss, train_s);
 
   // The first test images and what the transformer made of them (eval mode, no gradients).
   ImageDataset test = load_split(e.data, "test");
@@ -155,8 +155,8 @@ int demo_stn(const Args& all) {
               "%lld of them classified correctly\n",
               png.c_str(), static_cast<long long>(n), static_cast<long long>(right));
   std::fflush(stdout);
-  if (r.accuracy < min_accuracy) {
-    std::fprintf(stderr, "demo: test accuracy %.4f is below %.2f: something is wrong\n", r.accuracy, min_accuracy);
+  if (r.score < min_accuracy) {
+    std::fprintf(stderr, "demo: test accuracy %.4f is below %.2f: something is wrong\n", r.score, min_accuracy);
     return 1;
   }
   return 0;

@@ -9,7 +9,7 @@
 #include "tools/pose_pictures.h"
 #include "tools/stn_pictures.h"
 #include "train/io/image_io.h"
-#include "train/tasks/pose_task.h"
+#include "nets/pose/pose_head.h"
 #include "train/trainer.h"
 
 namespace oc::cli {
@@ -55,7 +55,7 @@ int cmd_train(const Args& all) {
   bool interrupted = false;
   EvalResult r = train_experiment(e, opt, &interrupted);
   if (interrupted) return 130;
-  std::printf("test %s %.4f, test loss %.4f (%lld images); checkpoints in %s\n", r.score_name.c_str(), r.accuracy, r.loss,
+  std::printf("test %s %.4f, test loss %.4f (%lld images); checkpoints in %s\n", r.score_name.c_str(), r.score, r.loss,
               static_cast<long long>(r.count), opt.out_dir.c_str());
   return 0;
 }
@@ -77,12 +77,12 @@ int cmd_eval(const Args& all) {
   EvalResult r = task->evaluate(*e.model, dev);
   if (p.has("--results")) task->write_results(p.get("--results", ""));
   if (p.has("--json")) {
-    json j = {{"split", split}, {r.score_name, r.accuracy}, {"loss", r.loss}, {"count", r.count}, {"seconds", r.seconds}};
+    json j = {{"split", split}, {r.score_name, r.score}, {"loss", r.loss}, {"count", r.count}, {"seconds", r.seconds}};
     for (auto& [name, value] : r.metrics.items()) j[name] = value;
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("%s split: %s %.4f, loss %.4f over %lld images (%.1f s)\n", split.c_str(), r.score_name.c_str(),
-                r.accuracy, r.loss, static_cast<long long>(r.count), r.seconds);
+                r.score, r.loss, static_cast<long long>(r.count), r.seconds);
     for (auto& [name, value] : r.metrics.items())
       if (name != r.score_name) std::printf("  %s %s\n", name.c_str(), value.dump().c_str());
   }
@@ -106,16 +106,18 @@ int infer_pose(Experiment& e, const ArgParser& p) {
   e.model->to(dev);
   e.model->eval();
   const Shape out_shape = e.model->output_shape(e.model->output_names()[0]);
-  const int64_t joints = e.task.pose.head == "direct" ? out_shape[0] / 2 : out_shape[0];
+  const int64_t joints =
+      out_shape[0] / pose_head_registry().at(e.task.pose.head, e.path + ": task.head").factory.values_per_joint;
   // The COCO person skeleton for 17 joints; other joint counts are drawn as joints only.
   Skeleton skeleton;
   if (joints == 17) skeleton = coco_person_skeleton();
   else for (int64_t k = 0; k < joints; ++k) skeleton.joint_names.push_back("joint_" + std::to_string(k));
-  const PoseHeadGeometry g = pose_head_geometry(e.task.pose, *e.model, skeleton, e.path);
+  const std::unique_ptr<PoseHead> head = make_pose_head(e.task.pose, *e.model, skeleton, e.path);
+  const PoseHeadGeometry& g = head->geometry();
   const std::string image_path = p.get("--image", "");
   Tensor img = contiguous(read_image(image_path, 3));  // uint8 [3,H,W]
   NoGradGuard no_grad;
-  std::vector<Person> people = decode_people(e.task.pose, g, forward_outputs(*e.model, to(model_input(e, img), dev)))[0];
+  std::vector<Person> people = head->decode(forward_outputs(*e.model, to(model_input(e, img), dev)))[0];
   // Model input coordinates -> the image's (COCO convention: scale about the outer corner).
   const double sx = static_cast<double>(img.size(2)) / g.W, sy = static_cast<double>(img.size(1)) / g.H;
   for (Person& person : people)
@@ -154,21 +156,12 @@ int infer_pose(Experiment& e, const ArgParser& p) {
   return 0;
 }
 
-}  // namespace
-
-int cmd_infer(const Args& all) {
-  Args args;
-  std::vector<std::string> sets = overrides_of(all, args);
-  ArgParser p(args, {"--checkpoint", "--image", "--device", "--out"}, {"--json"});
-  OC_CHECK(p.rest.size() == 1 && p.has("--checkpoint") && p.has("--image"),
-           "usage: ocellus infer CONFIG --checkpoint FILE --image IMG [--out RECTIFIED.png] [--device cpu|cuda] "
-           "[--json]");
-  Experiment e = load_experiment(p.rest[0], sets);
-  if (e.task.type == "pose") return infer_pose(e, p);
+// Classification models: the top 5 classes, and with --out the first spatial transformer's output.
+int infer_classification(Experiment& e, const ArgParser& p) {
   // --out: the first spatial transformer's output, as the classifier behind it sees the image.
   const std::string out_path = p.get("--out", "");
   SpatialTransformer* st = out_path.empty() ? nullptr : first_spatial_transformer(*e.model);
-  OC_CHECK(out_path.empty() || st, "--out: the model of ", p.rest[0],
+  OC_CHECK(out_path.empty() || st, "--out: the model of ", e.path,
            " has no spatial_transformer layer, so there is no rectified image to write");
   if (st) st->set_capture(true);
   load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
@@ -186,7 +179,8 @@ int cmd_infer(const Args& all) {
   for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   std::sort(order.begin(), order.end(), [&](int a, int b) { return pv[a] > pv[b]; });
   std::vector<std::string> names;
-  if (e.data.dataset == "fashion_mnist") names = fashion_mnist_class_names();
+  const auto& class_names = dataset_registry().at(e.data.dataset, e.path + ": data.dataset").factory.class_names;
+  if (class_names) names = class_names();
   auto name_of = [&](int c) { return c < static_cast<int>(names.size()) ? names[c] : std::to_string(c); };
   const size_t k = std::min<size_t>(5, order.size());
   if (st) write_png(out_path, select(denormalize_to_uint8(st->captured().output, e.data.loader.mean,
@@ -205,6 +199,31 @@ int cmd_infer(const Args& all) {
     if (st) std::printf("rectified image: %s\n", out_path.c_str());
   }
   return 0;
+}
+
+// `ocellus infer` for each task type.
+using InferFn = int (*)(Experiment& e, const ArgParser& p);
+const Registry<InferFn>& infer_registry() {
+  static const Registry<InferFn> r = [] {
+    Registry<InferFn> r("task type");
+    r.add("classification", {}, infer_classification);
+    r.add("pose", {}, infer_pose);
+    return r;
+  }();
+  return r;
+}
+
+}  // namespace
+
+int cmd_infer(const Args& all) {
+  Args args;
+  std::vector<std::string> sets = overrides_of(all, args);
+  ArgParser p(args, {"--checkpoint", "--image", "--device", "--out"}, {"--json"});
+  OC_CHECK(p.rest.size() == 1 && p.has("--checkpoint") && p.has("--image"),
+           "usage: ocellus infer CONFIG --checkpoint FILE --image IMG [--out RECTIFIED.png] [--device cpu|cuda] "
+           "[--json]");
+  Experiment e = load_experiment(p.rest[0], sets);
+  return infer_registry().at(e.task.type, e.path + ": task.type").factory(e, p);
 }
 
 }  // namespace oc::cli

@@ -21,6 +21,7 @@ commands:
                                 ms and GB/s against the copy bandwidth measured in the same run
   bench soft_argmax [--device cpu|cuda] [--json FILE] [--quick]
                                 fused soft-argmax on pose heatmap shapes, forward and forward+backward
+  bench OP --cases              the shapes `bench OP` times: the bench rows of OP's case table
   data pose-synth --out DIR --count N [--size S] [--people MIN..MAX] [--seed X] [--backgrounds DIR|none]
                                 write a COCO-format data set of synthetic people (docs/data.md)
   train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda] [--print-config]

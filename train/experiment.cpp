@@ -1,41 +1,19 @@
 // Reading experiment configs (see experiment.h and docs/config.md).
 #include "train/experiment.h"
 
-#include <algorithm>
-#include <cmath>
-
+#include "train/data/datasets.h"
 #include "train/data/distorted_mnist.h"
+#include "train/optimizers.h"
+#include "train/tasks/task.h"
 
 namespace oc {
 namespace {
 
 void read_data(ConfigObject d, DataSettings& s) {
   s.dataset = d.get_string("dataset", s.dataset);
-  OC_CHECK(s.dataset == "fashion_mnist" || s.dataset == "image_folder" || s.dataset == "pose_coco", d.where("dataset"),
-           ": expected \"fashion_mnist\", \"image_folder\" or \"pose_coco\", got \"", s.dataset, "\"");
+  const DatasetKind& kind = dataset_registry().at(s.dataset, d.where("dataset")).factory;
   s.dir = d.get_string("dir", "");
-  if (s.dataset == "image_folder" || s.dataset == "pose_coco") {
-    s.train_dir = d.require_string("train_dir");
-    s.test_dir = d.require_string("test_dir");
-  }
-  if (s.dataset == "pose_coco" && d.has("crop")) {
-    ConfigObject c = d.child("crop");
-    PoseAugmentOptions& o = s.pose_crop;
-    o = PoseAugmentOptions{};
-    o.size = c.require_int("size");
-    o.margin = c.get_double("margin", o.margin);
-    o.rotation_degrees = c.get_double("rotation_degrees", o.rotation_degrees);
-    o.scale_min = c.get_double("scale_min", o.scale_min);
-    o.scale_max = c.get_double("scale_max", o.scale_max);
-    o.horizontal_flip = c.get_bool("horizontal_flip", o.horizontal_flip);
-    s.pose_crop_augment = c.get_bool("augment", true);
-    try {
-      o.check();
-    } catch (const Error& err) {
-      OC_FAIL(c.where("size"), ": ", err.what());
-    }
-    c.finish();
-  }
+  kind.read(d, s);
   s.train_limit = d.get_int("train_limit", 0);
   s.test_limit = d.get_int("test_limit", 0);
   // Read both keys always, so that they appear in `resolved` and typos of them get suggestions.
@@ -45,8 +23,8 @@ void read_data(ConfigObject d, DataSettings& s) {
   } catch (const Error& e) {
     OC_FAIL(d.where("distortion"), ": ", e.what());
   }
-  OC_CHECK(s.distortion == "none" || s.dataset == "fashion_mnist", d.where("distortion"), ": \"", s.distortion,
-           "\" needs dataset \"fashion_mnist\", got \"", s.dataset, "\"");
+  OC_CHECK(kind.distortions || distortion_from_string(s.distortion) == Distortion::none, d.where("distortion"), ": \"",
+           s.distortion, "\" needs dataset ", distortion_datasets(), ", got \"", s.dataset, "\"");
   const int64_t dseed = d.get_int("distortion_seed", static_cast<int64_t>(s.distortion_seed));
   OC_CHECK(dseed >= 0, d.where("distortion_seed"), ": must be >= 0, got ", dseed);
   s.distortion_seed = static_cast<uint64_t>(dseed);
@@ -79,29 +57,14 @@ void read_train(ConfigObject t, TrainSettings& s) {
   Device::parse(s.device);
   ConfigObject o = t.child("optimizer");
   s.optimizer = o.get_string("type", "sgd");
-  double lr = 0;
-  if (s.optimizer == "sgd") {
-    s.sgd.lr = lr = o.get_double("lr", 0.01);
-    s.sgd.momentum = o.get_double("momentum", 0);
-    s.sgd.nesterov = o.get_bool("nesterov", false);
-    s.sgd.weight_decay = o.get_double("weight_decay", 0);
-  } else if (s.optimizer == "adam" || s.optimizer == "adamw") {
-    s.adam.lr = lr = o.get_double("lr", 1e-3);
-    s.adam.beta1 = o.get_double("beta1", 0.9);
-    s.adam.beta2 = o.get_double("beta2", 0.999);
-    s.adam.eps = o.get_double("eps", 1e-8);
-    s.adam.weight_decay = o.get_double("weight_decay", s.optimizer == "adamw" ? 0.01 : 0);
-    s.adam.decoupled = s.optimizer == "adamw";
-  } else {
-    std::string guess = closest_word(s.optimizer, {"sgd", "adam", "adamw"});
-    OC_FAIL(o.where("type"), ": unknown optimizer \"", s.optimizer, "\"",
-            guess.empty() ? "" : " (did you mean \"" + guess + "\"?)", "; known: sgd, adam, adamw");
-  }
+  const double lr = optimizer_registry().at(s.optimizer, o.where("type")).factory.read(o, s);
   OC_CHECK(lr > 0, o.where("lr"), ": must be positive, got ", lr);
   o.finish();
   ConfigObject sc = t.child("schedule");
   s.schedule.kind = sc.get_string("kind", "constant");
+  schedule_registry().at(s.schedule.kind, sc.where("kind"));
   s.schedule.base_lr = lr;
+  // Every kind's keys are read whatever the kind (the registry lists the ones each kind uses).
   s.schedule.warmup_steps = sc.get_int("warmup_steps", 0);
   s.schedule.step_size = sc.get_int("step_size", 1);
   s.schedule.gamma = sc.get_double("gamma", 0.1);
@@ -109,11 +72,8 @@ void read_train(ConfigObject t, TrainSettings& s) {
   s.schedule.total_steps = 1;  // set by the trainer from epochs x batches
   sc.finish();
   ConfigObject loss = t.child("loss");
-  std::string type = loss.get_string("type", "cross_entropy");
-  OC_CHECK(type == "cross_entropy", loss.where("type"), ": only \"cross_entropy\" is supported for classification, got \"",
-           type, "\"");
-  s.label_smoothing = loss.get_double("label_smoothing", 0);
-  OC_CHECK(s.label_smoothing >= 0 && s.label_smoothing < 1, loss.where("label_smoothing"), ": must be in [0, 1)");
+  s.loss = loss.get_string("type", s.loss);
+  loss_registry().at(s.loss, loss.where("type")).factory.read(loss, s);
   loss.finish();
   s.clip_grad_norm = t.get_double("clip_grad_norm", 0);
   s.log_every = t.get_int("log_every", 50);
@@ -122,42 +82,7 @@ void read_train(ConfigObject t, TrainSettings& s) {
 
 void read_task(ConfigObject t, TaskSettings& s, const DataSettings& data) {
   s.type = t.get_string("type", s.type);
-  OC_CHECK(s.type == "classification" || s.type == "pose", t.where("type"),
-           ": expected \"classification\" or \"pose\", got \"", s.type, "\"");
-  if (s.type == "classification") {
-    OC_CHECK(data.dataset != "pose_coco", t.where("type"), ": data.dataset \"pose_coco\" needs task type \"pose\"");
-    t.finish();
-    return;
-  }
-  OC_CHECK(data.dataset == "pose_coco", t.where("type"), ": \"pose\" needs data.dataset \"pose_coco\", got \"",
-           data.dataset, "\"");
-  PoseSettings& p = s.pose;
-  p.head = t.get_string("head", p.head);
-  const std::vector<std::string> heads = {"direct", "heatmap", "integral", "paf"};
-  if (std::find(heads.begin(), heads.end(), p.head) == heads.end()) {
-    std::string guess = closest_word(p.head, heads);
-    OC_FAIL(t.where("head"), ": unknown pose head \"", p.head, "\"", guess.empty() ? "" : " (did you mean \"" + guess + "\"?)",
-            "; known: direct, heatmap, integral, paf");
-  }
-  p.stride = t.get_double("stride", p.stride);
-  OC_CHECK(p.stride >= 1, t.where("stride"), ": must be >= 1, got ", p.stride);
-  p.sigma = t.get_double("sigma", p.sigma);
-  OC_CHECK(p.sigma > 0, t.where("sigma"), ": must be positive, got ", p.sigma);
-  p.heatmap_loss = t.get_string("heatmap_loss", p.heatmap_loss);
-  OC_CHECK(p.heatmap_loss == "mse" || p.heatmap_loss == "cross_entropy", t.where("heatmap_loss"),
-           ": expected \"mse\" or \"cross_entropy\", got \"", p.heatmap_loss, "\"");
-  p.beta = t.get_double("beta", p.beta);
-  OC_CHECK(p.beta > 0 && std::isfinite(p.beta), t.where("beta"), ": must be positive, got ", p.beta);
-  p.max_people = t.get_int("max_people", p.head == "paf" ? 4 : 1);
-  OC_CHECK(p.max_people >= 1, t.where("max_people"), ": must be >= 1, got ", p.max_people);
-  OC_CHECK(p.head == "paf" || p.max_people == 1, t.where("max_people"), ": head \"", p.head,
-           "\" predicts one person per image; multi-person needs head \"paf\"");
-  p.limb_width = t.get_double("limb_width", p.limb_width);
-  OC_CHECK(p.limb_width > 0, t.where("limb_width"), ": must be positive, got ", p.limb_width);
-  p.peak_threshold = t.get_double("peak_threshold", p.peak_threshold);
-  p.target_weight = t.get_double("target_weight", p.target_weight);
-  OC_CHECK(p.target_weight >= 1 && std::isfinite(p.target_weight), t.where("target_weight"), ": must be >= 1, got ",
-           p.target_weight);
+  task_registry().at(s.type, t.where("type")).factory.read(t, s, data);
   t.finish();
 }
 

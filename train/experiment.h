@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nets/network.h"
+#include "nets/pose/pose_head.h"
 #include "train/data/loader.h"
 #include "train/io/coco_keypoints.h"
 #include "train/optim.h"
@@ -14,7 +15,7 @@
 namespace oc {
 
 struct DataSettings {
-  std::string dataset = "fashion_mnist";  // fashion_mnist | image_folder | pose_coco
+  std::string dataset = "fashion_mnist";  // a dataset_registry() name: fashion_mnist | image_folder | pose_coco
   std::string dir;                         // fashion_mnist: the IDX directory ("" = the Debian package's)
   std::string train_dir, test_dir;         // image_folder roots; pose_coco: DIR/annotations.json + DIR/images
   int64_t train_limit = 0, test_limit = 0;  // > 0: use only the first N images
@@ -29,30 +30,20 @@ struct TrainSettings {
   int64_t epochs = 1;
   uint64_t seed = 0;
   std::string device = "cpu";
-  std::string optimizer = "sgd";  // sgd | adam | adamw
+  std::string optimizer = "sgd";  // an optimizer_registry() name: sgd | adam | adamw
   SgdOptions sgd;
   AdamOptions adam;
   ScheduleOptions schedule;       // base_lr = the optimizer's lr
+  std::string loss = "cross_entropy";  // a loss_registry() name (classification)
   double label_smoothing = 0;
   double clip_grad_norm = 0;      // 0: off
   int64_t log_every = 50;         // steps between plain log lines (non-terminal output)
 };
 
-// What the network is trained to do. "classification": the first output is [classes] logits and
-// the loss is cross-entropy. "pose": the data set is a COCO-format keypoint directory
-// (data.dataset "pose_coco") and `pose` says how the outputs become keypoints.
-struct PoseSettings {
-  std::string head = "integral";  // direct | heatmap | integral | paf
-  double stride = 4;              // input pixels per heatmap cell (heatmap, integral, paf)
-  double sigma = 2;               // Gaussian target width in input pixels (heatmap "mse", paf)
-  std::string heatmap_loss = "mse";  // heatmap: mse (to Gaussians) | cross_entropy (over each map)
-  double beta = 1;                // integral: soft-argmax temperature
-  int64_t max_people = 1;         // people slots per image (paf: > 1)
-  double limb_width = 4;          // paf: field half-width in input pixels
-  double peak_threshold = 0.1;    // paf decoding: heatmap peaks above this
-  double target_weight = 1;       // heatmap "mse", paf: weight of the cells where the target is non-zero
-};
-
+// What the network is trained to do: a task_registry() name (train/tasks/task.h). "classification":
+// the first output is [classes] logits and the loss is train.loss. "pose": the data set holds
+// keypoints (data.dataset "pose_coco") and `pose` says how the outputs become keypoints
+// (nets/pose/pose_head.h).
 struct TaskSettings {
   std::string type = "classification";  // classification | pose
   PoseSettings pose;

@@ -1,7 +1,10 @@
-// Learning-rate schedules: constant, step decay and cosine, each after an optional linear warm-up.
+// Learning-rate schedules: constant, step decay and cosine, each after an optional linear warm-up;
+// a kind is a schedule_registry() entry (train.schedule.kind).
 #pragma once
 #include <cstdint>
 #include <string>
+
+#include "core/registry.h"
 
 namespace oc {
 
@@ -14,6 +17,12 @@ struct ScheduleOptions {
   int64_t total_steps = 1;   // cosine: from base_lr at warmup_steps down to min_lr at total_steps (and after)
   double min_lr = 0;
 };
+
+struct ScheduleKind {
+  void (*check)(const ScheduleOptions& s);            // the values only this kind uses
+  double (*decay)(const ScheduleOptions& s, int64_t t);  // the lr t steps after the warm-up ended
+};
+const Registry<ScheduleKind>& schedule_registry();
 
 // The learning rate of step `step` (counted from 0). The decay of step and cosine starts where the
 // warm-up ends; total_steps counts the warm-up too:

@@ -1,4 +1,5 @@
-// The training loop (see trainer.h).
+// The training loop (see trainer.h): the device, the optimizer, resuming, the epochs and their steps,
+// the metrics and the checkpoints (train/checkpoint.h), each in a small function.
 #include "train/trainer.h"
 
 #include <atomic>
@@ -9,10 +10,8 @@
 #include <fstream>
 
 #include "core/log.h"
-#include "layers/basic.h"
 #include "losses/losses.h"
-#include "train/data/distorted_mnist.h"
-#include "train/io/safetensors.h"
+#include "train/optimizers.h"
 
 namespace oc {
 namespace {
@@ -20,7 +19,15 @@ namespace {
 std::atomic<bool> g_interrupt{false};
 void on_sigint(int) { g_interrupt = true; }
 
-constexpr const char* kFormat = "ocellus-checkpoint-1";
+// Ctrl-C sets g_interrupt while a run is on; the previous handler comes back after it.
+struct SigintGuard {
+  void (*previous)(int);
+  SigintGuard() {
+    g_interrupt = false;
+    previous = std::signal(SIGINT, on_sigint);
+  }
+  ~SigintGuard() { std::signal(SIGINT, previous); }
+};
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -31,84 +38,117 @@ std::string format_eta(double s) {
   return str_cat(t / 60, ":", (t % 60) < 10 ? "0" : "", t % 60);
 }
 
-// Dropout layers own generators: their offsets are part of the state to resume exactly.
-std::vector<std::pair<std::string, Dropout*>> dropout_layers(Network& model) {
-  std::vector<std::pair<std::string, Dropout*>> out;
-  for (const auto& l : model.layers())
-    if (auto* d = dynamic_cast<Dropout*>(l.module.get())) out.emplace_back(l.name, d);
-  return out;
+Device choose_device(const Experiment& e, const RunOptions& opt) {
+  Device device = Device::parse(opt.device.empty() ? e.train.device : opt.device);
+  if (device.is_cuda()) require_cuda("train");
+  return device;
 }
 
-struct Position {
-  int64_t epoch = 0;          // epochs completed
-  int64_t step_in_epoch = 0;  // batches done in the current epoch
-  int64_t global_step = 0;
-  double best_accuracy = -1;
+// Everything one run holds, shared by its steps.
+struct Run {
+  Run(Experiment& e, const RunOptions& opt, Device device) : e(e), opt(opt), device(device) {}
+  Experiment& e;
+  const RunOptions& opt;
+  Device device;
+  std::unique_ptr<Task> task;
+  std::vector<NamedParam> params;
+  std::unique_ptr<Optimizer> optimizer;
+  ScheduleOptions schedule;
+  int64_t steps_per_epoch = 0;
+  std::string last_path, best_path;
+  TrainPosition pos;
 };
 
-void save_checkpoint(const std::string& path, Network& model, const Optimizer& opt, const Experiment& e,
-                     const Position& pos) {
-  std::vector<NamedTensor> tensors;
-  for (auto& [name, t] : model.named_parameters()) tensors.push_back({name, t});
-  for (auto& [name, t] : model.named_buffers()) tensors.push_back({name, t});
-  for (auto& p : opt.state()) tensors.push_back({"optimizer." + p.name, p.param});
-  std::map<std::string, std::string> meta{{"format", kFormat},
-                                          {"config", e.config.dump()},
-                                          {"resolved_config", e.resolved.dump()},
-                                          {"epoch", std::to_string(pos.epoch)},
-                                          {"step_in_epoch", std::to_string(pos.step_in_epoch)},
-                                          {"global_step", std::to_string(pos.global_step)},
-                                          {"optimizer_steps", std::to_string(opt.steps())},
-                                          {"best_accuracy", std::to_string(pos.best_accuracy)}};
-  for (auto& [name, d] : dropout_layers(model)) meta["rng." + name] = std::to_string(d->generator().offset);
-  save_safetensors(path, tensors, meta);
+struct EpochStats {
+  double loss_sum = 0;
+  int64_t loss_count = 0, images = 0;
+  double seconds = 0;
+  double mean_loss() const { return loss_count ? loss_sum / loss_count : 0; }
+};
+
+// One optimizer step on batch b; returns the loss before the step.
+double train_step(Run& r, const Batch& b, int64_t epoch) {
+  r.optimizer->set_lr(lr_at(r.schedule, r.pos.global_step));
+  Tensor loss = r.task->loss(*r.e.model, b, r.device);
+  double lv = item<double>(loss);
+  OC_CHECK(std::isfinite(lv), r.e.path, ": the loss became ", lv, " at step ", r.pos.global_step + 1, " (epoch ",
+           epoch + 1, ", batch ", r.pos.step_in_epoch + 1, "); ", r.last_path,
+           " keeps the last good state. Lower the learning rate or enable train.clip_grad_norm");
+  r.optimizer->zero_grad();
+  loss.backward();
+  if (r.e.train.clip_grad_norm > 0) clip_grad_norm(r.params, r.e.train.clip_grad_norm);
+  r.optimizer->step();
+  r.pos.step_in_epoch++;
+  r.pos.global_step++;
+  return lv;
 }
 
-int64_t meta_int(const std::map<std::string, std::string>& m, const std::string& key, const std::string& file) {
-  auto it = m.find(key);
-  OC_CHECK(it != m.end(), file, ": checkpoint metadata lacks \"", key, "\"");
-  try {
-    return std::stoll(it->second);
-  } catch (...) {
-    OC_FAIL(file, ": checkpoint metadata \"", key, "\" is not a number: ", it->second);
+void log_step(const Run& r, int64_t epoch, const EpochStats& st, std::chrono::steady_clock::time_point t0) {
+  double secs = seconds_since(t0);
+  double ips = st.images / std::max(secs, 1e-9);
+  int64_t left = r.steps_per_epoch - r.pos.step_in_epoch;
+  log_progress(str_cat("epoch ", epoch + 1, "/", r.e.train.epochs, "  step ", r.pos.step_in_epoch, "/",
+                       r.steps_per_epoch, "  loss ", st.mean_loss(), "  ", static_cast<int64_t>(ips), " img/s  ETA ",
+                       format_eta(left * secs / std::max<int64_t>(st.loss_count, 1))));
+  if (!log_is_terminal() && r.e.train.log_every > 0 && r.pos.step_in_epoch % r.e.train.log_every == 0)
+    log_info("epoch ", epoch + 1, " step ", r.pos.step_in_epoch, "/", r.steps_per_epoch, " loss ", st.mean_loss(),
+             " lr ", r.optimizer->lr(), " ", static_cast<int64_t>(ips), " img/s");
+}
+
+// Trains the rest of one epoch; false when interrupted (Ctrl-C or opt.stop_after_steps), after
+// saving last.safetensors at the current step.
+bool train_epoch(Run& r, DataLoader& loader, int64_t epoch, EpochStats& st) {
+  auto t0 = std::chrono::steady_clock::now();
+  loader.start_epoch(epoch, r.pos.step_in_epoch);
+  Batch b;
+  while (loader.next(b)) {
+    st.loss_sum += train_step(r, b, epoch);
+    st.loss_count++;
+    st.images += b.images.size(0);
+    log_step(r, epoch, st, t0);
+    if (g_interrupt || (r.opt.stop_after_steps > 0 && r.pos.global_step >= r.opt.stop_after_steps)) {
+      save_checkpoint(r.last_path, *r.e.model, *r.optimizer, r.e, r.pos);
+      log_info("interrupted: saved ", r.last_path, " at epoch ", epoch + 1, ", step ", r.pos.step_in_epoch,
+               " (continue with --resume)");
+      return false;
+    }
   }
+  st.seconds = seconds_since(t0);
+  return true;
 }
 
-NamedTensors model_tensors_of(const SafetensorsFile& f) {
-  NamedTensors out;
-  for (const auto& t : f.tensors)
-    if (t.name.rfind("optimizer.", 0) != 0) out.emplace_back(t.name, t.tensor);
-  return out;
+// One metrics.jsonl line: the score under "test_<its name>", then every other metric.
+void write_metrics(std::ostream& out, int64_t epoch, const EpochStats& st, const EvalResult& ev, double lr) {
+  json m = {{"epoch", epoch + 1},
+            {"train_loss", st.mean_loss()},
+            {"test_loss", ev.loss},
+            {"test_" + ev.score_name, ev.score},
+            {"lr", lr},
+            {"seconds", st.seconds},
+            {"images_per_s", st.images / std::max(st.seconds, 1e-9)}};
+  for (auto& [name, value] : ev.metrics.items())
+    if (!m.contains("test_" + name)) m["test_" + name] = value;
+  out << m.dump() << "\n";
+  out.flush();
+}
+
+// After an epoch: evaluate, checkpoint (best.safetensors when the score improved), report.
+EvalResult finish_epoch(Run& r, int64_t epoch, const EpochStats& st, std::ostream& metrics) {
+  EvalResult ev = r.task->evaluate(*r.e.model, r.device);
+  r.pos.epoch = epoch + 1;
+  r.pos.step_in_epoch = 0;
+  bool best = ev.score > r.pos.best_score;
+  if (best) r.pos.best_score = ev.score;
+  save_checkpoint(r.last_path, *r.e.model, *r.optimizer, r.e, r.pos);
+  if (best) save_checkpoint(r.best_path, *r.e.model, *r.optimizer, r.e, r.pos);
+  write_metrics(metrics, epoch, st, ev, r.optimizer->lr());
+  log_info("epoch ", epoch + 1, "/", r.e.train.epochs, "  train loss ", st.mean_loss(), "  test loss ", ev.loss,
+           "  test ", ev.score_name, " ", ev.score, "  ", static_cast<int64_t>(st.seconds), " s",
+           best ? "  (best)" : "");
+  return ev;
 }
 
 }  // namespace
-
-ImageDataset load_split(const DataSettings& d, const std::string& split) {
-  int64_t limit = split == "train" ? d.train_limit : d.test_limit;
-  const Distortion kind = distortion_from_string(d.distortion);
-  if (d.dataset == "fashion_mnist") {
-    ImageDataset ds = load_fashion_mnist(d.dir.empty() ? default_fashion_mnist_dir() : d.dir, split, limit);
-    // The test split's distortions are fixed, so every run is scored on the same images.
-    return distort_dataset(ds, kind, split == "test" ? kDistortionTestSeed : d.distortion_seed);
-  }
-  OC_CHECK(kind == Distortion::none, "data.distortion: \"", d.distortion, "\" needs dataset \"fashion_mnist\", got \"",
-           d.dataset, "\"");
-  ImageDataset ds = load_image_folder(split == "train" ? d.train_dir : d.test_dir);
-  if (limit > 0 && limit < ds.size()) {
-    ds.images = slice(ds.images, 0, 0, limit);
-    ds.labels = slice(ds.labels, 0, 0, limit);
-  }
-  return ds;
-}
-
-std::map<std::string, std::string> load_model_checkpoint(const std::string& path, Network& model) {
-  SafetensorsFile f = load_safetensors(path);
-  auto it = f.metadata.find("format");
-  OC_CHECK(it != f.metadata.end() && it->second == kFormat, path, ": not an ocellus checkpoint (metadata format is ",
-           it == f.metadata.end() ? "missing" : "\"" + it->second + "\"", ")");
-  model.load_values(model_tensors_of(f), path);
-  return f.metadata;
-}
 
 EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOptions& loader, Device device,
                     double label_smoothing) {
@@ -140,125 +180,47 @@ EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOption
   EvalResult r;
   r.count = count;
   r.loss = count ? loss / count : 0;
-  r.accuracy = count ? static_cast<double>(correct) / count : 0;
+  r.score = count ? static_cast<double>(correct) / count : 0;
   r.seconds = seconds_since(t0);
   return r;
 }
 
 EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrupted) {
-  Device device = Device::parse(opt.device.empty() ? e.train.device : opt.device);
-  if (device.is_cuda()) require_cuda("train");
-  Network& model = *e.model;
   namespace fs = std::filesystem;
+  Run r(e, opt, choose_device(e, opt));
   fs::create_directories(opt.out_dir);
-  const std::string last_path = opt.out_dir + "/last.safetensors", best_path = opt.out_dir + "/best.safetensors";
+  r.last_path = opt.out_dir + "/last.safetensors", r.best_path = opt.out_dir + "/best.safetensors";
+  r.task = make_task(e, true);
 
-  std::unique_ptr<Task> task = make_task(e, true);
-  const ImageDataset& train_data = task->train_data();
-
-  model.to(device);
+  Network& model = *e.model;
+  model.to(r.device);
   model.train();
-  std::vector<NamedParam> params;
-  for (auto& [name, t] : model.named_parameters()) params.push_back({name, t});
-  std::unique_ptr<Optimizer> optimizer =
-      e.train.optimizer == "sgd" ? make_sgd(params, e.train.sgd) : make_adam(params, e.train.adam);
-  DataLoader loader(train_data, e.data.loader);
-  const int64_t steps_per_epoch = loader.batches_per_epoch();
-  ScheduleOptions schedule = e.train.schedule;
-  schedule.total_steps = steps_per_epoch * e.train.epochs;
+  for (auto& [name, t] : model.named_parameters()) r.params.push_back({name, t});
+  r.optimizer = make_optimizer(e.train, r.params);
+  DataLoader loader(r.task->train_data(), e.data.loader);
+  r.steps_per_epoch = loader.batches_per_epoch();
+  r.schedule = e.train.schedule;
+  r.schedule.total_steps = r.steps_per_epoch * e.train.epochs;
 
-  Position pos;
   if (opt.resume) {
-    OC_CHECK(fs::exists(last_path), "--resume: ", last_path, " does not exist");
-    SafetensorsFile f = load_safetensors(last_path);
-    model.load_values(model_tensors_of(f), last_path);
-    std::vector<NamedParam> state;
-    for (const auto& t : f.tensors)
-      if (t.name.rfind("optimizer.", 0) == 0) state.push_back({t.name.substr(10), to(t.tensor, device)});
-    optimizer->load_state(state, meta_int(f.metadata, "optimizer_steps", last_path));
-    pos.epoch = meta_int(f.metadata, "epoch", last_path);
-    pos.step_in_epoch = meta_int(f.metadata, "step_in_epoch", last_path);
-    pos.global_step = meta_int(f.metadata, "global_step", last_path);
-    pos.best_accuracy = std::stod(f.metadata.at("best_accuracy"));
-    for (auto& [name, d] : dropout_layers(model))
-      d->generator().offset = static_cast<uint64_t>(meta_int(f.metadata, "rng." + name, last_path));
-    log_info("resuming ", last_path, " at epoch ", pos.epoch + 1, ", step ", pos.step_in_epoch, "/", steps_per_epoch);
+    OC_CHECK(fs::exists(r.last_path), "--resume: ", r.last_path, " does not exist");
+    r.pos = load_checkpoint(r.last_path, model, *r.optimizer, r.device);
+    log_info("resuming ", r.last_path, " at epoch ", r.pos.epoch + 1, ", step ", r.pos.step_in_epoch, "/",
+             r.steps_per_epoch);
   }
 
-  g_interrupt = false;
-  auto previous_handler = std::signal(SIGINT, on_sigint);
-  struct RestoreSignal {
-    void (*h)(int);
-    ~RestoreSignal() { std::signal(SIGINT, h); }
-  } restore{previous_handler};
+  SigintGuard sigint;
   if (interrupted) *interrupted = false;
-
   EvalResult last_eval;
   std::ofstream metrics(opt.out_dir + "/metrics.jsonl", opt.resume ? std::ios::app : std::ios::trunc);
   OC_CHECK(metrics.good(), opt.out_dir, "/metrics.jsonl: cannot write");
-  for (int64_t epoch = pos.epoch; epoch < e.train.epochs; ++epoch) {
-    auto t0 = std::chrono::steady_clock::now();
-    loader.start_epoch(epoch, pos.step_in_epoch);
-    double loss_sum = 0;
-    int64_t loss_count = 0, images = 0;
-    Batch b;
-    while (loader.next(b)) {
-      double lr = lr_at(schedule, pos.global_step);
-      optimizer->set_lr(lr);
-      Tensor loss = task->loss(model, b, device);
-      double lv = item<double>(loss);
-      OC_CHECK(std::isfinite(lv), e.path, ": the loss became ", lv, " at step ", pos.global_step + 1, " (epoch ",
-               epoch + 1, ", batch ", pos.step_in_epoch + 1, "); ", last_path,
-               " keeps the last good state. Lower the learning rate or enable train.clip_grad_norm");
-      optimizer->zero_grad();
-      loss.backward();
-      if (e.train.clip_grad_norm > 0) clip_grad_norm(params, e.train.clip_grad_norm);
-      optimizer->step();
-      pos.step_in_epoch++;
-      pos.global_step++;
-      loss_sum += lv;
-      loss_count++;
-      images += b.images.size(0);
-      double secs = seconds_since(t0);
-      double ips = images / std::max(secs, 1e-9);
-      int64_t left = steps_per_epoch - pos.step_in_epoch;
-      log_progress(str_cat("epoch ", epoch + 1, "/", e.train.epochs, "  step ", pos.step_in_epoch, "/", steps_per_epoch,
-                           "  loss ", loss_sum / loss_count, "  ", static_cast<int64_t>(ips), " img/s  ETA ",
-                           format_eta(left * secs / std::max<int64_t>(loss_count, 1))));
-      if (!log_is_terminal() && e.train.log_every > 0 && pos.step_in_epoch % e.train.log_every == 0)
-        log_info("epoch ", epoch + 1, " step ", pos.step_in_epoch, "/", steps_per_epoch, " loss ", loss_sum / loss_count,
-                 " lr ", lr, " ", static_cast<int64_t>(ips), " img/s");
-      if (g_interrupt || (opt.stop_after_steps > 0 && pos.global_step >= opt.stop_after_steps)) {
-        save_checkpoint(last_path, model, *optimizer, e, pos);
-        log_info("interrupted: saved ", last_path, " at epoch ", epoch + 1, ", step ", pos.step_in_epoch,
-                 " (continue with --resume)");
-        if (interrupted) *interrupted = true;
-        return last_eval;
-      }
+  for (int64_t epoch = r.pos.epoch; epoch < e.train.epochs; ++epoch) {
+    EpochStats st;
+    if (!train_epoch(r, loader, epoch, st)) {
+      if (interrupted) *interrupted = true;
+      return last_eval;
     }
-    double train_secs = seconds_since(t0);
-    last_eval = task->evaluate(model, device);
-    pos.epoch = epoch + 1;
-    pos.step_in_epoch = 0;
-    bool best = last_eval.accuracy > pos.best_accuracy;
-    if (best) pos.best_accuracy = last_eval.accuracy;
-    save_checkpoint(last_path, model, *optimizer, e, pos);
-    if (best) save_checkpoint(best_path, model, *optimizer, e, pos);
-    double train_loss = loss_count ? loss_sum / loss_count : 0;
-    json m = {{"epoch", epoch + 1},
-              {"train_loss", train_loss},
-              {"test_loss", last_eval.loss},
-              {"test_" + last_eval.score_name, last_eval.accuracy},
-              {"lr", optimizer->lr()},
-              {"seconds", train_secs},
-              {"images_per_s", images / std::max(train_secs, 1e-9)}};
-    for (auto& [name, value] : last_eval.metrics.items())
-      if (!m.contains("test_" + name)) m["test_" + name] = value;
-    metrics << m.dump() << "\n";
-    metrics.flush();
-    log_info("epoch ", epoch + 1, "/", e.train.epochs, "  train loss ", train_loss, "  test loss ", last_eval.loss,
-             "  test ", last_eval.score_name, " ", last_eval.accuracy, "  ", static_cast<int64_t>(train_secs), " s",
-             best ? "  (best)" : "");
+    last_eval = finish_epoch(r, epoch, st, metrics);
   }
   return last_eval;
 }

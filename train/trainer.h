@@ -3,7 +3,9 @@
 #pragma once
 #include <string>
 
+#include "train/checkpoint.h"
 #include "train/data/dataset.h"
+#include "train/data/datasets.h"
 #include "train/experiment.h"
 #include "train/tasks/task.h"
 
@@ -17,19 +19,13 @@ struct RunOptions {
 };
 
 
-// Loads the "train" or "test" split the data section describes.
-ImageDataset load_split(const DataSettings& d, const std::string& split);
-
 // Trains, evaluating on the test split after every epoch; returns the last evaluation.
 // A NaN/Inf loss stops with an error naming the step (last.safetensors keeps the last good epoch);
 // Ctrl-C saves last.safetensors at the current step and returns early (interrupted = true).
 EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrupted = nullptr);
 
-// Mean loss and accuracy of the model (eval mode) on a data set.
+// Mean cross-entropy loss and accuracy (the score) of the model (eval mode) on a data set.
 EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOptions& loader, Device device,
                     double label_smoothing = 0);
-
-// Loads a checkpoint's model tensors into `model`; returns the checkpoint's metadata.
-std::map<std::string, std::string> load_model_checkpoint(const std::string& path, Network& model);
 
 }  // namespace oc

@@ -1,5 +1,6 @@
 // Catch2 runner for the CUDA parity tests: without a CUDA device it runs nothing and exits 77,
-// which ctest (SKIP_RETURN_CODE) reports as "skipped". Listing tests works everywhere.
+// which ctest (SKIP_RETURN_CODE) reports as "skipped". Listing tests works everywhere. The op case
+// tables become parity tests first.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 
@@ -7,8 +8,10 @@
 #include <cstring>
 
 #include "core/device.h"
+#include "tests/cuda/op_case_parity.h"
 
 int main(int argc, char* argv[]) {
+  oc::test::register_op_case_parity_tests();
   bool listing = false;
   for (int i = 1; i < argc; ++i) listing = listing || std::strncmp(argv[i], "--list", 6) == 0;
   if (!listing && !oc::cuda_available()) {

@@ -13,11 +13,6 @@ inline const Device kCuda = Device::cuda(0);
 
 using ParityFn = std::function<Tensor(const std::vector<Tensor>&)>;
 
-struct Tol {
-  double atol, rtol;
-};
-inline constexpr Tol kExact{0, 0};
-
 void check_parity(const ParityFn& f, const std::vector<Tensor>& inputs, Tol out_tol, Tol grad_tol, bool grads = true);
 
 }  // namespace oc::test

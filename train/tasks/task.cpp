@@ -1,7 +1,9 @@
-// The classification task (cross-entropy, accuracy) and the task factory (see task.h).
+// The classification task (train.loss, accuracy), and the task and loss registries (see task.h).
 #include "train/tasks/task.h"
 
 #include "losses/losses.h"
+#include "train/data/datasets.h"
+#include "train/tasks/pose_task.h"
 #include "train/trainer.h"
 
 namespace oc {
@@ -10,7 +12,9 @@ namespace {
 class ClassificationTask : public Task {
  public:
   ClassificationTask(const Experiment& e, bool with_train, const std::string& eval_split)
-      : data_(e.data), label_smoothing_(e.train.label_smoothing) {
+      : data_(e.data),
+        label_smoothing_(e.train.label_smoothing),
+        loss_(loss_registry().at(e.train.loss, e.path + ": train.loss.type").factory.make(e.train)) {
     if (with_train) train_ = load_split(e.data, "train");
     eval_ = load_split(e.data, eval_split);
     const ImageDataset& probe = with_train ? train_ : eval_;
@@ -27,32 +31,70 @@ class ClassificationTask : public Task {
   const ImageDataset& train_data() const override { return train_; }
 
   Tensor loss(Network& model, const Batch& b, Device device) override {
-    CrossEntropyOptions ce;
-    ce.label_smoothing = label_smoothing_;
-    return cross_entropy(model.forward(to(b.images, device)), to(b.labels, device), ce);
+    return loss_(model.forward(to(b.images, device)), to(b.labels, device));
   }
 
   EvalResult evaluate(Network& model, Device device) override {
     EvalResult r = oc::evaluate(model, eval_, data_.loader, device, label_smoothing_);
-    r.metrics = {{"accuracy", r.accuracy}};
+    r.metrics = {{"accuracy", r.score}};
     return r;
   }
 
  private:
   DataSettings data_;
   double label_smoothing_;
+  ClassificationLoss loss_;
   ImageDataset train_, eval_;
 };
 
+// Classification reads no task keys; its data set must hold labelled images.
+void read_classification(ConfigObject& t, TaskSettings&, const DataSettings& data) {
+  OC_CHECK(dataset_registry().at(data.dataset, "data.dataset").factory.load_images, t.where("type"),
+           ": data.dataset \"", data.dataset, "\" needs task type \"pose\"");
+}
+
+std::unique_ptr<Task> make_classification(const Experiment& e, bool with_train, const std::string& eval_split) {
+  return std::make_unique<ClassificationTask>(e, with_train, eval_split);
+}
+
+void read_cross_entropy(ConfigObject& loss, TrainSettings& s) {
+  s.label_smoothing = loss.get_double("label_smoothing", 0);
+  OC_CHECK(s.label_smoothing >= 0 && s.label_smoothing < 1, loss.where("label_smoothing"), ": must be in [0, 1)");
+}
+
+ClassificationLoss make_cross_entropy(const TrainSettings& s) {
+  CrossEntropyOptions ce;
+  ce.label_smoothing = s.label_smoothing;
+  return [ce](const Tensor& logits, const Tensor& labels) { return cross_entropy(logits, labels, ce); };
+}
+
 }  // namespace
+
+const Registry<TaskKind>& task_registry() {
+  static const Registry<TaskKind> r = [] {
+    Registry<TaskKind> r("task type");
+    r.add("classification", {}, {read_classification, make_classification});
+    r.add("pose", pose_task_keys(), {read_pose_task, make_pose_task});
+    return r;
+  }();
+  return r;
+}
+
+const Registry<LossKind>& loss_registry() {
+  static const Registry<LossKind> r = [] {
+    Registry<LossKind> r("loss");
+    r.add("cross_entropy", {"label_smoothing"}, {read_cross_entropy, make_cross_entropy});
+    return r;
+  }();
+  return r;
+}
 
 void Task::write_results(const std::string& path) const {
   OC_FAIL("--results ", path, ": only pose tasks write COCO result files");
 }
 
 std::unique_ptr<Task> make_task(const Experiment& e, bool with_train, const std::string& eval_split) {
-  if (e.task.type == "pose") return make_pose_task(e, with_train, eval_split);
-  return std::make_unique<ClassificationTask>(e, with_train, eval_split);
+  return task_registry().at(e.task.type, e.path + ": task.type").factory.make(e, with_train, eval_split);
 }
 
 }  // namespace oc

@@ -1,10 +1,12 @@
 // What a training run optimizes and how it is scored, behind one interface so that the training
-// loop (trainer.cpp) serves every task: classification (cross-entropy, accuracy) and pose
-// (keypoint losses, PCK and OKS AP; pose_task.cpp).
+// loop (trainer.cpp) serves every task: classification (train.loss, accuracy) and pose (a pose head's
+// loss, PCK or OKS AP; pose_task.cpp). Tasks and classification losses are registries.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "core/registry.h"
 #include "nets/network.h"
 #include "train/data/loader.h"
 #include "train/experiment.h"
@@ -13,9 +15,9 @@ namespace oc {
 
 struct EvalResult {
   double loss = 0;
-  double accuracy = 0;           // the task's primary score, higher is better (selects best.safetensors)
-  std::string score_name = "accuracy";  // classification: accuracy; pose: pck@0.1
-  json metrics = json::object(); // every metric by name (written to metrics.jsonl and eval --json)
+  double score = 0;                     // the task's primary metric, higher is better (selects best.safetensors)
+  std::string score_name = "accuracy";  // its name: classification accuracy; pose pck@0.1 or oks_ap
+  json metrics = json::object();        // every metric by name (written to metrics.jsonl and eval --json)
   int64_t count = 0;
   double seconds = 0;
 };
@@ -33,9 +35,23 @@ class Task {
   virtual void write_results(const std::string& path) const;
 };
 
-// Loads the splits the experiment's data section names ("train" only when with_train) and checks
-// that the model fits them (input size, output shapes); errors name the config file.
+struct TaskKind {
+  // Reads the task section's keys besides "type" (data: the data section, already read).
+  std::function<void(ConfigObject& t, TaskSettings& s, const DataSettings& data)> read;
+  // Loads the splits the experiment's data section names ("train" only when with_train) and checks
+  // that the model fits them (input size, output shapes); errors name the config file.
+  std::function<std::unique_ptr<Task>(const Experiment& e, bool with_train, const std::string& eval_split)> make;
+};
+const Registry<TaskKind>& task_registry();
+
 std::unique_ptr<Task> make_task(const Experiment& e, bool with_train, const std::string& eval_split = "test");
-std::unique_ptr<Task> make_pose_task(const Experiment& e, bool with_train, const std::string& eval_split);
+
+// Classification losses (train.loss.type): logits [N, classes] and labels [N] -> the mean loss.
+using ClassificationLoss = std::function<Tensor(const Tensor& logits, const Tensor& labels)>;
+struct LossKind {
+  std::function<void(ConfigObject& loss, TrainSettings& s)> read;  // its keys besides "type"
+  std::function<ClassificationLoss(const TrainSettings& s)> make;
+};
+const Registry<LossKind>& loss_registry();
 
 }  // namespace oc

@@ -1,0 +1,83 @@
+// Training checkpoints (see checkpoint.h).
+#include "train/checkpoint.h"
+
+#include "layers/basic.h"
+#include "train/io/safetensors.h"
+
+namespace oc {
+namespace {
+
+constexpr const char* kFormat = "ocellus-checkpoint-1";
+
+// Dropout layers own generators: their offsets are part of the state to resume exactly.
+std::vector<std::pair<std::string, Dropout*>> dropout_layers(Network& model) {
+  std::vector<std::pair<std::string, Dropout*>> out;
+  for (const auto& l : model.layers())
+    if (auto* d = dynamic_cast<Dropout*>(l.module.get())) out.emplace_back(l.name, d);
+  return out;
+}
+
+int64_t meta_int(const std::map<std::string, std::string>& m, const std::string& key, const std::string& file) {
+  auto it = m.find(key);
+  OC_CHECK(it != m.end(), file, ": checkpoint metadata lacks \"", key, "\"");
+  try {
+    return std::stoll(it->second);
+  } catch (...) {
+    OC_FAIL(file, ": checkpoint metadata \"", key, "\" is not a number: ", it->second);
+  }
+}
+
+NamedTensors model_tensors_of(const SafetensorsFile& f) {
+  NamedTensors out;
+  for (const auto& t : f.tensors)
+    if (t.name.rfind("optimizer.", 0) != 0) out.emplace_back(t.name, t.tensor);
+  return out;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, Network& model, const Optimizer& opt, const Experiment& e,
+                     const TrainPosition& pos) {
+  std::vector<NamedTensor> tensors;
+  for (auto& [name, t] : model.named_parameters()) tensors.push_back({name, t});
+  for (auto& [name, t] : model.named_buffers()) tensors.push_back({name, t});
+  for (auto& p : opt.state()) tensors.push_back({"optimizer." + p.name, p.param});
+  std::map<std::string, std::string> meta{{"format", kFormat},
+                                          {"config", e.config.dump()},
+                                          {"resolved_config", e.resolved.dump()},
+                                          {"epoch", std::to_string(pos.epoch)},
+                                          {"step_in_epoch", std::to_string(pos.step_in_epoch)},
+                                          {"global_step", std::to_string(pos.global_step)},
+                                          {"optimizer_steps", std::to_string(opt.steps())},
+                                          {"best_accuracy", std::to_string(pos.best_score)}};
+  for (auto& [name, d] : dropout_layers(model)) meta["rng." + name] = std::to_string(d->generator().offset);
+  save_safetensors(path, tensors, meta);
+}
+
+TrainPosition load_checkpoint(const std::string& path, Network& model, Optimizer& opt, Device device) {
+  SafetensorsFile f = load_safetensors(path);
+  model.load_values(model_tensors_of(f), path);
+  std::vector<NamedParam> state;
+  for (const auto& t : f.tensors)
+    if (t.name.rfind("optimizer.", 0) == 0) state.push_back({t.name.substr(10), to(t.tensor, device)});
+  opt.load_state(state, meta_int(f.metadata, "optimizer_steps", path));
+  TrainPosition pos;
+  pos.epoch = meta_int(f.metadata, "epoch", path);
+  pos.step_in_epoch = meta_int(f.metadata, "step_in_epoch", path);
+  pos.global_step = meta_int(f.metadata, "global_step", path);
+  pos.best_score = std::stod(f.metadata.at("best_accuracy"));
+  for (auto& [name, d] : dropout_layers(model))
+    d->generator().offset = static_cast<uint64_t>(meta_int(f.metadata, "rng." + name, path));
+  return pos;
+}
+
+std::map<std::string, std::string> load_model_checkpoint(const std::string& path, Network& model) {
+  SafetensorsFile f = load_safetensors(path);
+  auto it = f.metadata.find("format");
+  OC_CHECK(it != f.metadata.end() && it->second == kFormat, path, ": not an ocellus checkpoint (metadata format is ",
+           it == f.metadata.end() ? "missing" : "\"" + it->second + "\"", ")");
+  model.load_values(model_tensors_of(f), path);
+  return f.metadata;
+}
+
+}  // namespace oc

@@ -1,0 +1,30 @@
+// Training checkpoints: safetensors files with the model's tensors under their module paths, the
+// optimizer state under "optimizer.", and metadata (the config, the position in the run, dropout
+// generator offsets) enough to resume a run exactly.
+#pragma once
+#include <map>
+#include <string>
+
+#include "nets/network.h"
+#include "train/experiment.h"
+#include "train/optim.h"
+
+namespace oc {
+
+// Where a run stands.
+struct TrainPosition {
+  int64_t epoch = 0;          // epochs completed
+  int64_t step_in_epoch = 0;  // batches done in the current epoch
+  int64_t global_step = 0;
+  double best_score = -1;     // the best evaluation score so far (metadata "best_accuracy")
+};
+
+void save_checkpoint(const std::string& path, Network& model, const Optimizer& opt, const Experiment& e,
+                     const TrainPosition& pos);
+// Restores the model, the optimizer state (moved to `device`) and dropout offsets from a checkpoint
+// save_checkpoint wrote; returns its position.
+TrainPosition load_checkpoint(const std::string& path, Network& model, Optimizer& opt, Device device);
+// Loads a checkpoint's model tensors into `model`; returns the checkpoint's metadata.
+std::map<std::string, std::string> load_model_checkpoint(const std::string& path, Network& model);
+
+}  // namespace oc

@@ -1,0 +1,108 @@
+// The data set registry (see datasets.h).
+#include "train/data/datasets.h"
+
+#include "train/data/distorted_mnist.h"
+
+namespace oc {
+namespace {
+
+const std::string& split_dir(const DataSettings& d, const std::string& split) {
+  return split == "train" ? d.train_dir : d.test_dir;
+}
+int64_t split_limit(const DataSettings& d, const std::string& split) {
+  return split == "train" ? d.train_limit : d.test_limit;
+}
+
+ImageDataset load_fashion(const DataSettings& d, const std::string& split) {
+  const std::string dir = d.dir.empty() ? default_fashion_mnist_dir() : d.dir;
+  ImageDataset ds = load_fashion_mnist(dir, split, split_limit(d, split));
+  // The test split's distortions are fixed, so every run is scored on the same images.
+  return distort_dataset(ds, distortion_from_string(d.distortion),
+                         split == "test" ? kDistortionTestSeed : d.distortion_seed);
+}
+
+void read_split_dirs(ConfigObject& d, DataSettings& s) {
+  s.train_dir = d.require_string("train_dir");
+  s.test_dir = d.require_string("test_dir");
+}
+
+ImageDataset load_folder(const DataSettings& d, const std::string& split) {
+  ImageDataset ds = load_image_folder(split_dir(d, split));
+  const int64_t limit = split_limit(d, split);
+  if (limit > 0 && limit < ds.size()) {
+    ds.images = slice(ds.images, 0, 0, limit);
+    ds.labels = slice(ds.labels, 0, 0, limit);
+  }
+  return ds;
+}
+
+// COCO keypoint directories; data.crop: one crop per person.
+void read_pose_coco(ConfigObject& d, DataSettings& s) {
+  read_split_dirs(d, s);
+  if (!d.has("crop")) return;
+  ConfigObject c = d.child("crop");
+  PoseAugmentOptions& o = s.pose_crop;
+  o = PoseAugmentOptions{};
+  o.size = c.require_int("size");
+  o.margin = c.get_double("margin", o.margin);
+  o.rotation_degrees = c.get_double("rotation_degrees", o.rotation_degrees);
+  o.scale_min = c.get_double("scale_min", o.scale_min);
+  o.scale_max = c.get_double("scale_max", o.scale_max);
+  o.horizontal_flip = c.get_bool("horizontal_flip", o.horizontal_flip);
+  s.pose_crop_augment = c.get_bool("augment", true);
+  try {
+    o.check();
+  } catch (const Error& err) {
+    OC_FAIL(c.where("size"), ": ", err.what());
+  }
+  c.finish();
+}
+
+PoseDataset load_pose_coco(const DataSettings& d, const std::string& split, uint64_t seed, int64_t max_people) {
+  if (d.pose_crop.size > 0)  // augmentation on the training split only
+    return load_pose_crops(split_dir(d, split), d.pose_crop, d.pose_crop_augment && split == "train", seed,
+                           split_limit(d, split));
+  return load_pose_dataset(split_dir(d, split), max_people, split_limit(d, split));
+}
+
+}  // namespace
+
+const Registry<DatasetKind>& dataset_registry() {
+  static const Registry<DatasetKind> r = [] {
+    Registry<DatasetKind> r("data set");
+    DatasetKind fashion;
+    fashion.read = [](ConfigObject&, DataSettings&) {};
+    fashion.distortions = true;
+    fashion.load_images = load_fashion;
+    fashion.class_names = fashion_mnist_class_names;
+    r.add("fashion_mnist", {"dir", "distortion", "distortion_seed"}, fashion);
+    DatasetKind folder;
+    folder.read = read_split_dirs;
+    folder.load_images = load_folder;
+    r.add("image_folder", {"train_dir", "test_dir"}, folder);
+    DatasetKind coco;
+    coco.read = read_pose_coco;
+    coco.load_keypoints = load_pose_coco;
+    r.add("pose_coco", {"train_dir", "test_dir", "crop"}, coco);
+    return r;
+  }();
+  return r;
+}
+
+std::string distortion_datasets() {
+  std::string out;
+  for (const auto& [name, e] : dataset_registry().entries())
+    if (e.factory.distortions) out += (out.empty() ? "\"" : " or \"") + name + "\"";
+  return out;
+}
+
+ImageDataset load_split(const DataSettings& d, const std::string& split) {
+  const DatasetKind& kind = dataset_registry().at(d.dataset, "data.dataset").factory;
+  const Distortion distortion = distortion_from_string(d.distortion);
+  OC_CHECK(kind.distortions || distortion == Distortion::none, "data.distortion: \"", d.distortion, "\" needs dataset ",
+           distortion_datasets(), ", got \"", d.dataset, "\"");
+  OC_CHECK(kind.load_images, "data.dataset: \"", d.dataset, "\" holds keypoints, not labelled images");
+  return kind.load_images(d, split);
+}
+
+}  // namespace oc

@@ -1,0 +1,32 @@
+// The data sets a config may name (data.dataset): each entry reads the keys only it has and loads a
+// split, as labelled images (classification) or as people with keypoints (pose).
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/registry.h"
+#include "train/data/dataset.h"
+#include "train/data/pose_dataset.h"
+#include "train/experiment.h"
+
+namespace oc {
+
+struct DatasetKind {
+  std::function<void(ConfigObject& d, DataSettings& s)> read;  // its own keys (the shared ones: experiment.cpp)
+  bool distortions = false;  // takes data.distortion (train/data/distorted_mnist.h)
+  // Exactly one of the two loaders: labelled images or people with keypoints.
+  std::function<ImageDataset(const DataSettings& d, const std::string& split)> load_images;
+  std::function<PoseDataset(const DataSettings& d, const std::string& split, uint64_t seed, int64_t max_people)>
+      load_keypoints;
+  std::function<std::vector<std::string>()> class_names;  // may be empty: classes are then numbered
+};
+const Registry<DatasetKind>& dataset_registry();
+
+// The data sets that take data.distortion, quoted, for messages: "fashion_mnist".
+std::string distortion_datasets();
+
+// Loads the "train" or "test" split the data section describes, as labelled images.
+ImageDataset load_split(const DataSettings& d, const std::string& split);
+
+}  // namespace oc
