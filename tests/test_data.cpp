@@ -170,7 +170,7 @@ TEST_CASE("data: IDX errors name the file and what is wrong") {
                                                              Catch::Contains("gzip data"));
 }
 
-TEST_CASE("data: Fashion-MNIST loads from Debian's dataset-fashion-mnist") {
+TEST_CASE("data: Fashion-MNIST loads from Debian's dataset-fashion-mnist", "[may_skip]") {
   const std::string dir = default_fashion_mnist_dir();
   if (!fs::is_directory(dir)) {
     test::skip_test(dir + " not found (apt-get install dataset-fashion-mnist, or set OCELLUS_FASHION_MNIST)");
