@@ -66,7 +66,8 @@ void check_golden_file(const std::string& family) {
   std::set<std::string> names;
   for (const OpCase& c : op_cases())
     if (c.family == family && c.golden) names.insert(c.name());
-  for (const json& e : read_golden_file(family)["cases"]) {
+  const json file = read_golden_file(family);  // kept alive: a range over a temporary's member dangles
+  for (const json& e : file["cases"]) {
     INFO("golden entry \"" << e["name"].get<std::string>() << "\" is no case of the table: run `make goldens`");
     CHECK(names.count(e["name"]));
   }
