@@ -2,8 +2,8 @@
 #   make demo    install what is missing, build, train the spatial transformer demo (runs/demo/stn.png)
 #   make test    install what is missing, build, run every test (CUDA tests report "skipped" without a GPU)
 #   make test-sanitize   the CPU tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   make test-emulated   the CUDA kernels run on the CPU (core/cuda_emu/) under the sanitizers: every CUDA
-#                        parity test executes, in two thread orders (a skip there is a failure)
+#   make test-emulated   the CUDA kernels run on the CPU (core/cuda_emu/) under the sanitizers, with the CPU
+#                        tests: every CUDA parity test executes, in two thread orders (a skip is a failure)
 #   make goldens the PyTorch golden files tests/data/golden_*.json (the op case tables' inputs, then
 #                tools/make_goldens.py with /usr/bin/python3, which needs Debian's python3-torch)
 #   make pose-data   the synthetic pose data sets of configs/pose_*.json
@@ -45,14 +45,19 @@ test-sanitize: setup
 	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest -j $(JOBS) --output-on-failure -R '^(lint|cli):|gemm_cpu float32|Python [(]json|Fashion-MNIST loads'
 
-# The emulation checks the kernels' logic (indices, barriers, shuffles, bounds), not their speed.
+# The emulation checks the kernels' logic (indices, barriers, shuffles, bounds), not their speed. As
+# test-sanitize, each Catch2 program runs once in one process; the CUDA tests run twice: forward
+# thread order at the GPU's sizes, then reverse order with 4 multiprocessors and every grid capped
+# at 3 blocks (the second pass of each capped loop). Under emulation nothing skips: exit 77 fails.
+EMU_ENV = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 test-emulated: setup
 	cmake -S . -B build-emulated -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCELLUS_CUDA=EMULATE -DOCELLUS_SANITIZE=ON
 	cmake --build build-emulated -j $(JOBS)
-	cd build-emulated && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest -j $(JOBS) --output-on-failure
-	cd build-emulated && OCELLUS_EMU_ORDER=reverse ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest -j $(JOBS) -L cuda --output-on-failure
+	cd build-emulated && $(EMU_ENV) ./ocellus_tests "~[may_skip]"
+	cd build-emulated && $(EMU_ENV) ./ocellus_cuda_tests
+	cd build-emulated && $(EMU_ENV) OCELLUS_EMU_ORDER=reverse OCELLUS_EMU_SMS=4 OCELLUS_GRID_CAP=3 ./ocellus_cuda_tests
+	cd build-emulated && $(EMU_ENV) ctest -j $(JOBS) --output-on-failure \
+	  -R '^(lint|cli):|gemm_cpu float32|Python [(]json|Fashion-MNIST loads'
 
 bench: build
 	$(BUILD)/ocellus bench gemm --json $(BUILD)/bench_gemm.json

@@ -12,6 +12,17 @@
 #include "core/cuda_context.h"
 #include "core/device.h"
 
+// Under the emulation (device memory is host memory) with AddressSanitizer, cached blocks and the
+// rounding tail past each request are poisoned: a kernel reading past its tensor is reported there.
+#if OCELLUS_CUDA_EMULATED && defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define OC_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define OC_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define OC_POISON(p, n) ((void)(p), (void)(n))
+#define OC_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace oc {
 namespace {
 
@@ -31,13 +42,16 @@ struct DeviceCache {
 };
 
 std::mutex g_mutex;
+// Never destroyed: blocks stay cached (and reachable, for LeakSanitizer) until the process ends, and
+// tensors freed by other static destructors still find their cache.
 std::vector<DeviceCache>& caches() {
-  static std::vector<DeviceCache> c(16);
-  return c;
+  static auto* c = new std::vector<DeviceCache>(16);
+  return *c;
 }
 
 void release_cached(DeviceCache& c) {
   for (auto& [size, p] : c.free_blocks) {
+    OC_UNPOISON(p, size);
     cudaFree(p);
     c.stats.reserved -= size;
   }
@@ -76,6 +90,8 @@ void* cuda_caching_alloc(size_t nbytes, int device) {
     c.stats.reserved += size;
     c.stats.cuda_malloc_calls++;
   }
+  OC_UNPOISON(p, nbytes);
+  OC_POISON(static_cast<char*>(p) + nbytes, size - nbytes);
   c.live[p] = size;
   c.stats.allocated += size;
   if (c.stats.allocated > c.stats.peak_allocated) c.stats.peak_allocated = c.stats.allocated;
@@ -89,6 +105,7 @@ void cuda_caching_free(void* p, int device) {
   auto it = c.live.find(p);
   if (it == c.live.end()) return;
   c.stats.allocated -= it->second;
+  OC_POISON(p, it->second);
   c.free_blocks.emplace(it->second, p);
   c.live.erase(it);
 }

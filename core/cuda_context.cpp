@@ -2,6 +2,8 @@
 #if OCELLUS_HAS_CUDA
 #include "core/cuda_context.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -11,16 +13,42 @@ namespace oc {
 namespace {
 thread_local int t_device = 0;
 std::mutex g_stream_mutex;
-std::vector<cudaStream_t> g_streams(16, nullptr);
+std::vector<cudaStream_t>& g_streams = *new std::vector<cudaStream_t>(16, nullptr);  // never destroyed: streams live as long as the process
 }  // namespace
 
 int current_device() { return t_device; }
+
+const GridCaps& grid_caps() {
+  static const GridCaps caps = [] {
+    GridCaps c;
+    if (const char* v = std::getenv("OCELLUS_GRID_CAP")) {
+      char* end = nullptr;
+      const long long n = std::strtoll(v, &end, 10);
+      OC_CHECK(end != v && *end == 0 && n >= 1, "OCELLUS_GRID_CAP=\"", v, "\": expected a whole number >= 1");
+      c.x = std::min<int64_t>(c.x, n), c.yz = std::min<int64_t>(c.yz, n), c.conv_index = std::min<int64_t>(c.conv_index, n);
+    }
+    return c;
+  }();
+  return caps;
+}
 
 void set_device(int index) {
   require_cuda("set_device");
   OC_CHECK(index >= 0 && index < cuda_device_count(), "set_device: no CUDA device ", index);
   CUDA_CHECK(cudaSetDevice(index));
   t_device = index;
+}
+
+CudaDeviceGuard::CudaDeviceGuard(Device device) {
+  if (!device.is_cuda() || device.index == t_device) return;
+  previous_ = t_device;
+  set_device(device.index);
+}
+
+CudaDeviceGuard::~CudaDeviceGuard() {
+  if (previous_ < 0) return;
+  cudaSetDevice(previous_);  // cannot fail: previous_ was current a moment ago
+  t_device = previous_;
 }
 
 cudaStream_t current_stream() {

@@ -32,12 +32,25 @@ int multiprocessor_count();
 // Waits for all work on the current stream (used before reading results on the host).
 void cuda_synchronize();
 
-// Grid size for n elements at `threads` per block, capped for grid-stride loops.
-inline unsigned blocks_for(long long n, int threads) {
-  long long b = (n + threads - 1) / threads;
-  if (b < 1) b = 1;
-  if (b > 65535LL * 32) b = 65535LL * 32;
-  return static_cast<unsigned>(b);
+// The caps every launch puts on its grid, beyond which the kernels loop: x (grid-stride loops, rows
+// per block), y and z (GEMM and convolution tiles, batch entries), and the sizes the convolution's
+// 32-bit index math accepts. The GPU's limits by default; a test-only override, OCELLUS_GRID_CAP=N
+// (read once), lowers all three to N so the second pass of every capped loop, and the convolution's
+// size check, run on small tensors.
+struct GridCaps {
+  int64_t x = 65535LL * 32;
+  int64_t yz = 65535;
+  int64_t conv_index = int64_t(1) << 30;
+};
+const GridCaps& grid_caps();
+
+inline unsigned cap_grid_x(int64_t blocks) {
+  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > grid_caps().x ? grid_caps().x : blocks));
 }
+inline unsigned cap_grid_yz(int64_t blocks) {
+  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > grid_caps().yz ? grid_caps().yz : blocks));
+}
+// Grid size for n elements at `threads` per block, capped for grid-stride loops.
+inline unsigned blocks_for(long long n, int threads) { return cap_grid_x((n + threads - 1) / threads); }
 
 }  // namespace oc

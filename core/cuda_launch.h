@@ -29,7 +29,8 @@ const char* kernel_name() {
 }
 
 template <auto Kernel, class... Args>
-void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t, Args&&... args) {
+void launch(dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream, Args&&... args) {
+  if (const cudaError_t e = emu::check_launch_stream(stream); e != cudaSuccess) return emu::set_last_error(e);
   auto body = [&] { Kernel(args...); };
   emu::run_grid(kernel_name<Kernel>(), grid, block, shared_bytes,
                 [](void* b) { (*static_cast<decltype(body)*>(b))(); }, &body);

@@ -52,6 +52,8 @@ void require_cuda(const char* what) {
 }
 
 #if !OCELLUS_HAS_CUDA
+CudaDeviceGuard::CudaDeviceGuard(Device) {}
+CudaDeviceGuard::~CudaDeviceGuard() = default;
 void* cuda_caching_alloc(size_t, int) { require_cuda("cuda allocation"); return nullptr; }
 void cuda_caching_free(void*, int) {}
 CudaMemoryStats cuda_memory_stats(int) { return {}; }

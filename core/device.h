@@ -29,4 +29,18 @@ int cuda_device_count();
 // Throws a clear error (built without CUDA / no device) unless cuda_available().
 void require_cuda(const char* what);
 
+// Makes a CUDA `device` the current one while the guard lives, so an op on cuda:1 launches on device
+// 1's stream and allocates its scratch there (every op dispatch holds one); nothing for the CPU or
+// when the device is current already.
+class CudaDeviceGuard {
+ public:
+  explicit CudaDeviceGuard(Device device);
+  ~CudaDeviceGuard();
+  CudaDeviceGuard(const CudaDeviceGuard&) = delete;
+  CudaDeviceGuard& operator=(const CudaDeviceGuard&) = delete;
+
+ private:
+  int previous_ = -1;  // the device to restore; -1: none changed
+};
+
 }  // namespace oc

@@ -30,12 +30,15 @@ CloseResult all_close(const Tensor& got, const Tensor& want, double atol, double
   std::vector<double> g = to_vector<double>(got), w = to_vector<double>(want);
   double worst = 0;
   for (size_t i = 0; i < g.size(); ++i) {
-    bool bad = std::isnan(w[i]) ? !std::isnan(g[i]) : !(std::fabs(g[i] - w[i]) <= atol + rtol * std::fabs(w[i]));
+    // NaN and infinities are expected exactly (|inf - inf| is NaN, which no bound accepts).
+    const bool bad = std::isnan(w[i])   ? !std::isnan(g[i])
+                     : std::isinf(w[i]) ? g[i] != w[i]
+                                        : !(std::fabs(g[i] - w[i]) <= atol + rtol * std::fabs(w[i]));
     if (bad && r.ok) {
       r.ok = false;
       r.message = str_cat("element ", i, ": got ", g[i], ", expected ", w[i], " (atol ", atol, ", rtol ", rtol, ")");
     }
-    if (!std::isnan(w[i])) worst = std::max(worst, std::fabs(g[i] - w[i]));
+    if (std::isfinite(w[i])) worst = std::max(worst, std::fabs(g[i] - w[i]));
   }
   if (r.ok) r.message = str_cat("max abs error ", worst, " over ", g.size(), " elements");
   return r;

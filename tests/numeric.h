@@ -23,8 +23,8 @@ struct Tol {
 };
 inline constexpr Tol kExact{0, 0};
 
-// Every |got - want| <= atol + rtol * |want| (NaN only where want is NaN); on failure the message
-// names the first bad element, its index and both values.
+// Every |got - want| <= atol + rtol * |want| (NaN only where want is NaN, an infinity only where want
+// is the same one); on failure the message names the first bad element, its index and both values.
 struct CloseResult {
   bool ok = true;
   std::string message;

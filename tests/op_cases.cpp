@@ -81,6 +81,17 @@ MakeInputs uniform_inputs(const std::vector<Shape>& shapes, double lo, double hi
   };
 }
 
+MakeInputs with_values(MakeInputs base, std::vector<std::pair<int64_t, double>> values, size_t input) {
+  return [base, values, input](DType dt, uint64_t seed) {
+    std::vector<Tensor> in = base(dt, seed);
+    Tensor& x = in.at(input);
+    std::vector<double> v = to_vector<double>(contiguous(to(x, DType::f64)));
+    for (const auto& [at, value] : values) v.at(static_cast<size_t>(at)) = value;
+    x = to(from_vector(v, x.shape()), x.dtype());
+    return in;
+  };
+}
+
 MakeInputs device_marker() {
   return [](DType dt, uint64_t) { return std::vector<Tensor>{zeros({0}, dt)}; };
 }

@@ -60,6 +60,9 @@ inline OpCase with_checks(OpCase c, bool gradient = true, bool golden = true) {
 
 // Inputs uniform in [lo, hi), one per shape (input i from seed + i), in the requested dtype.
 MakeInputs uniform_inputs(const std::vector<Shape>& shapes, double lo = -1, double hi = 1);
+// The inputs of `base` with some elements of input `input` (by flat index) set to given values: -inf
+// and NaN cases, the same positions on both devices.
+MakeInputs with_values(MakeInputs base, std::vector<std::pair<int64_t, double>> values, size_t input = 0);
 // For ops that take no tensor (factories, random draws): one empty tensor of the requested dtype,
 // whose device and dtype the case's function creates its result with.
 MakeInputs device_marker();

@@ -16,7 +16,7 @@
 
 namespace oc::emu {
 
-thread_local const ThreadCoords* t_coords = nullptr;
+thread_local constinit const ThreadCoords* t_coords = nullptr;
 
 namespace {
 
@@ -60,17 +60,19 @@ thread_local Block t_reused_block;
 
 std::string site(const char* file, int line) { return str_cat(file, ":", line); }
 
-// Records the error and leaves the fiber for good: the scheduler stops the block.
-[[noreturn]] void fail_here(const std::string& message) {
-  if (t_block->error.empty()) t_block->error = message;
-  t_thread->fiber->yield_to_scheduler(/*finished=*/true);
-  std::abort();  // never resumed
-}
+// An error of the emulated thread: thrown, so the fiber's stack unwinds (its temporaries are freed),
+// caught in thread_main, which records it; the scheduler then stops the block.
+struct KernelFault {
+  std::string message;
+};
+[[noreturn]] void fail_here(std::string message) { throw KernelFault{std::move(message)}; }
 
 void thread_main(void* arg) {
   EmuThread* t = static_cast<EmuThread*>(arg);
   try {
     t_block->body(t_block->context);
+  } catch (const KernelFault& f) {
+    if (t_block->error.empty()) t_block->error = f.message;
   } catch (const std::exception& e) {
     if (t_block->error.empty()) t_block->error = str_cat("thread ", t->linear, " threw: ", e.what());
   }

@@ -33,6 +33,19 @@ using ThreadBody = void (*)(void* context);
 cudaError_t run_grid(const char* kernel, dim3 grid, dim3 block, size_t dynamic_shared_bytes, ThreadBody body,
                      void* context);
 
+// A launch on `stream` from the current device: a stream of another device is refused as the GPU
+// refuses it (invalid resource handle); otherwise the launch is counted for the current device.
+cudaError_t check_launch_stream(cudaStream_t stream);
+
+// What each emulated device has seen, for the tests of device selection.
+struct DeviceCounters {
+  int64_t launches = 0;     // kernel launches
+  int64_t allocations = 0;  // cudaMalloc calls
+};
+DeviceCounters counters(int device);
+// The device whose cudaMalloc'd memory holds p (any byte of an allocation), or -1.
+int device_of(const void* p);
+
 // The sticky error of the last launch on this OS thread, as cudaGetLastError reports it.
 void set_last_error(cudaError_t error);
 cudaError_t take_last_error();

@@ -35,7 +35,9 @@ struct ThreadCoords {
   dim3 block_dim, grid_dim;
 };
 // The emulated thread running now on this OS thread (set by the block scheduler at each switch).
-extern thread_local const ThreadCoords* t_coords;
+// constinit: read without g++'s TLS wrapper call, whose sanitizer null check tests stale flags and
+// reports a null pointer at random (seen under -fsanitize=null in the kernels).
+extern thread_local constinit const ThreadCoords* t_coords;
 
 void syncthreads(const char* file, int line);
 // Exchanges 8 bytes with lane `src_lane` of the caller's warp (all lanes of `mask` must take part).
@@ -110,15 +112,24 @@ inline unsigned long long atomicCAS(unsigned long long* address, unsigned long l
   return compare;  // the old value, as CUDA returns it
 }
 
-// --- intrinsics: round to nearest, no contraction (g++ in ISO mode does not fuse) ---------------------
-inline float __fadd_rn(float a, float b) { return a + b; }
-inline float __fmul_rn(float a, float b) { return a * b; }
-inline float __fdiv_rn(float a, float b) { return a / b; }
-inline float __fsqrt_rn(float a) { return std::sqrt(a); }
-inline double __dadd_rn(double a, double b) { return a + b; }
-inline double __dmul_rn(double a, double b) { return a * b; }
-inline double __ddiv_rn(double a, double b) { return a / b; }
-inline double __dsqrt_rn(double a) { return std::sqrt(a); }
+// --- intrinsics: round to nearest, never fused ----------------------------------------------------------
+// The emulated .cu files are compiled with contraction on, as nvcc compiles them; the empty asm makes
+// each operand and result opaque, so g++ cannot fuse an intrinsic with a neighbouring operation.
+template <class T>
+inline T emu_opaque(T v) {
+  asm("" : "+x"(v));
+  return v;
+}
+inline float __fadd_rn(float a, float b) { return emu_opaque(emu_opaque(a) + emu_opaque(b)); }
+inline float __fsub_rn(float a, float b) { return emu_opaque(emu_opaque(a) - emu_opaque(b)); }
+inline float __fmul_rn(float a, float b) { return emu_opaque(emu_opaque(a) * emu_opaque(b)); }
+inline float __fdiv_rn(float a, float b) { return emu_opaque(emu_opaque(a) / emu_opaque(b)); }
+inline float __fsqrt_rn(float a) { return emu_opaque(std::sqrt(a)); }
+inline double __dadd_rn(double a, double b) { return emu_opaque(emu_opaque(a) + emu_opaque(b)); }
+inline double __dsub_rn(double a, double b) { return emu_opaque(emu_opaque(a) - emu_opaque(b)); }
+inline double __dmul_rn(double a, double b) { return emu_opaque(emu_opaque(a) * emu_opaque(b)); }
+inline double __ddiv_rn(double a, double b) { return emu_opaque(emu_opaque(a) / emu_opaque(b)); }
+inline double __dsqrt_rn(double a) { return emu_opaque(std::sqrt(a)); }
 
 // --- the runtime API -----------------------------------------------------------------------------------
 enum cudaError_t {
@@ -127,6 +138,7 @@ enum cudaError_t {
   cudaErrorMemoryAllocation = 2,
   cudaErrorInvalidConfiguration = 9,
   cudaErrorInvalidDevice = 101,
+  cudaErrorInvalidResourceHandle = 400,
   cudaErrorLaunchFailure = 719,
 };
 using cudaError = cudaError_t;

@@ -1,7 +1,13 @@
 // The CUDA runtime calls of cuda_emu.h on the host: memory is host memory, every stream runs its work
-// at once (so synchronisation is a no-op), events read the clock, and two devices exist.
+// at once (so synchronisation is a no-op), events read the clock, and two devices exist. Each
+// allocation and stream remembers its device, so a launch on another device's stream fails as on a GPU.
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <new>
 
 #include "core/cuda_emu/block_runner.h"
@@ -19,13 +25,43 @@ namespace {
 
 thread_local int t_device = 0;
 constexpr std::align_val_t kAlign{256};  // as cudaMalloc guarantees
+constexpr int kMaxDevices = 16;
 
 cudaError_t fail(cudaError_t e) {
   oc::emu::set_last_error(e);
   return e;
 }
 
+struct Allocation {
+  size_t bytes;
+  int device;
+};
+std::mutex g_alloc_mutex;
+std::map<const char*, Allocation>& g_allocations = *new std::map<const char*, Allocation>;  // by first byte; never destroyed
+std::array<std::atomic<int64_t>, kMaxDevices> g_launches{}, g_mallocs{};
+
 }  // namespace
+
+namespace oc::emu {
+
+cudaError_t check_launch_stream(cudaStream_t stream) {
+  if (stream && stream->device != t_device) return cudaErrorInvalidResourceHandle;
+  g_launches.at(t_device)++;
+  return cudaSuccess;
+}
+
+DeviceCounters counters(int device) { return {g_launches.at(device).load(), g_mallocs.at(device).load()}; }
+
+int device_of(const void* p) {
+  const char* c = static_cast<const char*>(p);
+  std::lock_guard<std::mutex> lk(g_alloc_mutex);
+  auto it = g_allocations.upper_bound(c);
+  if (it == g_allocations.begin()) return -1;
+  --it;
+  return c < it->first + std::max<size_t>(it->second.bytes, 1) ? it->second.device : -1;
+}
+
+}  // namespace oc::emu
 
 cudaError_t cudaGetDeviceCount(int* count) {
   *count = oc::emu::settings().device_count;
@@ -57,11 +93,20 @@ cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 cudaError_t cudaMalloc(void** ptr, size_t bytes) {
   // Exactly `bytes`, so AddressSanitizer sees a read past the end of a device buffer.
   *ptr = ::operator new(bytes == 0 ? 1 : bytes, kAlign, std::nothrow);
-  return *ptr ? cudaSuccess : fail(cudaErrorMemoryAllocation);
+  if (!*ptr) return fail(cudaErrorMemoryAllocation);
+  g_mallocs.at(t_device)++;
+  std::lock_guard<std::mutex> lk(g_alloc_mutex);
+  g_allocations[static_cast<const char*>(*ptr)] = {bytes, t_device};
+  return cudaSuccess;
 }
 
 cudaError_t cudaFree(void* ptr) {
-  if (ptr) ::operator delete(ptr, kAlign);
+  if (!ptr) return cudaSuccess;
+  {
+    std::lock_guard<std::mutex> lk(g_alloc_mutex);
+    if (g_allocations.erase(static_cast<const char*>(ptr)) == 0) return fail(cudaErrorInvalidValue);
+  }
+  ::operator delete(ptr, kAlign);
   return cudaSuccess;
 }
 
@@ -124,6 +169,7 @@ const char* cudaGetErrorString(cudaError_t error) {
     case cudaErrorMemoryAllocation: return "out of memory";
     case cudaErrorInvalidConfiguration: return "invalid configuration argument";
     case cudaErrorInvalidDevice: return "invalid device ordinal";
+    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
     case cudaErrorLaunchFailure: return "unspecified launch failure";
   }
   return "unknown error";

@@ -111,7 +111,7 @@ T* mptr(const Tensor& t) {
   return static_cast<T*>(t.raw_data());
 }
 
-unsigned channel_blocks(int64_t c) { return static_cast<unsigned>(c < 65535LL * 32 ? c : 65535LL * 32); }
+unsigned channel_blocks(int64_t c) { return cap_grid_x(c); }
 
 }  // namespace
 

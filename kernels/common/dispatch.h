@@ -1,5 +1,5 @@
 // Device dispatch for op front ends: OC_ON_DEVICE(device, gemm, args...) calls gemm_cpu(args...) or
-// gemm_cuda(args...). Builds without CUDA never reference the _cuda symbols and report clearly.
+// gemm_cuda(args...) with DEV made the current CUDA device (core/device.h). Builds without CUDA never reference the _cuda symbols and report clearly.
 #pragma once
 #include "core/device.h"
 
@@ -8,8 +8,10 @@
   do {                                 \
     if ((DEV).is_cpu())                \
       NAME##_cpu(__VA_ARGS__);         \
-    else                               \
+    else {                             \
+      ::oc::CudaDeviceGuard oc_guard_(DEV); \
       NAME##_cuda(__VA_ARGS__);        \
+    }                                  \
   } while (0)
 #else
 #define OC_ON_DEVICE(DEV, NAME, ...)   \

@@ -119,8 +119,7 @@ template <class T, int BM, int BN, int BK, int TM, int TN, bool A_K_UNIT, bool B
 void launch_igemm(const Prob& prob, int64_t batch, int splits, int split_len) {
   constexpr int threads = (BM / TM) * (BN / TN);
   const int64_t n_tiles = (prob.cols() + BN - 1) / BN, m_tiles = (prob.rows() + BM - 1) / BM;
-  dim3 grid(static_cast<unsigned>(n_tiles), static_cast<unsigned>(std::min<int64_t>(m_tiles, 65535)),
-            static_cast<unsigned>(std::min<int64_t>(batch * splits, 65535)));
+  dim3 grid(static_cast<unsigned>(n_tiles), cap_grid_yz(m_tiles), cap_grid_yz(batch * splits));
   launch<conv_igemm_kernel<T, Prob, BM, BN, BK, TM, TN, A_K_UNIT, B_N_UNIT>>(grid, threads, 0, current_stream(), prob,
                                                                           batch, splits, split_len);
   CUDA_CHECK_LAUNCH();
@@ -143,7 +142,7 @@ void run_igemm(const Prob& prob, int64_t batch, int splits, int split_len) {
 }
 
 void check_index_range(const char* op, const ConvGeom& g) {
-  OC_CHECK(conv_idx_fits(g), op, " (CUDA): sizes too large for the kernel's 32-bit index math: x [", g.N, ", ",
+  OC_CHECK(conv_idx_fits(g, grid_caps().conv_index), op, " (CUDA): sizes too large for the kernel's 32-bit index math: x [", g.N, ", ",
            g.C, ", ", g.H, ", ", g.W, "], weight [", g.K, ", ", g.Cg(), ", ", g.R, ", ", g.S, "], output [", g.Ho,
            ", ", g.Wo, "]");
 }

@@ -31,13 +31,12 @@ __global__ void fill_flat_kernel(int64_t n, T* out, T v) {
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) out[i] = v;
 }
 
-// out [n] <- start + step * i. __dmul_rn / __dadd_rn keep nvcc from fusing them into one FMA, which
-// would round differently from the CPU's multiply-then-add.
+// out [n] <- start + step * i, rounded op by op as the CPU (core/hd_rounding.h).
 template <class T>
 __global__ void arange_kernel(int64_t n, T* out, double start, double step) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
-    out[i] = cast_value<T>(__dadd_rn(start, __dmul_rn(step, static_cast<double>(i))));
+    out[i] = cast_value<T>(add_rn(start, mul_rn(step, static_cast<double>(i))));
 }
 
 // out [n] <- linspace_value(i, n, start, end).

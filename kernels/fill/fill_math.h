@@ -4,13 +4,16 @@
 #include <cstdint>
 
 #include "core/hd.h"
+#include "core/hd_rounding.h"
 
 namespace oc {
 
 OC_HD double linspace_value(int64_t i, int64_t n, double start, double end) {
   if (n == 1) return start;
   double step = (end - start) / static_cast<double>(n - 1);
-  return i < n / 2 ? start + step * static_cast<double>(i) : end - step * static_cast<double>(n - 1 - i);
+  // Rounded op by op (core/hd_rounding.h): nvcc would fuse the multiply-add, an ulp off the CPU.
+  return i < n / 2 ? add_rn(start, mul_rn(step, static_cast<double>(i)))
+                   : sub_rn(end, mul_rn(step, static_cast<double>(n - 1 - i)));
 }
 
 }  // namespace oc

@@ -111,8 +111,7 @@ void gemm_launch_layout(const Tensor& a, const Tensor& b, const Tensor& c) {
   constexpr int threads = (BM / TM) * (BN / TN);
   const int64_t n_tiles = (N + BN - 1) / BN, m_tiles = (M + BM - 1) / BM;
   OC_CHECK(n_tiles <= 0x7fffffffLL, "matmul: N = ", N, " is too large for the CUDA kernel");
-  dim3 grid(static_cast<unsigned>(n_tiles), static_cast<unsigned>(std::min<int64_t>(m_tiles, 65535)),
-            static_cast<unsigned>(std::min<int64_t>(batch, 65535)));
+  dim3 grid(static_cast<unsigned>(n_tiles), cap_grid_yz(m_tiles), cap_grid_yz(batch));
   launch<gemm_tiled_kernel<T, BM, BN, BK, TM, TN, A_K_UNIT, B_N_UNIT>>(grid, threads, 0, current_stream(),
       batch, M, N, K, static_cast<const T*>(a.raw_data()), a.stride(0), a.stride(1), a.stride(2),
       static_cast<const T*>(b.raw_data()), b.stride(0), b.stride(1), b.stride(2), static_cast<T*>(c.raw_data()));

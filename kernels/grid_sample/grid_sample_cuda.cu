@@ -77,31 +77,34 @@ __global__ void affine_grid_kernel(const T* __restrict__ theta, T* __restrict__ 
   }
 }
 
-// ggrid [N, points, dims] -> gtheta [N, dims, dims + 1]: one block per sample, a fixed-order tree
-// reduction in shared memory (deterministic).
+// ggrid [N, points, dims] -> gtheta [N, dims, dims + 1]: a block per sample (grid-stride past the
+// grid cap), a fixed-order tree reduction in shared memory (deterministic).
 template <class T>
 __global__ void affine_grid_backward_kernel(const T* __restrict__ ggrid, T* __restrict__ gtheta, AffineGridGeom g) {
   OC_SHARED(double, partial, [kThreads][12]);  // sums in double, as the CPU
-  const int64_t n = blockIdx.x, points = g.points();
+  const int64_t points = g.points();
   const int dims = g.dims, cols = dims + 1, m = dims * cols;
-  double acc[12];
-  for (int i = 0; i < 12; ++i) acc[i] = 0;
-  for (int64_t p = threadIdx.x; p < points; p += blockDim.x) {
-    T base[4];
-    affine_base_point(p, g, base);
-    const T* gp = ggrid + (n * points + p) * dims;
-    for (int r = 0; r < dims; ++r)
-      for (int c = 0; c < cols; ++c) acc[r * cols + c] += static_cast<double>(gp[r]) * base[c];
-  }
-  for (int i = 0; i < m; ++i) partial[threadIdx.x][i] = acc[i];
-  __syncthreads();
-  for (int s = blockDim.x / 2; s > 0; s >>= 1) {
-    if (static_cast<int>(threadIdx.x) < s)
-      for (int i = 0; i < m; ++i) partial[threadIdx.x][i] += partial[threadIdx.x + s][i];
+  for (int64_t n = blockIdx.x; n < g.n; n += gridDim.x) {
+    double acc[12];
+    for (int i = 0; i < 12; ++i) acc[i] = 0;
+    for (int64_t p = threadIdx.x; p < points; p += blockDim.x) {
+      T base[4];
+      affine_base_point(p, g, base);
+      const T* gp = ggrid + (n * points + p) * dims;
+      for (int r = 0; r < dims; ++r)
+        for (int c = 0; c < cols; ++c) acc[r * cols + c] += static_cast<double>(gp[r]) * base[c];
+    }
+    for (int i = 0; i < m; ++i) partial[threadIdx.x][i] = acc[i];
     __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+      if (static_cast<int>(threadIdx.x) < s)
+        for (int i = 0; i < m; ++i) partial[threadIdx.x][i] += partial[threadIdx.x + s][i];
+      __syncthreads();
+    }
+    if (threadIdx.x == 0)
+      for (int i = 0; i < m; ++i) gtheta[n * m + i] = static_cast<T>(partial[0][i]);
+    __syncthreads();  // partial is rewritten for the next sample
   }
-  if (threadIdx.x == 0)
-    for (int i = 0; i < m; ++i) gtheta[n * m + i] = static_cast<T>(partial[0][i]);
 }
 
 template <class T>
@@ -166,7 +169,7 @@ void affine_grid_cuda(const Tensor& theta, const Tensor& grid, const AffineGridG
 void affine_grid_backward_cuda(const Tensor& ggrid, const Tensor& gtheta, const AffineGridGeom& g) {
   if (g.n == 0) return;
   OC_DISPATCH_FLOATING(ggrid.dtype(), "affine_grid_backward", [&] {
-    launch<affine_grid_backward_kernel<scalar_t>>(static_cast<unsigned>(g.n), kThreads, 0, current_stream(),
+    launch<affine_grid_backward_kernel<scalar_t>>(cap_grid_x(g.n), kThreads, 0, current_stream(),
         cptr<scalar_t>(ggrid), mptr<scalar_t>(gtheta), g);
     CUDA_CHECK_LAUNCH();
   });

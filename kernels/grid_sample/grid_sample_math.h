@@ -33,6 +33,8 @@
 
 #include "core/hd.h"
 #include "core/hd_math.h"
+#include "core/hd_rounding.h"
+#include "kernels/common/cast.h"
 #include "kernels/grid_sample/grid_sample.h"
 
 namespace oc {
@@ -62,7 +64,8 @@ OC_HD T grid_unnormalize(T c, int64_t size, bool align_corners, T* d) {
     return (c + T(1)) / T(2) * static_cast<T>(size - 1);
   }
   *d = static_cast<T>(size) / T(2);
-  return ((c + T(1)) * static_cast<T>(size) - T(1)) / T(2);
+  // Not contracted into an FMA (core/hd_rounding.h): floor and nearest rounding at ties decide alike.
+  return sub_rn(mul_rn(c + T(1), static_cast<T>(size)), T(1)) / T(2);
 }
 
 // clip(x, 0, size - 1); the derivative is 0 where clipped.
@@ -84,7 +87,7 @@ OC_HD T grid_reflect(T x, int64_t twice_lo, int64_t twice_hi, T* d) {
   x -= lo;
   if (x < T(0)) { sign = T(-1); x = -x; }
   const T extra = hd_fmod(x, span);
-  const int64_t flips = static_cast<int64_t>(hd_floor(x / span));
+  const int64_t flips = cast_value<int64_t>(hd_floor(x / span));  // defined for inf and huge x too
   if (flips % 2 == 0) { *d = sign; return extra + lo; }
   *d = -sign;
   return span - extra + lo;

@@ -1,70 +1,14 @@
 // The per-element update math of the fused optimizer kernels, written once for the CPU and CUDA.
 // Every operation rounds once, in PyTorch's order (torch.optim 1.13, single-tensor path): on the
-// device the _rn intrinsics keep nvcc from contracting a*b+c into an FMA, so CPU and CUDA updates are
-// bit-identical (the CPU build has no FMA: no -march, and ISO C++ mode does not contract).
+// device the _rn intrinsics (core/hd_rounding.h) keep nvcc from contracting a*b+c into an FMA, so CPU
+// and CUDA updates are bit-identical.
 #pragma once
 #include <cmath>
 
 #include "core/hd.h"
+#include "core/hd_rounding.h"
 
 namespace oc {
-
-OC_HD float mul_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-OC_HD float add_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-OC_HD float div_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fdiv_rn(a, b);
-#else
-  return a / b;
-#endif
-}
-OC_HD float sqrt_rn(float a) {
-#if defined(__CUDA_ARCH__)
-  return __fsqrt_rn(a);
-#else
-  return std::sqrt(a);
-#endif
-}
-OC_HD double mul_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-OC_HD double add_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-OC_HD double div_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __ddiv_rn(a, b);
-#else
-  return a / b;
-#endif
-}
-OC_HD double sqrt_rn(double a) {
-#if defined(__CUDA_ARCH__)
-  return __dsqrt_rn(a);
-#else
-  return std::sqrt(a);
-#endif
-}
 
 // Host-computed scalars of one SGD step (doubles; each kernel casts them to its element type once,
 // as PyTorch casts a Python float `alpha` to the tensor's type).

@@ -7,6 +7,7 @@
 
 #include "core/hd.h"
 #include "core/hd_math.h"
+#include "core/hd_rounding.h"
 
 namespace oc {
 
@@ -20,9 +21,11 @@ struct PoseRenderGeom {
 };
 
 // Input-pixel position of the centre of cell i, and the (fractional) cell of input position x.
+// Rounded op by op (core/hd_rounding.h): the Gaussian's 3-sigma cut-off and the PAF's coverage test
+// compare these centres, and both devices must decide the same at a tie.
 template <class T>
 OC_HD T pose_cell_centre(int64_t i, T stride) {
-  return static_cast<T>(i) * stride + (stride - T(1)) / T(2);
+  return add_rn(mul_rn(static_cast<T>(i), stride), (stride - T(1)) / T(2));
 }
 template <class T>
 OC_HD T pose_to_cell(T x, T stride) {
@@ -46,7 +49,7 @@ inline bool pose_cell_range(double x0, double x1, double stride, int64_t size, i
 // (NaN coordinates fail the test too).
 template <class T>
 OC_HD T pose_gaussian(T cx, T cy, T kx, T ky, T sigma) {
-  const T dx = cx - kx, dy = cy - ky, r = T(3) * sigma;
+  const T dx = cx - kx, dy = cy - ky, r = T(3) * sigma;  // single operations: nothing to contract
   if (!(dx >= -r && dx <= r && dy >= -r && dy <= r)) return T(0);
   return hd_exp(-(dx * dx + dy * dy) / (T(2) * sigma * sigma));
 }
@@ -66,7 +69,7 @@ OC_HD PafSegment<T> paf_segment(const T* a, const T* b) {
   const T dx = b[0] - a[0], dy = b[1] - a[1];
   s.ax = a[0];
   s.ay = a[1];
-  s.length = hd_sqrt(dx * dx + dy * dy);
+  s.length = hd_sqrt(add_rn(mul_rn(dx, dx), mul_rn(dy, dy)));  // as paf_covers: the same bits on both devices
   s.valid = a[2] > T(0) && b[2] > T(0) && s.length > T(0) && s.length < T(1e30);
   s.ux = s.valid ? dx / s.length : T(0);
   s.uy = s.valid ? dy / s.length : T(0);
@@ -77,8 +80,8 @@ OC_HD PafSegment<T> paf_segment(const T* a, const T* b) {
 template <class T>
 OC_HD bool paf_covers(const PafSegment<T>& s, T cx, T cy, T width) {
   const T dx = cx - s.ax, dy = cy - s.ay;
-  const T along = dx * s.ux + dy * s.uy;
-  const T across = dx * s.uy - dy * s.ux;
+  const T along = add_rn(mul_rn(dx, s.ux), mul_rn(dy, s.uy));  // not contracted: the same decision at a tie
+  const T across = sub_rn(mul_rn(dx, s.uy), mul_rn(dy, s.ux));
   return s.valid && along >= T(0) && along <= s.length && across >= -width && across <= width;
 }
 

@@ -129,8 +129,7 @@ void reduce_pass(int64_t rows, int64_t cols, Load load, Write write) {
     launch<reduce_warp_kernel<OP, Load, Write>>(blocks_for(rows, kThreads / 32), kThreads, 0, current_stream(), rows,
                                                  cols, load, write);
   } else {
-    const unsigned blocks = static_cast<unsigned>(std::min<int64_t>(rows, 65535LL * 32));
-    launch<reduce_block_kernel<OP, Load, Write>>(blocks, kThreads, 0, current_stream(), rows, cols, 1, cols, load,
+    launch<reduce_block_kernel<OP, Load, Write>>(cap_grid_x(rows), kThreads, 0, current_stream(), rows, cols, 1, cols, load,
                                                  write);
   }
   CUDA_CHECK_LAUNCH();
@@ -164,7 +163,7 @@ void reduce_rows_typed(const Tensor& in, const Tensor& out, int64_t rows, int64_
   nseg = (cols + seg_len - 1) / seg_len;  // every segment non-empty
   Scratch partial(static_cast<size_t>(rows * nseg) * sizeof(Acc), current_device());
   Acc* p = static_cast<Acc*>(partial.p);
-  launch<reduce_block_kernel<OP, RowLoad<T>, PartialWrite>>(static_cast<unsigned>(rows * nseg), kThreads, 0,
+  launch<reduce_block_kernel<OP, RowLoad<T>, PartialWrite>>(cap_grid_x(rows * nseg), kThreads, 0,
                                                             current_stream(), rows, cols, nseg, seg_len, load,
                                                             PartialWrite{p, nseg});
   CUDA_CHECK_LAUNCH();

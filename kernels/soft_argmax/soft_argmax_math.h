@@ -50,9 +50,12 @@ OC_HD SoftArgmaxStats<A> sa_empty() {
 }
 
 // Adds pixel value v at pixel coordinates (x, y, z): a new max rescales the sums (exp(-inf) = 0
-// for the first pixel). A NaN pixel makes the sums NaN, as in a softmax.
+// for the first pixel), a -inf pixel adds nothing. A NaN pixel makes the sums NaN, as in a softmax.
 template <class A>
 OC_HD void sa_add(SoftArgmaxStats<A>& a, A v, A x, A y, A z, A beta) {
+  // A -inf pixel weighs exp(-inf) = 0; skipped, since while every pixel so far is -inf, v - a.m
+  // would be -inf - -inf = NaN.
+  if (v == -std::numeric_limits<A>::infinity()) return;
   if (v > a.m) {
     const A f = hd_exp(beta * (a.m - v));
     a.s *= f, a.sx *= f, a.sy *= f, a.sz *= f;

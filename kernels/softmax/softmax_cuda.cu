@@ -92,8 +92,7 @@ void softmax_launch(const T* x, T* y, int64_t rows, int64_t cols) {
     launch<softmax_warp_kernel<T, LOG>>(blocks_for(rows, kThreads / 32), kThreads, 0, current_stream(), x, y, rows,
                                         cols);
   } else {
-    const unsigned blocks = static_cast<unsigned>(rows < 65535LL * 32 ? rows : 65535LL * 32);
-    launch<softmax_block_kernel<T, LOG>>(blocks, kThreads, 0, current_stream(), x, y, rows, cols);
+    launch<softmax_block_kernel<T, LOG>>(cap_grid_x(rows), kThreads, 0, current_stream(), x, y, rows, cols);
   }
   CUDA_CHECK_LAUNCH();
 }

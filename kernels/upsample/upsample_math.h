@@ -18,6 +18,7 @@
 #include <cstdint>
 
 #include "core/hd.h"
+#include "core/hd_rounding.h"
 
 namespace oc {
 
@@ -53,7 +54,7 @@ OC_HD LinearTaps<T> bilinear_taps(int64_t dst, int64_t in, T scale, bool align_c
   if (align_corners) {
     src = scale * static_cast<T>(dst);
   } else {
-    src = scale * (static_cast<T>(dst) + T(0.5)) - T(0.5);
+    src = sub_rn(mul_rn(scale, static_cast<T>(dst) + T(0.5)), T(0.5));  // not contracted: floor(src) at ties
     if (src < T(0)) src = T(0);
   }
   LinearTaps<T> t;

@@ -7,10 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "core/cuda_allocator.h"
 #include "core/cuda_context.h"
 #include "core/cuda_emu/block_runner.h"
 #include "kernels/ops.h"
 #include "tests/helpers.h"
+#include "tests/numeric.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace oc {
 namespace {
@@ -175,5 +181,53 @@ TEST_CASE("emulation: two devices, and the SM count is settable") {
   CUDA_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
   REQUIRE(sms == emu::settings().sm_count);
 }
+
+TEST_CASE("emulation: a launch on another device's stream fails as on a GPU") {
+  Buffer out(64);
+  const cudaStream_t stream0 = current_stream();
+  set_device(1);
+  launch<warp_sum_kernel>(1, 32, 0, stream0, out.f(), 0xffffffffu);
+  const cudaError_t e = cudaGetLastError();
+  set_device(0);
+  REQUIRE(e == cudaErrorInvalidResourceHandle);
+}
+
+TEST_CASE("emulation: ops on cuda:1 launch and allocate on device 1, and leave device 0 current") {
+  const Tensor a = test::rand({37, 300}, 11), b = test::rand({300, 19}, 12);
+  const Tensor idx = to(from_vector(std::vector<int64_t>{3, 0, 36, 3}, {4}), DType::i64);
+  Tensor a1 = to(a, Device::cuda(1)).set_requires_grad();
+  const Tensor b1 = to(b, Device::cuda(1)), idx1 = to(idx, Device::cuda(1));
+  REQUIRE(emu::device_of(a1.raw_data()) == 1);
+  const emu::DeviceCounters before0 = emu::counters(0), before1 = emu::counters(1);
+  cuda_reset_peak(0);
+  const size_t in_use0 = cuda_memory_stats(0).allocated;
+  // Elementwise, a reduction (its scratch), a GEMM, a softmax, an index check (its error flag), and
+  // their gradients.
+  const Tensor y = sum(softmax(index_select(matmul(mul(a1, a1), b1), 0, idx1), 1), {0});
+  y.backward(ones_like(y));
+  REQUIRE(emu::counters(0).launches == before0.launches);
+  REQUIRE(emu::counters(1).launches > before1.launches);
+  REQUIRE(cuda_memory_stats(0).peak_allocated == in_use0);  // nothing, not even scratch, on device 0
+  REQUIRE(emu::device_of(y.raw_data()) == 1);
+  REQUIRE(emu::device_of(a1.grad().raw_data()) == 1);
+  REQUIRE(current_device() == 0);
+  const Tensor want = sum(softmax(index_select(matmul(mul(a, a), b), 0, idx), 1), {0});
+  REQUIRE_CLOSE(to(y, Device::cpu()), want, 1e-5, 1e-5);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+TEST_CASE("emulation: the caching allocator poisons rounding tails and cached blocks") {
+  char* p = static_cast<char*>(cuda_caching_alloc(1000, 0));  // rounded up to 1024
+  REQUIRE_FALSE(__asan_address_is_poisoned(p + 999));
+  REQUIRE(__asan_address_is_poisoned(p + 1000));
+  REQUIRE(__asan_address_is_poisoned(p + 1023));
+  cuda_caching_free(p, 0);
+  REQUIRE(__asan_address_is_poisoned(p));
+  char* q = static_cast<char*>(cuda_caching_alloc(1024, 0));  // the cached block again, whole
+  REQUIRE(q == p);
+  REQUIRE_FALSE(__asan_address_is_poisoned(q + 1023));
+  cuda_caching_free(q, 0);
+}
+#endif
 
 }  // namespace oc

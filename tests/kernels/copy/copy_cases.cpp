@@ -1,6 +1,9 @@
 // The copy case table: cat, stack, split, pad, clone and dtype conversions, by float64 finite
 // differences, against PyTorch (tools/goldens/copy.py), and CUDA against CPU, every dtype pair on
 // contiguous and strided sources. Values by hand: test_copy.cpp.
+#include <cmath>
+#include <limits>
+
 #include "tests/op_cases.h"
 
 namespace oc::test {
@@ -95,5 +98,29 @@ OC_OP_CASES(copy) {
       for (const char* view : {"", "transpose", "slice"}) t.push_back(to_row(from, to_dtype, {7, 13}, view));
   for (DType to_dtype : {DType::f64, DType::bf16, DType::i32, DType::i64, DType::b8})
     t.push_back(to_row(DType::f32, to_dtype, {1000003}, "", true));
+  // Floating values out of an integer type's range, infinities and NaN: truncated, saturated, NaN to
+  // 0, the same on both devices (kernels/common/cast.h; a plain cast is undefined there).
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<std::pair<int64_t, double>> specials = {
+      {0, std::nan("")}, {1, inf}, {2, -inf}, {3, 1e30}, {4, -1e30}, {5, 3e9}, {6, -3e9}, {7, -1.5}, {8, 255.9}, {9, 256}};
+  for (DType from : {DType::f32, DType::f64})
+    for (DType to_dtype : {DType::i32, DType::i64, DType::u8}) {
+      OpCase c = to_row(from, to_dtype, {7, 13}, "");
+      c.params["x"] = "NaN inf 1e30 -3e9 -1.5 255.9";
+      c.inputs = with_values(c.inputs, specials);
+      c.reference = [to_dtype](const std::vector<Tensor>& in) {
+        const double lo = to_dtype == DType::u8 ? 0 : to_dtype == DType::i32 ? -2147483648.0 : -9223372036854775808.0;
+        const double hi = to_dtype == DType::u8 ? 255 : to_dtype == DType::i32 ? 2147483647.0 : 9223372036854775807.0;
+        std::vector<int64_t> out;
+        for (double v : to_vector<double>(contiguous(to(in[0], DType::f64))))
+          out.push_back(std::isnan(v) ? 0
+                        : v <= lo     ? static_cast<int64_t>(lo)
+                        : v >= hi     ? (hi > 9e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(hi))
+                                      : static_cast<int64_t>(v));
+        return to(from_vector(out, in[0].shape()), to_dtype);
+      };
+      c.fwd32 = c.fwd64 = kExact;
+      t.push_back(c);
+    }
   return t;
 }

@@ -1,6 +1,9 @@
 // The case table of affine_grid and grid_sample: every mode x padding x align_corners in 2-D and 3-D,
 // checked by float64 finite differences, against PyTorch's F.affine_grid / F.grid_sample
 // (tools/goldens/grid_sample.py), float32 against float64, CUDA against CPU, and the benchmark shapes.
+#include <cmath>
+#include <limits>
+
 #include "kernels/grid_sample/grid_sample.h"
 #include "tests/kernels/grid_sample/grid_sample_grids.h"
 #include "tests/op_cases.h"
@@ -68,6 +71,36 @@ OpCase uniform_row(const Shape& input, const Shape& grid, const GridSampleOption
   return c;
 }
 
+// grid_sample nearest on grid points whose pixel coordinate is a half-way tie k + 0.5 in exact
+// arithmetic, computed in the tested dtype from inexact normalized values (e.g. -0.2 at width 5):
+// un-normalizing rounds each operation, and a fused multiply-add on one device would move the tie to
+// another pixel there. Nearest reads one pixel: the CUDA output must match exactly.
+OpCase nearest_ties_row(int64_t size, GridPadding padding, bool ac) {
+  OpCase c;
+  c.op = "grid_sample";
+  const Shape input{1, 2, size, size}, grid{1, size + 1, size + 1, 2};
+  c.shapes = {input, grid};
+  c.params = options_params(grid_sample_opts(GridSampleMode::nearest, padding, ac));
+  c.params["grid"] = "half-pixel ties";
+  c.inputs = [=](DType dt, uint64_t seed) {
+    // Tie k + 0.5 for k = -1 .. size - 1: c = (2k + 2) / size - 1, or (2k + 1) / (size - 1) - 1 with
+    // align_corners.
+    std::vector<double> ties;
+    for (int64_t k = -1; k < size; ++k)
+      ties.push_back(ac ? double(2 * k + 1) / double(size - 1) - 1 : double(2 * k + 2) / double(size) - 1);
+    std::vector<double> g;
+    for (int64_t i = 0; i <= size; ++i)
+      for (int64_t j = 0; j <= size; ++j) g.insert(g.end(), {ties[j], ties[(i + j) % (size + 1)]});
+    return std::vector<Tensor>{to(rand(input, seed, -1, 1, DType::f64), dt), to(from_vector(g, grid), dt)};
+  };
+  c.run = [o = grid_sample_opts(GridSampleMode::nearest, padding, ac)](const std::vector<Tensor>& in) {
+    return grid_sample(in[0], in[1], o);
+  };
+  sampling_bounds(c);  // the input gradient: atomics add a few points' gradients in any order
+  c.cuda32 = c.cuda64 = kExact;
+  return c;
+}
+
 // affine_grid: theta [N,2,3] -> [N,H,W,2] or [N,3,4] -> [N,D,H,W,3], against its definition.
 OpCase affine_row(const Shape& theta, const std::vector<int64_t>& size, bool ac) {
   OpCase c;
@@ -112,6 +145,25 @@ OpCase composite_row(const Shape& input, const std::vector<int64_t>& size, const
 
 OC_OP_CASES(grid_sample) {
   std::vector<OpCase> t;
+  // Nearest at half-pixel ties, widths whose normalized ties are inexact.
+  for (bool ac : {false, true})
+    for (GridPadding padding : kPaddings)
+      for (int64_t size : {5, 7, 11}) t.push_back(nearest_ties_row(size, padding, ac));
+  // Grid points at NaN, +-inf, +-1e30 and 3e9 (reflection's flip count and the integer taps must stay
+  // defined far outside) among uniform ones: CUDA against CPU, outputs and gradients.
+  {
+    const double inf = std::numeric_limits<double>::infinity();
+    const std::vector<std::pair<int64_t, double>> specials = {
+        {0, std::nan("")}, {3, inf}, {4, -inf}, {7, 1e30}, {8, -1e30}, {11, 3e9}, {12, -inf}, {13, -inf}};
+    for (bool ac : {false, true})
+      for (GridPadding padding : kPaddings)
+        for (GridSampleMode mode : kModes2d) {
+          OpCase c = uniform_row({1, 2, 3, 4}, {1, 2, 4, 2}, grid_sample_opts(mode, padding, ac), 1.2);
+          c.params["grid"] = "U(-1.2 1.2) with NaN inf 1e30";
+          c.inputs = with_values(c.inputs, specials, 1);
+          t.push_back(c);
+        }
+  }
   // Every mode x padding x align_corners, points up to 3 pixels outside (2-D) and far outside
   // (several reflections, long clipping).
   for (bool ac : {false, true})

@@ -1,6 +1,8 @@
 // The soft_argmax case table: every configuration checked against the float64 definition, by
 // finite differences, against PyTorch's composite (softmax, then the expectation of the coordinate
 // grids; tools/goldens/soft_argmax.py), CUDA against CPU, and the benchmark shapes.
+#include <limits>
+
 #include "kernels/soft_argmax/soft_argmax.h"
 #include "tests/kernels/soft_argmax/soft_argmax_reference.h"
 #include "tests/op_cases.h"
@@ -8,6 +10,7 @@
 namespace oc::test {
 namespace {
 
+constexpr double kInf = std::numeric_limits<double>::infinity(), kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr SoftArgmaxCoords kCoords[] = {SoftArgmaxCoords::pixel, SoftArgmaxCoords::normalized};
 
 // out: coords (soft_argmax), both (soft_argmax_with_value, coordinates and value as one tensor),
@@ -94,6 +97,20 @@ OC_OP_CASES(soft_argmax) {
   sharp.parity_dtypes = {DType::f32};
   sharp.cuda32_grad = {1e-2, 1e-3};
   t.push_back(sharp);
+  // -inf and NaN pixels (parity and forward only): 1x40 maps whose first pixels are -inf (CUDA's
+  // online max starts at -inf: -inf - -inf once made the whole map NaN), a map with -inf everywhere
+  // but one pixel, an all -inf map and a map with a NaN (both NaN on both devices).
+  {
+    std::vector<std::pair<int64_t, double>> specials = {{0, -kInf}, {1, -kInf}, {41, -kInf}, {79, -kInf}, {120, kNaN}};
+    for (int64_t i = 160; i < 200; ++i) specials.push_back({i, i == 170 ? 0.5 : -kInf});
+    for (int64_t i = 200; i < 240; ++i) specials.push_back({i, -kInf});
+    for (SoftArgmaxCoords coords : kCoords) {
+      OpCase c = row({1, 6, 1, 40}, 1, coords, "both");
+      c.params["x"] = "-inf and NaN";
+      c.inputs = with_values(c.inputs, specials);
+      t.push_back(c);
+    }
+  }
   // Non-contiguous heatmaps: [N,H,W,K] read as [N,K,H,W]; 3-D with the gradient through the view.
   OpCase nhwk = row({2, 9, 8, 5}, 1, SoftArgmaxCoords::pixel, "both", "unit", {0, 3, 1, 2});
   nhwk.parity_dtypes = {DType::f32};

@@ -2,12 +2,15 @@
 // float64, by float64 finite differences, against PyTorch (tools/goldens/softmax.py), and CUDA
 // against CPU on short, long and many rows, and on logits whose exp overflows float.
 #include <cmath>
+#include <limits>
 
 #include "tests/kernels/reduce/reduce_reference.h"
 #include "tests/op_cases.h"
 
 namespace oc::test {
 namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity(), kNaN = std::numeric_limits<double>::quiet_NaN();
 
 OpCase row(const std::string& op, const Shape& shape, int64_t axis, double range, const std::string& view = "") {
   OpCase c;
@@ -62,6 +65,17 @@ OC_OP_CASES(softmax) {
              {{2, 1000003}, -1, 5}, {{4, 33}, 1, 80}, {{4, 3000}, 1, 300}})
       t.push_back(row(op, shape, axis, range));
     t.push_back(row(op, {50, 20}, -1, 3, "transpose"));
+    // -inf logits (first in a row, all but one, every one: a NaN row) and a NaN logit, on short
+    // rows (a warp each) and long ones (a block each).
+    for (int64_t n : {40, 3000}) {
+      std::vector<std::pair<int64_t, double>> specials = {{0, -kInf}, {1, -kInf}, {n + 5, kNaN}};
+      for (int64_t i = 2 * n; i < 3 * n; ++i) specials.push_back({i, i == 2 * n + 7 ? 0.5 : -kInf});
+      for (int64_t i = 3 * n; i < 4 * n; ++i) specials.push_back({i, -kInf});
+      OpCase c = row(op, {4, n}, 1, 3);
+      c.params["x"] = "-inf and NaN";
+      c.inputs = with_values(c.inputs, specials);
+      t.push_back(c);
+    }
   }
   return t;
 }
