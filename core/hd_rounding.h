@@ -11,9 +11,21 @@
 
 namespace oc {
 
+#if !defined(__CUDA_ARCH__) && defined(__FMA__)
+// Host code compiled with FMA (the emulated .cu files): an empty asm makes a value opaque, so g++
+// cannot fuse the operation that made it with the next one.
+template <class T>
+inline T hd_rounded(T v) {
+  asm("" : "+x"(v));
+  return v;
+}
+#endif
+
 OC_HD float mul_rn(float a, float b) {
 #if defined(__CUDA_ARCH__)
   return __fmul_rn(a, b);
+#elif defined(__FMA__)
+  return hd_rounded(hd_rounded(a) * hd_rounded(b));
 #else
   return a * b;
 #endif
@@ -21,6 +33,8 @@ OC_HD float mul_rn(float a, float b) {
 OC_HD float add_rn(float a, float b) {
 #if defined(__CUDA_ARCH__)
   return __fadd_rn(a, b);
+#elif defined(__FMA__)
+  return hd_rounded(hd_rounded(a) + hd_rounded(b));
 #else
   return a + b;
 #endif
@@ -28,6 +42,8 @@ OC_HD float add_rn(float a, float b) {
 OC_HD float div_rn(float a, float b) {
 #if defined(__CUDA_ARCH__)
   return __fdiv_rn(a, b);
+#elif defined(__FMA__)
+  return hd_rounded(hd_rounded(a) / hd_rounded(b));
 #else
   return a / b;
 #endif
@@ -42,6 +58,8 @@ OC_HD float sqrt_rn(float a) {
 OC_HD double mul_rn(double a, double b) {
 #if defined(__CUDA_ARCH__)
   return __dmul_rn(a, b);
+#elif defined(__FMA__)
+  return hd_rounded(hd_rounded(a) * hd_rounded(b));
 #else
   return a * b;
 #endif
@@ -49,6 +67,8 @@ OC_HD double mul_rn(double a, double b) {
 OC_HD double add_rn(double a, double b) {
 #if defined(__CUDA_ARCH__)
   return __dadd_rn(a, b);
+#elif defined(__FMA__)
+  return hd_rounded(hd_rounded(a) + hd_rounded(b));
 #else
   return a + b;
 #endif
@@ -56,6 +76,8 @@ OC_HD double add_rn(double a, double b) {
 OC_HD double div_rn(double a, double b) {
 #if defined(__CUDA_ARCH__)
   return __ddiv_rn(a, b);
+#elif defined(__FMA__)
+  return hd_rounded(hd_rounded(a) / hd_rounded(b));
 #else
   return a / b;
 #endif
@@ -71,6 +93,8 @@ OC_HD double sqrt_rn(double a) {
 OC_HD float sub_rn(float a, float b) {
 #if defined(__CUDA_ARCH__)
   return __fsub_rn(a, b);
+#elif defined(__FMA__)
+  return hd_rounded(hd_rounded(a) - hd_rounded(b));
 #else
   return a - b;
 #endif
@@ -78,6 +102,8 @@ OC_HD float sub_rn(float a, float b) {
 OC_HD double sub_rn(double a, double b) {
 #if defined(__CUDA_ARCH__)
   return __dsub_rn(a, b);
+#elif defined(__FMA__)
+  return hd_rounded(hd_rounded(a) - hd_rounded(b));
 #else
   return a - b;
 #endif

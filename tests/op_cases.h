@@ -52,6 +52,12 @@ struct OpCase {
   std::vector<Tensor> make_inputs(DType dtype) const { return inputs(dtype, seed()); }
 };
 
+// A size made for the GPU's limits (a million rows of a warp each, batches past the grid's 65535) in
+// the real builds; under the CUDA emulation, which runs one thread at a time, `emulated`: the same
+// code paths at a size it runs in seconds (the loops past the grid caps run there on small tensors
+// with OCELLUS_GRID_CAP, see make test-emulated).
+constexpr int64_t gpu_scale(int64_t real, int64_t emulated) { return OCELLUS_CUDA_EMULATED ? emulated : real; }
+
 // The row with its float64 gradient check and its golden switched on or off.
 inline OpCase with_checks(OpCase c, bool gradient = true, bool golden = true) {
   c.gradient = gradient, c.golden = golden;

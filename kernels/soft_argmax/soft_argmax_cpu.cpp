@@ -60,9 +60,9 @@ template <class T>
   T big = -std::numeric_limits<T>::infinity();  // the map's max so far: the reference of every row
   for (int64_t r = 0; r < rows; ++r) {
     const T* row = map + r * w;
-    // The row's max (a NaN in the row makes the sums NaN below, whatever the max is).
+    // The row's max, NaN never taking it (a NaN in the row makes the sums NaN below: exp(NaN - max)).
     T lane_max[kLanes];
-    for (int64_t j = 0; j < kLanes; ++j) lane_max[j] = row[0];
+    for (int64_t j = 0; j < kLanes; ++j) lane_max[j] = -std::numeric_limits<T>::infinity();
     int64_t i = 0;
     for (; i + kLanes <= w; i += kLanes)
       for (int64_t j = 0; j < kLanes; ++j) lane_max[j] = row[i + j] > lane_max[j] ? row[i + j] : lane_max[j];
@@ -72,7 +72,11 @@ template <class T>
       total = sa_combine(SoftArgmaxStats<double>{static_cast<double>(lane_max[0]), 0, 0, 0, 0}, total, g.beta);
       big = lane_max[0];
     }
-    if (big == -std::numeric_limits<T>::infinity()) continue;  // only -inf so far: probability 0
+    if (big == -std::numeric_limits<T>::infinity()) {  // only -inf (or NaN) so far: probability 0
+      for (int64_t j = 0; j < w; ++j)
+        if (row[j] != row[j]) total.s = std::numeric_limits<double>::quiet_NaN();  // a NaN makes the map NaN
+      continue;
+    }
     // The row's sums of e = exp(beta (S - big)) and e * x.
     T lane_s[kLanes] = {}, lane_sx[kLanes] = {};
     for (i = 0; i + kLanes <= w; i += kLanes)

@@ -94,15 +94,17 @@ OC_OP_CASES(matmul) {
     c.gradient = c.golden = true;
     t.push_back(c);
   }
-  // CUDA: odd shapes, transposed operands, a batch stride of 0, batches over 65535 (the grid's y
-  // limit), the 128x128 tiles with ragged edges, a tall matrix.
+  // CUDA: odd shapes, transposed operands, a batch stride of 0, batches over 65535 (the grid's z
+  // limit; 1500 emulated, where the grid cap is lowered instead), the 128x128 tiles with ragged
+  // edges, a tall matrix.
+  const int64_t big_batch = gpu_scale(70000, 1500);
   for (const auto& [a, b, ta, tb] : std::vector<std::tuple<Shape, Shape, bool, bool>>{
            {{65, 33}, {33, 129}, false, false},   {{65, 33}, {33, 129}, true, false},
            {{65, 33}, {33, 129}, false, true},    {{65, 33}, {33, 129}, true, true},
            {{3, 1, 65, 33}, {4, 33, 17}, false, false}, {{5, 7, 3}, {3, 2}, false, false},
            {{33}, {33, 9}, false, false},         {{9, 33}, {33}, false, false},
-           {{33}, {33}, false, false},            {{70000, 2, 3}, {70000, 3, 2}, false, false},
-           {{70000, 2, 3}, {3, 2}, false, true},  {{4, 515, 67}, {67, 1100}, false, false},
+           {{33}, {33}, false, false},            {{big_batch, 2, 3}, {big_batch, 3, 2}, false, false},
+           {{big_batch, 2, 3}, {3, 2}, false, true},  {{4, 515, 67}, {67, 1100}, false, false},
            {{4, 515, 67}, {67, 1100}, false, true}, {{515, 67}, {67, 1100}, true, false},
            {{20000, 5}, {5, 3}, false, false}}) {
     auto stored = [](Shape s, bool transposed) {

@@ -104,11 +104,11 @@ OC_OP_CASES(reduce) {
   t.push_back(with_checks(row("argmin", {3, 4, 5}, {0}, true), false, true));
   // CUDA: one element, one warp, one long row split over many blocks and reduced again, few long
   // rows (split), several rows and segments, >= 2 rows per SM (a block each), a block per row, the
-  // reduced axis moved last (a permuted copy), a million short rows (a warp each), two axes, an
-  // empty reduced axis (zeros).
+  // reduced axis moved last (a permuted copy), a million short rows (a warp each; 20011 emulated),
+  // two axes, an empty reduced axis (zeros).
   const std::vector<std::pair<Shape, Axes>> layouts = {
       {{1}, {}},           {{7}, {}},           {{1000003}, {}},    {{3, 1000003}, {1}}, {{40, 70000}, {1}},
-      {{300, 5000}, {1}},  {{2000, 1500}, {1}}, {{2000, 1500}, {0}}, {{1000003, 3}, {1}}, {{4, 5, 6}, {0, 2}},
+      {{300, 5000}, {1}},  {{2000, 1500}, {1}}, {{2000, 1500}, {0}}, {{gpu_scale(1000003, 20011), 3}, {1}}, {{4, 5, 6}, {0, 2}},
       {{4, 5, 6}, {-1}},   {{3, 0, 2}, {1}}};
   for (const auto& [shape, axes] : layouts) {
     for (bool keep : {false, true}) {
