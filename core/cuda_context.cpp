@@ -25,7 +25,7 @@ const GridCaps& grid_caps() {
       char* end = nullptr;
       const long long n = std::strtoll(v, &end, 10);
       OC_CHECK(end != v && *end == 0 && n >= 1, "OCELLUS_GRID_CAP=\"", v, "\": expected a whole number >= 1");
-      c.x = std::min<int64_t>(c.x, n), c.yz = std::min<int64_t>(c.yz, n), c.conv_index = std::min<int64_t>(c.conv_index, n);
+      c.x = std::min<int64_t>(c.x, n), c.yz = std::min<int64_t>(c.yz, n);
     }
     return c;
   }();

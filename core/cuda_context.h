@@ -35,8 +35,8 @@ void cuda_synchronize();
 // The caps every launch puts on its grid, beyond which the kernels loop: x (grid-stride loops, rows
 // per block), y and z (GEMM and convolution tiles, batch entries), and the sizes the convolution's
 // 32-bit index math accepts. The GPU's limits by default; a test-only override, OCELLUS_GRID_CAP=N
-// (read once), lowers all three to N so the second pass of every capped loop, and the convolution's
-// size check, run on small tensors.
+// (read once), lowers x and y/z to N so the second pass of every capped loop runs on small tensors
+// (conv_index stays: lowering it would refuse every convolution).
 struct GridCaps {
   int64_t x = 65535LL * 32;
   int64_t yz = 65535;
