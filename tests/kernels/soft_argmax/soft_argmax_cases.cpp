@@ -99,7 +99,8 @@ OC_OP_CASES(soft_argmax) {
   t.push_back(sharp);
   // -inf and NaN pixels (parity and forward only): 1x40 maps whose first pixels are -inf (CUDA's
   // online max starts at -inf: -inf - -inf once made the whole map NaN), a map with -inf everywhere
-  // but one pixel, an all -inf map and a map with a NaN (both NaN on both devices).
+  // but one pixel, an all -inf map (coordinates NaN, value -inf, as a log-sum-exp) and a map with a NaN
+  // (all NaN).
   {
     std::vector<std::pair<int64_t, double>> specials = {{0, -kInf}, {1, -kInf}, {41, -kInf}, {79, -kInf}, {120, kNaN}};
     for (int64_t i = 160; i < 200; ++i) specials.push_back({i, i == 170 ? 0.5 : -kInf});

@@ -33,7 +33,9 @@ inline SoftArgmaxReference soft_argmax_reference(const Tensor& heatmaps, const S
     double m = s[0], total = 0, sum[3] = {0, 0, 0};
     for (int64_t i = 0; i < plane; ++i) m = std::max(m, s[i]);
     for (int64_t i = 0; i < plane; ++i) {
-      const double e = std::exp(o.beta * (s[i] - m));
+      // A -inf pixel weighs 0, also in an all -inf map (exp(-inf - -inf) would be NaN): its value,
+      // a log-sum-exp, is -inf, its coordinates 0 / 0.
+      const double e = s[i] == -HUGE_VAL ? 0.0 : std::exp(o.beta * (s[i] - m));
       const double pos[3] = {double(i % w), double(i / w % h), double(i / (w * h))};
       total += e;
       for (int a = 0; a < 3; ++a) sum[a] += e * pos[a];
