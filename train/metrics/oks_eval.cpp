@@ -1,8 +1,10 @@
-// COCO keypoint evaluation (see oks_eval.h): OKS, per-image matching, accumulation into AP/AR.
+// COCO keypoint evaluation (see oks_eval.h): OKS and the keypoint-specific ignore rules; the matching
+// and accumulation are cocoeval's shared part (coco_eval_core.h).
 #include "train/metrics/oks_eval.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <numeric>
@@ -14,7 +16,6 @@ namespace oc {
 namespace {
 
 constexpr double kAreaEps = 2.220446049250313e-16;  // numpy's spacing(1): keeps area 0 finite
-constexpr int kRecallPoints = 101;                  // recall 0:0.01:1
 
 int labelled_joints(const Person& p) {
   int n = 0;
@@ -33,107 +34,40 @@ double keypoint_box_area(const Person& det) {
   return (x1 - x0) * (y1 - y0);
 }
 
-bool in_range(double area, const AreaRange& r) { return area >= r.lo && area <= r.hi; }
-
-// One image, one area range: per threshold, whether each kept detection (in score order) is
-// matched and whether it is ignored; and how many ground truths count.
-struct ImageEval {
+// One category (person), one area range: the ground truths' ignore flags and the detections'
+// range flags for the shared matching.
+ImageMatches evaluate_image(const std::vector<const Person*>& dets, const std::vector<const Person*>& gts,
+                            const std::vector<std::vector<double>>& oks_dg, const AreaRange& range,
+                            const std::vector<double>& thresholds) {
+  std::vector<char> gt_ignored, gt_crowd, det_outside;
   std::vector<double> scores;
-  std::vector<std::vector<char>> matched, ignored;  // [T][D]
-  int64_t num_ground_truths = 0;
-};
-
-ImageEval evaluate_image(const std::vector<const Person*>& dets, const std::vector<const Person*>& gts,
-                         const std::vector<std::vector<double>>& oks_dg, const AreaRange& range,
-                         const std::vector<double>& thresholds) {
-  const size_t D = dets.size(), G = gts.size(), T = thresholds.size();
-  std::vector<char> gt_ignored(G);
-  for (size_t g = 0; g < G; ++g)
-    gt_ignored[g] = gts[g]->crowd || labelled_joints(*gts[g]) == 0 || !in_range(gts[g]->area, range);
-  // Non-ignored ground truths first (stable), so a detection settles for an ignored one only when
-  // no counted one reaches the threshold.
-  std::vector<size_t> order(G);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return gt_ignored[a] < gt_ignored[b]; });
-
-  ImageEval e;
-  for (size_t d = 0; d < D; ++d) e.scores.push_back(dets[d]->score);
-  for (size_t g = 0; g < G; ++g) e.num_ground_truths += !gt_ignored[g];
-  e.matched.assign(T, std::vector<char>(D, 0));
-  e.ignored.assign(T, std::vector<char>(D, 0));
-  for (size_t t = 0; t < T; ++t) {
-    std::vector<char> gt_taken(G, 0);
-    for (size_t d = 0; d < D; ++d) {
-      double best = std::min(thresholds[t], 1 - 1e-10);
-      int m = -1;
-      for (size_t gi = 0; gi < G; ++gi) {
-        size_t g = order[gi];
-        if (gt_taken[g] && !gts[g]->crowd) continue;
-        if (m >= 0 && !gt_ignored[m] && gt_ignored[g]) break;
-        if (oks_dg[d][g] < best) continue;  // equal OKS: the later ground truth wins, as in COCO
-        best = oks_dg[d][g];
-        m = int(g);
-      }
-      if (m < 0) {
-        e.ignored[t][d] = !in_range(keypoint_box_area(*dets[d]), range);
-        continue;
-      }
-      e.matched[t][d] = 1;
-      e.ignored[t][d] = gt_ignored[m];
-      gt_taken[m] = 1;
-    }
+  for (const Person* g : gts) {
+    gt_ignored.push_back(g->crowd || labelled_joints(*g) == 0 || !range.contains(g->area));
+    gt_crowd.push_back(g->crowd);
   }
-  return e;
+  for (const Person* d : dets) {
+    scores.push_back(d->score);
+    det_outside.push_back(!range.contains(keypoint_box_area(*d)));
+  }
+  return match_image(oks_dg, scores, gt_ignored, gt_crowd, det_outside, thresholds);
 }
 
-// All images of one area range -> precision [T][101], recall [T], AP and AR.
-OksAreaResult accumulate(const std::vector<ImageEval>& images, const AreaRange& range,
-                         const std::vector<double>& thresholds) {
+OksAreaResult area_result(const std::vector<ImageMatches>& images, const AreaRange& range,
+                          const std::vector<double>& thresholds) {
+  std::vector<const ImageMatches*> refs;
+  for (const ImageMatches& im : images) refs.push_back(&im);
+  // Detections were already cut to max_dets per image.
+  PrecisionRecall pr = accumulate_matches(refs, thresholds.size(), SIZE_MAX);
   OksAreaResult r;
   r.range = range;
-  const size_t T = thresholds.size();
-  struct Ref {
-    size_t image, det;
-  };
-  std::vector<Ref> refs;
-  for (size_t i = 0; i < images.size(); ++i) {
-    r.num_ground_truths += images[i].num_ground_truths;
-    for (size_t d = 0; d < images[i].scores.size(); ++d) refs.push_back({i, d});
-  }
-  if (r.num_ground_truths == 0) return r;
-  // Highest score first; ties keep image order, then in-image order (numpy's stable mergesort).
-  std::stable_sort(refs.begin(), refs.end(), [&](const Ref& a, const Ref& b) {
-    return images[a.image].scores[a.det] > images[b.image].scores[b.det];
-  });
-  const double n_gt = double(r.num_ground_truths);
-  for (size_t t = 0; t < T; ++t) {
-    std::vector<double> rc, pr;
-    double tp = 0, fp = 0;
-    for (const Ref& ref : refs) {
-      const ImageEval& im = images[ref.image];
-      if (!im.ignored[t][ref.det]) (im.matched[t][ref.det] ? tp : fp) += 1;
-      rc.push_back(tp / n_gt);  // ignored detections still add a point, as in COCO
-      pr.push_back(tp / (tp + fp + kAreaEps));
-    }
-    r.recall.push_back(rc.empty() ? 0 : rc.back());
-    for (size_t i = pr.size(); i-- > 1;) pr[i - 1] = std::max(pr[i - 1], pr[i]);
-    std::vector<double> q(kRecallPoints, 0.0);
-    for (int k = 0; k < kRecallPoints; ++k) {
-      double rec = k == kRecallPoints - 1 ? 1.0 : k * (1.0 / (kRecallPoints - 1));
-      size_t i = size_t(std::lower_bound(rc.begin(), rc.end(), rec) - rc.begin());
-      if (i >= rc.size()) break;  // recall never reached: precision 0 from here on
-      q[k] = pr[i];
-    }
-    r.precision.push_back(q);
-  }
-  auto mean_ap = [&](size_t t) { return std::accumulate(r.precision[t].begin(), r.precision[t].end(), 0.0) / kRecallPoints; };
-  r.ap = 0;
-  for (size_t t = 0; t < T; ++t) r.ap += mean_ap(t) / double(T);
-  r.ar = std::accumulate(r.recall.begin(), r.recall.end(), 0.0) / double(T);
-  for (size_t t = 0; t < T; ++t) {
-    if (std::fabs(thresholds[t] - 0.5) < 1e-9) r.ap50 = mean_ap(t), r.ar50 = r.recall[t];
-    if (std::fabs(thresholds[t] - 0.75) < 1e-9) r.ap75 = mean_ap(t), r.ar75 = r.recall[t];
-  }
+  r.num_ground_truths = pr.num_ground_truths;
+  if (!pr.valid()) return r;
+  r.ap = pr.ap();
+  r.ar = pr.ar();
+  if (int t = threshold_index(thresholds, 0.5); t >= 0) r.ap50 = pr.mean_precision(size_t(t)), r.ar50 = pr.recall[size_t(t)];
+  if (int t = threshold_index(thresholds, 0.75); t >= 0) r.ap75 = pr.mean_precision(size_t(t)), r.ar75 = pr.recall[size_t(t)];
+  r.precision = std::move(pr.precision);
+  r.recall = std::move(pr.recall);
   return r;
 }
 
@@ -178,13 +112,7 @@ std::vector<AreaRange> coco_keypoint_area_ranges() {
   return {{"all", 0, 1e10}, {"medium", 32.0 * 32, 96.0 * 96}, {"large", 96.0 * 96, 1e10}};
 }
 
-std::vector<double> coco_oks_thresholds() {
-  std::vector<double> t;
-  const double step = (0.95 - 0.5) / 9;
-  for (int i = 0; i < 9; ++i) t.push_back(0.5 + i * step);
-  t.push_back(0.95);  // linspace puts the end point exactly
-  return t;
-}
+std::vector<double> coco_oks_thresholds() { return coco_iou_thresholds(); }
 
 const OksAreaResult& OksEvalResult::area(const std::string& name) const {
   for (const OksAreaResult& a : areas)
@@ -217,7 +145,7 @@ OksEvalResult evaluate_oks(const std::vector<Person>& detections, const std::vec
     images[ground_truths[i].image_id].gts.push_back(&ground_truths[i]);
   }
 
-  std::vector<std::vector<ImageEval>> per_range(params.area_ranges.size());
+  std::vector<std::vector<ImageMatches>> per_range(params.area_ranges.size());
   for (auto& [id, im] : images) {
     std::stable_sort(im.dets.begin(), im.dets.end(), [](const Person* a, const Person* b) { return a->score > b->score; });
     if (im.dets.size() > size_t(params.max_dets)) im.dets.resize(size_t(params.max_dets));
@@ -229,7 +157,7 @@ OksEvalResult evaluate_oks(const std::vector<Person>& detections, const std::vec
   }
   OksEvalResult result;
   for (size_t a = 0; a < params.area_ranges.size(); ++a)
-    result.areas.push_back(accumulate(per_range[a], params.area_ranges[a], params.thresholds));
+    result.areas.push_back(area_result(per_range[a], params.area_ranges[a], params.thresholds));
   return result;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nets/pose/keypoints.h"
+#include "train/metrics/coco_eval_core.h"
 
 namespace oc {
 
@@ -17,12 +18,8 @@ namespace oc {
 // all K joints. area is the ground truth's `area` field (its segmentation area in COCO).
 double oks(const Person& detection, const Person& ground_truth, const std::vector<float>& sigmas);
 
-// Ground truths and detections whose area lies outside [lo, hi] are ignored for that range (a
-// detection's area is that of the box around all its K keypoints, as COCO's loadRes sets it).
-struct AreaRange {
-  std::string name;
-  double lo = 0, hi = 0;
-};
+// Area ranges (AreaRange, coco_eval_core.h): a detection's area is that of the box around all its
+// K keypoints, as COCO's loadRes sets it.
 // COCO's keypoint ranges: all [0, 1e10], medium [32^2, 96^2], large [96^2, 1e10].
 std::vector<AreaRange> coco_keypoint_area_ranges();
 // 0.50:0.05:0.95 (10 values, computed as numpy's linspace does).
