@@ -1,4 +1,5 @@
-// `ocellus data`: data set generators (pose-synth: synthetic people with COCO keypoint annotations).
+// `ocellus data`: the data set generators (pose-synth: synthetic people with COCO keypoints;
+// det-synth: Fashion-MNIST items on photos with COCO boxes and masks), chosen from a registry by name.
 #pragma once
 #include "tools/commands.h"
 
