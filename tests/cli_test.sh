@@ -86,6 +86,18 @@ expect_error "has no spatial_transformer layer" "$OCELLUS" infer "$CFG" --checkp
 diff -r "$WORK/synth_a" "$WORK/synth_b" > /dev/null || fail "pose-synth: the same seed wrote different files"
 expect_error "people must satisfy" "$OCELLUS" data pose-synth --out "$WORK/synth_c" --count 3 --people 3..1
 expect_error "unknown" "$OCELLUS" data pose-nope --out "$WORK/synth_c"
+# data det-synth: COCO detection with masks; the same seed writes the same bytes, the test split others.
+DET=(data det-synth --count 3 --size 64 --objects 1..3 --seed 5)
+"$OCELLUS" "${DET[@]}" --out "$WORK/det_a" > /dev/null 2>&1 || fail "data det-synth"
+"$OCELLUS" "${DET[@]}" --out "$WORK/det_b" > /dev/null 2>&1 || fail "data det-synth (second run)"
+"$OCELLUS" "${DET[@]}" --out "$WORK/det_t" --split test > /dev/null 2>&1 || fail "data det-synth --split test"
+[ -f "$WORK/det_a/annotations.json" ] && [ -f "$WORK/det_a/images/000002.png" ] || fail "det-synth: files missing"
+diff -r "$WORK/det_a" "$WORK/det_b" > /dev/null || fail "det-synth: the same seed wrote different files"
+cmp -s "$WORK/det_a/images/000000.png" "$WORK/det_t/images/000000.png" && fail "det-synth: train and test wrote the same image"
+expect_error "objects must satisfy" "$OCELLUS" data det-synth --out "$WORK/det_c" --count 3 --objects 3..1
+expect_error "split must be \"train\" or \"test\"" "$OCELLUS" data det-synth --out "$WORK/det_c" --count 3 --split val
+expect_error "unknown option --people" "$OCELLUS" data det-synth --out "$WORK/det_c" --count 3 --people 1..2
+expect_error "(did you mean \"det-synth\"?)" "$OCELLUS" data det-synht --out "$WORK/det_c" --count 3
 # A pose model end to end: train on the synthetic set, eval prints PCK and OKS AP, infer draws the
 # skeleton and prints the keypoints as JSON.
 POSE="$SRC/tests/data/tiny_pose.json"
