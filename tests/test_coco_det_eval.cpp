@@ -2,10 +2,18 @@
 // ground truths absorbing detections, ties in score, empty images, a category without ground
 // truth, area ranges and their boundaries, maxDets cutting, masks; plus the printed summary.
 // pycocotools is not installable here (Debian 12 has no python3-pycocotools), so every expected
-// number is derived in the comments. Precision is tp / (tp + fp + 2^-52), hence Approx.
+// number is derived in the comments. Precision is tp / (tp + fp + 2^-52), hence Approx. Also COCO
+// result files: exact round trips and strict reading.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "nets/config.h"
 #include "tests/helpers.h"
+#include "train/io/coco_det_results.h"
 #include "train/metrics/coco_det_eval.h"
 
 using namespace oc;
@@ -288,4 +296,96 @@ TEST_CASE("coco_det_eval: detections the data set cannot place are errors", "[co
   CocoDetEvalParams p;
   p.max_dets = {10, 1};
   require_error([&] { evaluate_coco_det(gt, {}, p); }, {"maxDets must ascend"});
+}
+
+// --- result files -------------------------------------------------------------------------------
+
+namespace {
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
+}
+
+}  // namespace
+
+TEST_CASE("coco_det_results: random results round-trip exactly, masks as COCO strings", "[coco_det_results]") {
+  std::mt19937 rng(std::random_device{}());
+  const uint32_t seed = rng();
+  INFO("seed " << seed);
+  rng.seed(seed);
+  CocoDetDataset gt = dataset(5, 4);
+  std::uniform_real_distribution<double> u(0, 100);
+  std::vector<CocoDetResult> results;
+  for (int i = 0; i < 50; ++i) {
+    CocoDetResult r = det(1 + rng() % 5, {u(rng), u(rng), u(rng), u(rng)}, u(rng) / 100, 1 + rng() % 4);
+    if (i % 2) {
+      const int64_t x0 = rng() % 100, y0 = rng() % 100;
+      r.mask = rect_mask(x0, y0, x0 + rng() % (100 - x0), y0 + rng() % (100 - y0));
+    }
+    results.push_back(r);
+  }
+  oc::test::TempDir dir;
+  const std::string path = dir.file("r.json");
+  write_coco_det_results(path, results);
+  REQUIRE_FALSE(std::filesystem::exists(path + ".tmp"));
+  const std::vector<CocoDetResult> back = read_coco_det_results(path, gt);
+  REQUIRE(back.size() == results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    INFO("result " << i);
+    CHECK(back[i].image_id == results[i].image_id);
+    CHECK(back[i].category_id == results[i].category_id);
+    CHECK(back[i].bbox == results[i].bbox);  // doubles printed to round-trip exactly
+    CHECK(back[i].score == results[i].score);
+    REQUIRE(back[i].mask.has_value() == results[i].mask.has_value());
+    if (back[i].mask) CHECK(back[i].mask->counts == results[i].mask->counts);
+  }
+  // The file is what loadRes expects: a segmentation's counts is a string, its size [h, w].
+  const json j = read_json_file(path);
+  CHECK(j[1]["segmentation"]["size"] == json::array({100, 100}));
+  CHECK(j[1]["segmentation"]["counts"] == rle_to_string(*results[1].mask));
+  CHECK_FALSE(j[0].contains("segmentation"));
+}
+
+TEST_CASE("coco_det_results: writing refuses non-finite numbers", "[coco_det_results]") {
+  using oc::test::require_error;
+  oc::test::TempDir dir;
+  const std::string path = dir.file("r.json");
+  require_error([&] { write_coco_det_results(path, {det(1, {0, 0, 1, 1}, 0.5), det(2, {0, 0, 1, 1}, INFINITY)}); },
+                {"r.json", "result 1", "image_id 2", "score"});
+  require_error([&] { write_coco_det_results(path, {det(1, {0, NAN, 1, 1}, 0.5)}); }, {"result 0", "bbox"});
+  CHECK_FALSE(std::filesystem::exists(path));
+}
+
+TEST_CASE("coco_det_results: corrupt files are errors naming the file and JSON path", "[coco_det_results]") {
+  using oc::test::require_error;
+  CocoDetDataset gt = dataset(2, 2);
+  oc::test::TempDir dir;
+  const std::string path = dir.file("r.json");
+  const std::string good = R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5})";
+  auto expect = [&](const std::string& entry, std::initializer_list<std::string> fragments) {
+    write_text(path, "[" + good + ", " + entry + "]");
+    INFO("entry " << entry);
+    require_error([&] { read_coco_det_results(path, gt); }, fragments);
+  };
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3], "score": 0.5})", {"r.json: [1].bbox: expected 4 numbers, got 3"});
+  expect(R"({"image_id": 9, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5})", {"[1].image_id", "image 9 is not in the data set"});
+  expect(R"({"image_id": 1, "category_id": 5, "bbox": [1, 2, 3, 4], "score": 0.5})", {"[1].category_id", "category 5"});
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 1e999})", {"r.json", "1e999"});
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, "2", 3, 4], "score": 0.5})", {"[1].bbox[1]", "expected a number"});
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, -3, 4], "score": 0.5})", {"[1].bbox", "negative size"});
+  expect(R"({"image_id": 1.5, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5})", {"[1].image_id", "integer"});
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4]})", {"[1]", "missing key \"score\""});
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5, "scor": 1})", {"[1].scor", "unknown key"});
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5, "segmentation": [[1, 2, 3, 4, 5, 6]]})",
+         {"[1].segmentation", "polygons"});
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5, "segmentation": {"size": [100, 100], "counts": [10000]}})",
+         {"[1].segmentation.counts", "compressed RLE string"});
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5, "segmentation": {"size": [50, 100], "counts": "0"}})",
+         {"[1].segmentation.size", "50 x 100", "image 1 is 100 x 100"});
+  expect(R"({"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5, "segmentation": {"size": [100, 100], "counts": "12"}})",
+         {"[1].segmentation.counts", "counts sum to 3"});
+  expect("7", {"r.json: [1]: expected an object"});
+  write_text(path, R"({"image_id": 1})");
+  require_error([&] { read_coco_det_results(path, gt); }, {"r.json", "expected a JSON list"});
 }
