@@ -248,6 +248,10 @@ TEST_CASE("det_synth: files are byte-identical for a seed with any thread count;
       if (x.image_id == r.images[i].id) mine.push_back(x);
     check_objects(mine, 40);
   }
+  // A photo too narrow for the split's columns is an error naming it.
+  write_png(data.dir.file("tiny.png"), two_tone_photo(10, 20));
+  opt.backgrounds = {data.dir.file("tiny.png")};
+  test::require_error([&] { write_det_synth(c.str(), opt); }, {"tiny.png (20 x 10) is too small", "columns 13..20"});
 }
 
 TEST_CASE("det_synth: the real set (Fashion-MNIST on opencv-doc photos) reads back with its rules", "[det_synth][may_skip]") {

@@ -56,6 +56,12 @@ struct Placed {
   int64_t full = 0, visible = 0;     // mask pixels, and those it still owns
 };
 
+// The side of the largest crop a photo's split columns hold, one pixel in from every edge.
+int64_t crop_room(const std::string& split, int64_t H, int64_t W) {
+  const auto cols = det_synth_columns(split, W);
+  return std::min(H - 2, cols[1] - cols[0] - 2);
+}
+
 // The photo crop: a square inside the split's columns (one pixel in from every edge), mirrored at
 // random, resampled to S x S, then a random brightness and tint.
 void draw_background(std::vector<float>& rgb, int64_t S, SynthRandom& r, const std::string& split,
@@ -64,7 +70,7 @@ void draw_background(std::vector<float>& rgb, int64_t S, SynthRandom& r, const s
   const Tensor& b = backgrounds[static_cast<size_t>(out.photo)];
   const int64_t H = b.size(1), W = b.size(2);
   const auto cols = det_synth_columns(split, W);
-  const double room = static_cast<double>(std::min(H - 2, cols[1] - cols[0] - 2));
+  const double room = static_cast<double>(crop_room(split, H, W));
   OC_CHECK(room >= 8, "det-synth: background ", out.photo, " (", W, " x ", H, ") is too small for the ", split,
            " columns ", cols[0], "..", cols[1]);
   const double side = r.uniform(0.5, 1.0) * room;
@@ -220,7 +226,12 @@ CocoDetDataset write_det_synth(const std::string& dir, const DetSynthOptions& op
   OC_CHECK(!ec, "det-synth: cannot create ", images.string(), " (", ec.message(), ")");
   const ImageDataset items = load_det_synth_items(opt);
   std::vector<Tensor> backgrounds;
-  for (const std::string& f : opt.backgrounds) backgrounds.push_back(read_image(f, 3));
+  for (const std::string& f : opt.backgrounds) {
+    backgrounds.push_back(read_image(f, 3));
+    const int64_t H = backgrounds.back().size(1), W = backgrounds.back().size(2);
+    OC_CHECK(crop_room(opt.split, H, W) >= 8, "det-synth: ", f, " (", W, " x ", H, ") is too small: the ", opt.split,
+             " split crops from columns ", det_synth_columns(opt.split, W)[0], "..", det_synth_columns(opt.split, W)[1]);
+  }
 
   CocoDetDataset data;
   const auto& names = fashion_mnist_class_names();
