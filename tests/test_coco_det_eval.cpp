@@ -6,6 +6,7 @@
 // result files: exact round trips and strict reading.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -296,6 +297,58 @@ TEST_CASE("coco_det_eval: detections the data set cannot place are errors", "[co
   CocoDetEvalParams p;
   p.max_dets = {10, 1};
   require_error([&] { evaluate_coco_det(gt, {}, p); }, {"maxDets must ascend"});
+}
+
+TEST_CASE("coco_det_eval: on random pixel-aligned boxes, segm with rectangle masks equals bbox; input order of "
+          "distinct scores does not matter",
+          "[coco_det_eval]") {
+  // For rectangles on whole pixels, mask IoU (pixel counts) and box IoU (products of the same
+  // integers) are the same doubles, crowd rule included, so the two paths must agree exactly.
+  std::mt19937 rng(std::random_device{}());
+  const uint32_t seed = rng();
+  INFO("seed " << seed);
+  rng.seed(seed);
+  auto rect = [&](int64_t max_side) {
+    const int64_t w = 1 + rng() % max_side, h = 1 + rng() % max_side;
+    const int64_t x = rng() % (100 - w + 1), y = rng() % (100 - h + 1);
+    return std::array<int64_t, 4>{x, y, w, h};
+  };
+  auto box = [](const std::array<int64_t, 4>& r) { return Box{double(r[0]), double(r[1]), double(r[2]), double(r[3])}; };
+  auto mask = [](const std::array<int64_t, 4>& r) { return rect_mask(r[0], r[1], r[0] + r[2], r[1] + r[3]); };
+  CocoDetDataset gt = dataset(6, 3);
+  std::vector<CocoDetResult> dets;
+  for (int i = 0; i < 40; ++i) {
+    const auto r = rect(i % 3 == 0 ? 60 : 25);
+    add_gt(gt, 1 + rng() % 6, box(r), /*crowd=*/i % 9 == 0, 1 + rng() % 3);
+    gt.annotations.back().mask = mask(r);
+    // A detection near it (jittered) and sometimes one elsewhere.
+    auto d = r;
+    d[0] = std::clamp<int64_t>(d[0] + int64_t(rng() % 5) - 2, 0, 100 - d[2]);
+    d[1] = std::clamp<int64_t>(d[1] + int64_t(rng() % 5) - 2, 0, 100 - d[3]);
+    for (int copy = 0; copy < 1 + i % 2; ++copy) {
+      const auto& a = gt.annotations.back();
+      const auto place = copy == 0 ? d : rect(30);
+      CocoDetResult c = det(a.image_id, box(place), 0.001 * double(dets.size() + 1), a.category_id);
+      c.mask = mask(place);
+      dets.push_back(c);
+    }
+  }
+  std::shuffle(dets.begin(), dets.end(), rng);  // scores are distinct: order must not matter
+  CocoDetEvalParams segm;
+  segm.iou_type = CocoIouType::segm;
+  const CocoDetEvalResult rb = evaluate_coco_det(gt, dets), rs = evaluate_coco_det(gt, dets, segm);
+  std::shuffle(dets.begin(), dets.end(), rng);
+  const CocoDetEvalResult rb2 = evaluate_coco_det(gt, dets);
+  INFO(format_coco_det_eval(rb));
+  for (size_t i = 0; i < 12; ++i) {
+    INFO("stat " << i);
+    CHECK(rs.stats[i] == rb.stats[i]);
+    CHECK(rb2.stats[i] == rb.stats[i]);
+  }
+  // Not a degenerate case: some matches, some misses.
+  CHECK(rb.stats[AP] > 0.05);
+  CHECK(rb.stats[AP] < 0.99);
+  CHECK(rb.stats[AR100] > rb.stats[AR1]);
 }
 
 // --- result files -------------------------------------------------------------------------------
