@@ -16,10 +16,10 @@ void write_coco_det_results(const std::string& path, const std::vector<CocoDetRe
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (size_t i = 0; i < results.size(); ++i) {
     const CocoDetResult& r = results[i];
-    const std::string where = str_cat("write_coco_det_results: ", path, ": result ", i, " (image_id ", r.image_id, ")");
-    OC_CHECK(std::isfinite(r.score), where, ": score is ", r.score);
-    for (double v : r.bbox) OC_CHECK(std::isfinite(v), where, ": bbox has ", v);
-    OC_CHECK(r.bbox[2] >= 0 && r.bbox[3] >= 0, where, ": bbox size ", r.bbox[2], " x ", r.bbox[3], " is negative");
+    auto where = [&] { return str_cat("write_coco_det_results: ", path, ": result ", i, " (image_id ", r.image_id, ")"); };
+    OC_CHECK(std::isfinite(r.score), where(), ": score is ", r.score);
+    for (double v : r.bbox) OC_CHECK(std::isfinite(v), where(), ": bbox has ", v);
+    OC_CHECK(r.bbox[2] >= 0 && r.bbox[3] >= 0, where(), ": bbox size ", r.bbox[2], " x ", r.bbox[3], " is negative");
     nlohmann::ordered_json e = {{"image_id", r.image_id},
                                 {"category_id", r.category_id},
                                 {"bbox", {r.bbox[0], r.bbox[1], r.bbox[2], r.bbox[3]}},
@@ -27,7 +27,7 @@ void write_coco_det_results(const std::string& path, const std::vector<CocoDetRe
     if (r.mask) {
       int64_t pixels = 0;
       for (uint32_t c : r.mask->counts) pixels += c;
-      OC_CHECK(pixels == r.mask->height * r.mask->width, where, ": mask counts sum to ", pixels, ", not ",
+      OC_CHECK(pixels == r.mask->height * r.mask->width, where(), ": mask counts sum to ", pixels, ", not ",
                r.mask->height, " x ", r.mask->width);
       e["segmentation"] = {{"size", {r.mask->height, r.mask->width}}, {"counts", rle_to_string(*r.mask)}};
     }

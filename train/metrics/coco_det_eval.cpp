@@ -119,31 +119,32 @@ CocoDetEvalResult evaluate_coco_det(const CocoDetDataset& gt, const std::vector<
     std::vector<const CocoDetResult*> dets;
   };
   std::map<std::pair<int64_t, size_t>, Cell> cells;  // (image id, k)
-  auto check_mask = [&](const std::optional<Rle>& mask, int64_t image_id, const std::string& what) {
+  // Messages are built only on failure (there may be millions of detections).
+  auto check_mask = [&](const std::optional<Rle>& mask, int64_t image_id, const auto& what) {
     if (!segm) return;
     const CocoDetImage& im = *images.at(image_id);
-    OC_CHECK(mask.has_value(), "evaluate_coco_det (segm): ", what, " has no mask");
-    OC_CHECK(mask->height == im.height && mask->width == im.width, "evaluate_coco_det (segm): ", what, " has a ",
+    OC_CHECK(mask.has_value(), "evaluate_coco_det (segm): ", what(), " has no mask");
+    OC_CHECK(mask->height == im.height && mask->width == im.width, "evaluate_coco_det (segm): ", what(), " has a ",
              mask->height, " x ", mask->width, " mask but image ", image_id, " is ", im.height, " x ", im.width);
   };
   for (size_t i = 0; i < gt.annotations.size(); ++i) {
     const CocoDetAnnotation& a = gt.annotations[i];
-    const std::string what = str_cat("annotation ", i, " (id ", a.id, ")");
-    OC_CHECK(images.count(a.image_id), "evaluate_coco_det: ", what, " is on image ", a.image_id,
+    auto what = [&] { return str_cat("annotation ", i, " (id ", a.id, ")"); };
+    OC_CHECK(images.count(a.image_id), "evaluate_coco_det: ", what(), " is on image ", a.image_id,
              ", which the data set lacks");
-    OC_CHECK(cat_index.count(a.category_id), "evaluate_coco_det: ", what, " has category ", a.category_id,
+    OC_CHECK(cat_index.count(a.category_id), "evaluate_coco_det: ", what(), " has category ", a.category_id,
              ", which the data set lacks");
     check_mask(a.mask, a.image_id, what);
     cells[{a.image_id, cat_index[a.category_id]}].gts.push_back(&a);
   }
   for (size_t i = 0; i < detections.size(); ++i) {
     const CocoDetResult& d = detections[i];
-    const std::string what = str_cat("detection ", i, " (image_id ", d.image_id, ")");
-    OC_CHECK(images.count(d.image_id), "evaluate_coco_det: ", what, ": the data set has no such image");
-    OC_CHECK(cat_index.count(d.category_id), "evaluate_coco_det: ", what, ": category ", d.category_id,
+    auto what = [&] { return str_cat("detection ", i, " (image_id ", d.image_id, ")"); };
+    OC_CHECK(images.count(d.image_id), "evaluate_coco_det: ", what(), ": the data set has no such image");
+    OC_CHECK(cat_index.count(d.category_id), "evaluate_coco_det: ", what(), ": category ", d.category_id,
              " is not in the data set");
-    OC_CHECK(std::isfinite(d.score), "evaluate_coco_det: ", what, ": score is ", d.score);
-    for (double v : d.bbox) OC_CHECK(std::isfinite(v), "evaluate_coco_det: ", what, ": bbox has ", v);
+    OC_CHECK(std::isfinite(d.score), "evaluate_coco_det: ", what(), ": score is ", d.score);
+    for (double v : d.bbox) OC_CHECK(std::isfinite(v), "evaluate_coco_det: ", what(), ": bbox has ", v);
     check_mask(d.mask, d.image_id, what);
     cells[{d.image_id, cat_index[d.category_id]}].dets.push_back(&d);
   }
