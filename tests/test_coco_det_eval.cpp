@@ -299,7 +299,7 @@ TEST_CASE("coco_det_eval: detections the data set cannot place are errors", "[co
   require_error([&] { evaluate_coco_det(gt, {}, p); }, {"maxDets must ascend"});
 }
 
-TEST_CASE("coco_det_eval: on random pixel-aligned boxes, segm with rectangle masks equals bbox; input order of "
+TEST_CASE("coco_det_eval: on random pixel-aligned boxes, segm with rectangle masks equals bbox, and the input order of "
           "distinct scores does not matter",
           "[coco_det_eval]") {
   // For rectangles on whole pixels, mask IoU (pixel counts) and box IoU (products of the same

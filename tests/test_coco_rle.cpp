@@ -74,7 +74,7 @@ TEST_CASE("coco_rle: random masks round-trip through encode, decode and the coun
   }
 }
 
-TEST_CASE("coco_rle: encoding walks columns; strings worked by hand", "[coco_rle]") {
+TEST_CASE("coco_rle: encoding walks columns, strings worked by hand", "[coco_rle]") {
   // 2 x 3 mask, row-major:  0 1 1     column-major pixel order: (0,0)=0 (1,0)=1 | (0,1)=1 (1,1)=0 |
   //                         1 0 1     (0,2)=1 (1,2)=1  -> runs 0:1, 1:2, 0:1, 1:2
   const uint8_t m[6] = {0, 1, 1, 1, 0, 1};
