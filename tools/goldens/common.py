@@ -54,7 +54,8 @@ class GoldenFile:
             w = rand(*out.shape, lo=0.5, hi=1.5)
             (out * w).sum().backward()
             entry["weight"] = enc(w)
-            entry["grads"] = [enc(t.grad) if t.requires_grad else None for t in leaves]
+            # None: no gradient (an input the op treats as a constant, e.g. the box coder's references)
+            entry["grads"] = [enc(t.grad) if t.grad is not None else None for t in leaves]
         self.cases.append(entry)
 
     def write(self):
