@@ -172,6 +172,9 @@ TEST_CASE("det_synth: boxes are the tight boxes of the visible masks, areas thei
   CHECK(test::bit_equal(a.image, b.image));
   opt.seed = 22;
   CHECK(!test::bit_equal(a.image, det_synth_image(opt, items, photos, 3).image));
+  test::require_error([&] { det_synth_image(opt, fake_items(1, 0, 0), photos, 0); }, {"expected contiguous items uint8"});
+  test::require_error([&] { det_synth_image(opt, items, {Tensor::empty({1, 9, 9}, DType::u8)}, 0); },
+                      {"backgrounds must be contiguous uint8 [3,H,W]"});
 }
 
 TEST_CASE("det_synth: train uses the train file and the left columns, test t10k and the right", "[det_synth]") {

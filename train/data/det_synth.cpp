@@ -150,14 +150,23 @@ std::array<int64_t, 2> det_synth_columns(const std::string& split, int64_t width
 
 ImageDataset load_det_synth_items(const DetSynthOptions& opt) {
   ImageDataset d = load_fashion_mnist(opt.fashion_dir.empty() ? default_fashion_mnist_dir() : opt.fashion_dir, opt.split);
-  OC_CHECK(d.images.size(2) == kItemSide && d.images.size(3) == kItemSide && d.images.size(1) == 1,
-           "det-synth: expected 28 x 28 gray items, got ", d.images.str());
+  OC_CHECK(d.size() > 0 && d.images.size(2) == kItemSide && d.images.size(3) == kItemSide && d.images.size(1) == 1,
+           "det-synth: expected 28 x 28 gray items (at least one), got ", d.images.str());
   return d;
 }
 
 DetSynthImage det_synth_image(const DetSynthOptions& opt, const ImageDataset& items,
                               const std::vector<Tensor>& backgrounds, int64_t index) {
   opt.check();
+  OC_CHECK(items.size() > 0 && items.images.dtype() == DType::u8 && items.images.dim() == 4 &&
+               items.images.size(1) == 1 && items.images.size(2) == kItemSide && items.images.size(3) == kItemSide &&
+               items.images.is_contiguous() && items.labels.dtype() == DType::i64,
+           "det_synth_image: expected contiguous items uint8 [N,1,28,28] (N > 0) with int64 labels, got ",
+           items.images.defined() ? items.images.str() : "none");
+  OC_CHECK(!backgrounds.empty(), "det_synth_image: no background photos");
+  for (const Tensor& b : backgrounds)
+    OC_CHECK(b.dtype() == DType::u8 && b.dim() == 3 && b.size(0) == 3 && b.is_contiguous(),
+             "det_synth_image: backgrounds must be contiguous uint8 [3,H,W], got ", b.str());
   const int64_t S = opt.size, plane = S * S;
   SynthRandom r(opt.seed, index);
   DetSynthImage out;
