@@ -204,7 +204,7 @@ TEST_CASE("det_synth: train uses the train file and the left columns, test t10k 
   }
 }
 
-TEST_CASE("det_synth: files are byte-identical for a seed with any thread count; the reader accepts them",
+TEST_CASE("det_synth: files are byte-identical for a seed with any thread count, and the reader accepts them",
           "[det_synth]") {
   FakeData data;
   test::TempDir a("det_synth"), b("det_synth"), c("det_synth");
