@@ -17,6 +17,7 @@
 #include "kernels/ops.h"
 #include "tools/bench_common.h"
 #include "tools/bench_grid_sample.h"
+#include "tools/bench_roi_align.h"
 #include "tools/bench_soft_argmax.h"
 
 namespace oc::cli {
@@ -253,6 +254,7 @@ int cmd_bench(const Args& args) {
   if (p.rest.size() == 1 && p.rest[0] == "gemm") return bench_gemm(p);
   if (p.rest.size() == 1 && p.rest[0] == "conv2d") return bench_conv2d(p);
   if (p.rest.size() == 1 && p.rest[0] == "soft_argmax") return bench_soft_argmax(p);
+  if (p.rest.size() == 1 && (p.rest[0] == "roi_align" || p.rest[0] == "roi_pool")) return bench_roi(p.rest[0], p);
   // The spatial transformer benchmarks may be named together; --json gets one object per name.
   nlohmann::json all = nlohmann::json::object();
   for (const std::string& name : p.rest) {

@@ -1,6 +1,6 @@
 // CPU reference of RoIAlign. Each box's sample taps (roi_align_math.h) are computed once, per axis
 // (a bin's samples are the grid of its row and column taps), then reused over every channel. The
-// forward runs in parallel over (box, channel) pairs; the backward over channels, the boxes of a
+// forward runs in parallel over (channel, box) pairs; the backward over channels, the boxes of a
 // channel in order, so each thread owns its channel's gradient planes: deterministic, no atomics.
 #include <cstring>
 #include <vector>
@@ -53,11 +53,11 @@ void forward_typed(const Tensor& x, const Tensor& boxes, const Tensor& y, const 
   const BoxTaps<T> t = box_taps(static_cast<const T*>(boxes.raw_data()), g);
   const int64_t plane = g.plane(), bins = g.bins();
   parallel_for(0, g.k * g.c, 4, [&](int64_t begin, int64_t end) {
-    for (int64_t q = begin; q < end; ++q) {
-      const int64_t k = q / g.c, c = q % g.c;
+    for (int64_t q = begin; q < end; ++q) {  // channel-major: consecutive boxes read the same planes
+      const int64_t c = q / g.k, k = q % g.k;
       const RoiAlignBox<T>& b = t.box[k];
       const T* src = xp + (b.batch * g.c + c) * plane;
-      T* out = yp + q * bins;
+      T* out = yp + (k * g.c + c) * bins;
       for (int64_t ph = 0; ph < g.pooled_h; ++ph) {
         const RoiTap<T>* rows = t.rows.data() + t.row_at[k] + ph * b.grid_h;
         for (int64_t pw = 0; pw < g.pooled_w; ++pw) {

@@ -1,7 +1,9 @@
-// CPU reference of RoIPool: the forward in parallel over (box, channel) pairs, each bin a plain
-// loop over its window (roi_pool_math.h); the backward over channels, the boxes of a channel in
-// order, so each thread owns its channel's gradient planes (deterministic, no atomics).
+// CPU reference of RoIPool: each box's bin windows (roi_pool_math.h) computed once, then the forward
+// in parallel over (channel, box) pairs, each bin a plain loop over its window; the backward over
+// channels, the boxes of a channel in order, so each thread owns its channel's gradient planes
+// (deterministic, no atomics).
 #include <cstring>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "kernels/roi_align/roi_align_kernels.h"
@@ -16,15 +18,18 @@ void roi_pool_cpu(const Tensor& x, const Tensor& boxes, const Tensor& y, const T
     scalar_t* yp = static_cast<scalar_t*>(y.raw_data());
     int64_t* ip = static_cast<int64_t*>(argmax.raw_data());
     const int64_t plane = g.plane(), bins = g.bins();
+    // Every box's bin windows once, then reused over the channels.
+    std::vector<RoiPoolWindow> win(g.k * bins);
+    parallel_for(0, g.k, 64, [&](int64_t begin, int64_t end) {
+      for (int64_t k = begin; k < end; ++k)
+        for (int64_t b = 0; b < bins; ++b) win[k * bins + b] = roi_pool_window(bp + 5 * k, g, b / g.pooled_w, b % g.pooled_w);
+    });
     parallel_for(0, g.k * g.c, 4, [&](int64_t begin, int64_t end) {
-      for (int64_t q = begin; q < end; ++q) {
-        const int64_t k = q / g.c, c = q % g.c;
-        for (int64_t ph = 0; ph < g.pooled_h; ++ph)
-          for (int64_t pw = 0; pw < g.pooled_w; ++pw) {
-            const RoiPoolWindow r = roi_pool_window(bp + 5 * k, g, ph, pw);
-            const int64_t o = q * bins + ph * g.pooled_w + pw;
-            roi_pool_bin(xp + (r.batch * g.c + c) * plane, g.w, r, yp + o, ip + o);
-          }
+      for (int64_t q = begin; q < end; ++q) {  // channel-major: consecutive boxes read the same planes
+        const int64_t c = q / g.k, k = q % g.k, o = (k * g.c + c) * bins;
+        const RoiPoolWindow* w = win.data() + k * bins;
+        const scalar_t* src = xp + (w[0].batch * g.c + c) * plane;
+        for (int64_t b = 0; b < bins; ++b) roi_pool_bin(src, g.w, w[b], yp + o + b, ip + o + b);
       }
     });
   });

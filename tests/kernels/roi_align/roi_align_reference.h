@@ -58,7 +58,10 @@ inline Tensor ref_roi_align(const Tensor& features, const Tensor& boxes, const R
 }
 
 // RoIPool: corners rounded half away from zero, bins of whole pixels, max (0 for an empty bin).
-inline Tensor ref_roi_pool(const Tensor& features, const Tensor& boxes, const RoiPoolParams& p) {
+// Edge: the type torchvision computes the bin edges in, the features' dtype (float32 and float64
+// round 7 * (29 / 7) and 7 * (57 / 7) to different sides of an integer; test_roi_align.cpp).
+template <class Edge = double>
+Tensor ref_roi_pool(const Tensor& features, const Tensor& boxes, const RoiPoolParams& p) {
   const int64_t C = features.size(1), H = features.size(2), W = features.size(3);
   const int64_t K = boxes.size(0), PH = p.pooled_h, PW = p.pooled_w;
   const std::vector<double> x = to_vector<double>(features), b = to_vector<double>(boxes);
@@ -72,15 +75,15 @@ inline Tensor ref_roi_pool(const Tensor& features, const Tensor& boxes, const Ro
     const auto y1 = static_cast<int64_t>(std::round(r[4] * p.spatial_scale));
     const int64_t h = std::max<int64_t>(y1 - y0 + 1, 1), w = std::max<int64_t>(x1 - x0 + 1, 1);
     // Bin edges as torchvision computes them: floor(p * (size / P)), ceil((p + 1) * (size / P)).
-    const double bh = double(h) / double(PH), bw = double(w) / double(PW);
+    const Edge bh = Edge(h) / Edge(PH), bw = Edge(w) / Edge(PW);
     for (int64_t c = 0; c < C; ++c)
       for (int64_t ph = 0; ph < PH; ++ph)
         for (int64_t pw = 0; pw < PW; ++pw) {
           auto clip = [](int64_t v, int64_t hi) { return std::min(std::max<int64_t>(v, 0), hi); };
-          const int64_t hs = clip(y0 + static_cast<int64_t>(std::floor(double(ph) * bh)), H);
-          const int64_t he = clip(y0 + static_cast<int64_t>(std::ceil(double(ph + 1) * bh)), H);
-          const int64_t ws = clip(x0 + static_cast<int64_t>(std::floor(double(pw) * bw)), W);
-          const int64_t we = clip(x0 + static_cast<int64_t>(std::ceil(double(pw + 1) * bw)), W);
+          const int64_t hs = clip(y0 + static_cast<int64_t>(std::floor(Edge(ph) * bh)), H);
+          const int64_t he = clip(y0 + static_cast<int64_t>(std::ceil(Edge(ph + 1) * bh)), H);
+          const int64_t ws = clip(x0 + static_cast<int64_t>(std::floor(Edge(pw) * bw)), W);
+          const int64_t we = clip(x0 + static_cast<int64_t>(std::ceil(Edge(pw + 1) * bw)), W);
           double m = (he <= hs || we <= ws) ? 0 : -INFINITY;
           for (int64_t i = hs; i < he; ++i)
             for (int64_t j = ws; j < we; ++j) m = std::max(m, x[((n * C + c) * H + i) * W + j]);
