@@ -220,3 +220,19 @@ TEST_CASE("roi_align and roi_pool: no boxes, or no channels, give empty outputs 
     REQUIRE(yc.shape() == Shape{1, 0, 2, 2});
   }
 }
+
+TEST_CASE("roi_align and roi_pool: boxes that require grad get none (as torchvision), the features theirs") {
+  for (bool pool : {false, true}) {
+    Tensor x = test::rand({1, 2, 6, 6}, 51, -1, 1, DType::f64).set_requires_grad();
+    Tensor b = box({0, 0.5, 1, 4, 5}).set_requires_grad();
+    Tensor y = pool ? roi_pool(x, b, {2, 2, 1.0}) : roi_align(x, b, {2, 2, 1.0, 2, true});
+    sum(y).backward();
+    CHECK_FALSE(b.grad().defined());
+    REQUIRE(x.grad().defined());
+    // Every bin's gradient lands on the features: the gradient sums to the number of bins read
+    // (RoIAlign's samples here all fall inside, whose weights sum to 1; RoIPool's bins are non-empty).
+    double s = 0;
+    for (double v : to_vector<double>(x.grad())) s += v;
+    CHECK(s == Approx(8).epsilon(1e-12));
+  }
+}
