@@ -33,23 +33,20 @@ int multiprocessor_count();
 void cuda_synchronize();
 
 // The caps every launch puts on its grid, beyond which the kernels loop: x (grid-stride loops, rows
-// per block), y and z (GEMM and convolution tiles, batch entries), and the sizes the convolution's
-// 32-bit index math accepts. The GPU's limits by default; a test-only override, OCELLUS_GRID_CAP=N
-// (read once), lowers x and y/z to N so the second pass of every capped loop runs on small tensors
-// (conv_index stays: lowering it would refuse every convolution).
+// per block) and y/z (GEMM and convolution tiles, batch entries). The GPU's limits by default; a
+// test-only override, OCELLUS_GRID_CAP=N (read once), lowers both to N so the second pass of every
+// capped loop runs on small tensors.
 struct GridCaps {
   int64_t x = 65535LL * 32;
   int64_t yz = 65535;
-  int64_t conv_index = int64_t(1) << 30;
 };
 const GridCaps& grid_caps();
 
-inline unsigned cap_grid_x(int64_t blocks) {
-  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > grid_caps().x ? grid_caps().x : blocks));
+inline unsigned clamp_blocks(int64_t blocks, int64_t cap) {
+  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > cap ? cap : blocks));
 }
-inline unsigned cap_grid_yz(int64_t blocks) {
-  return static_cast<unsigned>(blocks < 1 ? 1 : (blocks > grid_caps().yz ? grid_caps().yz : blocks));
-}
+inline unsigned cap_grid_x(int64_t blocks) { return clamp_blocks(blocks, grid_caps().x); }
+inline unsigned cap_grid_yz(int64_t blocks) { return clamp_blocks(blocks, grid_caps().yz); }
 // Grid size for n elements at `threads` per block, capped for grid-stride loops.
 inline unsigned blocks_for(long long n, int threads) { return cap_grid_x((n + threads - 1) / threads); }
 

@@ -11,101 +11,46 @@
 
 namespace oc {
 
-#if !defined(__CUDA_ARCH__) && defined(__FMA__)
-// Host code compiled with FMA (the emulated .cu files): an empty asm makes a value opaque, so g++
-// cannot fuse the operation that made it with the next one.
+// A value g++ may not fuse with the operation that made it or with the next one, on hosts compiled
+// with FMA (the emulated .cu files): an empty asm makes it opaque. Elsewhere the identity.
 template <class T>
-inline T hd_rounded(T v) {
+inline T fp_opaque(T v) {
+#if defined(__FMA__) && !defined(__CUDA_ARCH__)
   asm("" : "+x"(v));
+#endif
   return v;
 }
-#endif
 
-OC_HD float mul_rn(float a, float b) {
+// NAME(a, b) = a OP b, rounded once: nvcc's intrinsic on the device, opaque operands and result on the host.
 #if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#elif defined(__FMA__)
-  return hd_rounded(hd_rounded(a) * hd_rounded(b));
+#define OC_RN_BINARY(NAME, T, OP, INTRINSIC) \
+  OC_HD T NAME(T a, T b) { return INTRINSIC(a, b); }
 #else
-  return a * b;
+#define OC_RN_BINARY(NAME, T, OP, INTRINSIC) \
+  OC_HD T NAME(T a, T b) { return fp_opaque(fp_opaque(a) OP fp_opaque(b)); }
 #endif
-}
-OC_HD float add_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fadd_rn(a, b);
-#elif defined(__FMA__)
-  return hd_rounded(hd_rounded(a) + hd_rounded(b));
-#else
-  return a + b;
-#endif
-}
-OC_HD float div_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fdiv_rn(a, b);
-#elif defined(__FMA__)
-  return hd_rounded(hd_rounded(a) / hd_rounded(b));
-#else
-  return a / b;
-#endif
-}
+OC_RN_BINARY(add_rn, float, +, __fadd_rn)
+OC_RN_BINARY(sub_rn, float, -, __fsub_rn)
+OC_RN_BINARY(mul_rn, float, *, __fmul_rn)
+OC_RN_BINARY(div_rn, float, /, __fdiv_rn)
+OC_RN_BINARY(add_rn, double, +, __dadd_rn)
+OC_RN_BINARY(sub_rn, double, -, __dsub_rn)
+OC_RN_BINARY(mul_rn, double, *, __dmul_rn)
+OC_RN_BINARY(div_rn, double, /, __ddiv_rn)
+#undef OC_RN_BINARY
+
 OC_HD float sqrt_rn(float a) {
 #if defined(__CUDA_ARCH__)
   return __fsqrt_rn(a);
 #else
-  return std::sqrt(a);
-#endif
-}
-OC_HD double mul_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dmul_rn(a, b);
-#elif defined(__FMA__)
-  return hd_rounded(hd_rounded(a) * hd_rounded(b));
-#else
-  return a * b;
-#endif
-}
-OC_HD double add_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dadd_rn(a, b);
-#elif defined(__FMA__)
-  return hd_rounded(hd_rounded(a) + hd_rounded(b));
-#else
-  return a + b;
-#endif
-}
-OC_HD double div_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __ddiv_rn(a, b);
-#elif defined(__FMA__)
-  return hd_rounded(hd_rounded(a) / hd_rounded(b));
-#else
-  return a / b;
+  return fp_opaque(std::sqrt(a));
 #endif
 }
 OC_HD double sqrt_rn(double a) {
 #if defined(__CUDA_ARCH__)
   return __dsqrt_rn(a);
 #else
-  return std::sqrt(a);
-#endif
-}
-
-OC_HD float sub_rn(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fsub_rn(a, b);
-#elif defined(__FMA__)
-  return hd_rounded(hd_rounded(a) - hd_rounded(b));
-#else
-  return a - b;
-#endif
-}
-OC_HD double sub_rn(double a, double b) {
-#if defined(__CUDA_ARCH__)
-  return __dsub_rn(a, b);
-#elif defined(__FMA__)
-  return hd_rounded(hd_rounded(a) - hd_rounded(b));
-#else
-  return a - b;
+  return fp_opaque(std::sqrt(a));
 #endif
 }
 

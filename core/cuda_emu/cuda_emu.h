@@ -12,6 +12,8 @@
 #include <cstring>
 #include <type_traits>
 
+#include "core/hd_rounding.h"
+
 // --- qualifiers ------------------------------------------------------------------------------------
 #define __global__
 #define __device__
@@ -113,23 +115,18 @@ inline unsigned long long atomicCAS(unsigned long long* address, unsigned long l
 }
 
 // --- intrinsics: round to nearest, never fused ----------------------------------------------------------
-// The emulated .cu files are compiled with contraction on, as nvcc compiles them; the empty asm makes
-// each operand and result opaque, so g++ cannot fuse an intrinsic with a neighbouring operation.
-template <class T>
-inline T emu_opaque(T v) {
-  asm("" : "+x"(v));
-  return v;
-}
-inline float __fadd_rn(float a, float b) { return emu_opaque(emu_opaque(a) + emu_opaque(b)); }
-inline float __fsub_rn(float a, float b) { return emu_opaque(emu_opaque(a) - emu_opaque(b)); }
-inline float __fmul_rn(float a, float b) { return emu_opaque(emu_opaque(a) * emu_opaque(b)); }
-inline float __fdiv_rn(float a, float b) { return emu_opaque(emu_opaque(a) / emu_opaque(b)); }
-inline float __fsqrt_rn(float a) { return emu_opaque(std::sqrt(a)); }
-inline double __dadd_rn(double a, double b) { return emu_opaque(emu_opaque(a) + emu_opaque(b)); }
-inline double __dsub_rn(double a, double b) { return emu_opaque(emu_opaque(a) - emu_opaque(b)); }
-inline double __dmul_rn(double a, double b) { return emu_opaque(emu_opaque(a) * emu_opaque(b)); }
-inline double __ddiv_rn(double a, double b) { return emu_opaque(emu_opaque(a) / emu_opaque(b)); }
-inline double __dsqrt_rn(double a) { return emu_opaque(std::sqrt(a)); }
+// The _rn intrinsics: one rounding per operation, as core/hd_rounding.h's host path rounds (the
+// emulated .cu files are compiled with contraction on, as nvcc compiles them).
+inline float __fadd_rn(float a, float b) { return oc::add_rn(a, b); }
+inline float __fsub_rn(float a, float b) { return oc::sub_rn(a, b); }
+inline float __fmul_rn(float a, float b) { return oc::mul_rn(a, b); }
+inline float __fdiv_rn(float a, float b) { return oc::div_rn(a, b); }
+inline float __fsqrt_rn(float a) { return oc::sqrt_rn(a); }
+inline double __dadd_rn(double a, double b) { return oc::add_rn(a, b); }
+inline double __dsub_rn(double a, double b) { return oc::sub_rn(a, b); }
+inline double __dmul_rn(double a, double b) { return oc::mul_rn(a, b); }
+inline double __ddiv_rn(double a, double b) { return oc::div_rn(a, b); }
+inline double __dsqrt_rn(double a) { return oc::sqrt_rn(a); }
 
 // --- the runtime API -----------------------------------------------------------------------------------
 enum cudaError_t {

@@ -142,7 +142,7 @@ void run_igemm(const Prob& prob, int64_t batch, int splits, int split_len) {
 }
 
 void check_index_range(const char* op, const ConvGeom& g) {
-  OC_CHECK(conv_idx_fits(g, grid_caps().conv_index), op, " (CUDA): sizes too large for the kernel's 32-bit index math: x [", g.N, ", ",
+  OC_CHECK(conv_idx_fits(g), op, " (CUDA): sizes too large for the kernel's 32-bit index math: x [", g.N, ", ",
            g.C, ", ", g.H, ", ", g.W, "], weight [", g.K, ", ", g.Cg(), ", ", g.R, ", ", g.S, "], output [", g.Ho,
            ", ", g.Wo, "]");
 }

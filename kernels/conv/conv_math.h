@@ -52,8 +52,9 @@ inline ConvIdx conv_idx(const ConvGeom& g) {
 }
 
 // Whether the 32-bit index math is exact for g: every size, product and reduction length below
-// lim = 2^30 (a margin below 2^31 for sums such as i + pad; tests lower it, GridCaps::conv_index).
-inline bool conv_idx_fits(const ConvGeom& g, int64_t lim = int64_t(1) << 30) {
+// 2^30 (a margin below 2^31 for sums such as i + pad).
+inline bool conv_idx_fits(const ConvGeom& g) {
+  constexpr int64_t lim = int64_t(1) << 30;
   for (int64_t v : {g.C, g.K, g.H + g.ph, g.W + g.pw, (g.R - 1) * g.dh, (g.S - 1) * g.dw, g.P(), g.HW(), g.CRS(),
                     g.Kg() * g.R * g.S, g.N * g.P(), g.Ho * g.sh, g.Wo * g.sw})
     if (v >= lim) return false;

@@ -206,6 +206,7 @@ TEST_CASE("emulation: ops on cuda:1 launch and allocate on device 1, and leave d
   const Tensor y = sum(softmax(index_select(matmul(mul(a1, a1), b1), 0, idx1), 1), {0});
   y.backward(ones_like(y));
   REQUIRE(emu::counters(0).launches == before0.launches);
+  REQUIRE(emu::counters(0).allocations == before0.allocations);
   REQUIRE(emu::counters(1).launches > before1.launches);
   REQUIRE(cuda_memory_stats(0).peak_allocated == in_use0);  // nothing, not even scratch, on device 0
   REQUIRE(emu::device_of(y.raw_data()) == 1);
