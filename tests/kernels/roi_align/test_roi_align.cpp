@@ -48,7 +48,7 @@ TEST_CASE("roi_align: a bin of a ramp and its gradient by hand") {
   }
 }
 
-TEST_CASE("roi_align: aligned shifts the box by half a pixel; samples in [-1, 0] clamp to row 0") {
+TEST_CASE("roi_align: aligned shifts the box by half a pixel, and samples in [-1, 0] clamp to row 0") {
   // Aligned box (0, 0)-(1, 1): start -0.5, size 1, samples at -0.25 (clamped to 0) and 0.25 on each
   // axis: the mean of y is 0.125, of x 0.125, so the bin is 4 * 0.125 + 0.125 = 0.625.
   CHECK(only(roi_align(ramp4x4(), box({0, 0, 0, 1, 1}), {1, 1, 1.0, 2, true})) == Approx(0.625).epsilon(1e-14));
@@ -56,7 +56,7 @@ TEST_CASE("roi_align: aligned shifts the box by half a pixel; samples in [-1, 0]
   CHECK(only(roi_align(ramp4x4(), box({0, 0, 0, 1, 1}), {1, 1, 1.0, 2, false})) == Approx(2.5).epsilon(1e-14));
 }
 
-TEST_CASE("roi_align: a sample below -1 or beyond H reads 0; exactly -1 and exactly H read the border") {
+TEST_CASE("roi_align: a sample below -1 or beyond H reads 0, while exactly -1 and exactly H read the border") {
   const RoiAlignParams one{1, 1, 1.0, 1, false};  // a single sample at the box centre
   // Centre at y = -1.2: outside; the bin is 0 although every pixel is >= 0.
   CHECK(only(roi_align(ramp4x4(), box({0, 1, -2.2, 3, -0.2}), one)) == 0);
@@ -124,7 +124,7 @@ TEST_CASE("roi_pool: rounded corners, whole-pixel bins, and the gradient at each
   REQUIRE(to_vector<double>(x.grad()) == want);
 }
 
-TEST_CASE("roi_pool: bins clipped away give 0 and no gradient; ties go to the first maximum") {
+TEST_CASE("roi_pool: bins clipped away give 0 and no gradient, and ties go to the first maximum") {
   Tensor x = ramp4x4().set_requires_grad();
   // Columns 10 .. 12 lie right of the 4-pixel map: every bin is empty.
   Tensor y = roi_pool(x, box({0, 10, 0, 12, 3}), {2, 2, 1.0});
