@@ -1,8 +1,14 @@
-// CPU NMS: greedy over the boxes in score order, as torchvision, but a kept box only tests the boxes
-// that can overlap it in x: boxes sorted by x1, and with W the widest box, a box j overlapping box k
-// has x1_j in (x1_k - W, x2_k). An IoU above a threshold >= 0 needs a positive intersection, so the
-// result is the plain greedy one; for boxes of similar sizes each kept box tests a few neighbours
-// instead of all N. Boxes with a NaN x coordinate (their IoU is not ordered by x) are tested always.
+// CPU NMS: greedy over the boxes in score order, as torchvision, but a kept box tests only the boxes
+// that could pass the threshold, found in a grid over the boxes' top-left corners. For IoU(k, j) > t
+// (t >= 0, positive widths), the intersection's width is above t w_k and t w_j, so
+//   x1_j in [x1_k, x1_k + (1 - t) w_k)             when j starts right of k,
+//   x1_j in (x1_k - (1 - t) min(W, w_k / t), x1_k) when it starts left (W: the widest box),
+// and the same in y: a rectangle of corners, a few cells of the grid, instead of all N boxes. The
+// bounds get a margin for rounding, so the result is the plain greedy one (tests/kernels/nms/).
+// Suppressed and kept boxes leave their cells as the search meets them. A box with a zero or negative
+// width or height has no intersection with any box: it neither suppresses nor is suppressed. Boxes
+// with a NaN or infinite coordinate are outside the grid's reasoning: every kept box tests them, and
+// such a box, kept, tests every box.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -15,49 +21,114 @@ namespace oc {
 namespace {
 
 template <class T>
+bool all_finite(const T* b) {
+  return std::isfinite(b[0]) && std::isfinite(b[1]) && std::isfinite(b[2]) && std::isfinite(b[3]);
+}
+
+template <class T>
+bool has_area(const T* b) {
+  return b[2] - b[0] > T(0) && b[3] - b[1] > T(0);
+}
+
+// Boxes bucketed by the cell of their top-left corner, each cell's boxes in score order.
+struct CornerGrid {
+  int64_t g = 1;                     // cells per side
+  double min_x = 0, min_y = 0, inv_x = 0, inv_y = 0;
+  std::vector<int64_t> start, end;   // cell c holds ids[start[c], end[c]) (end shrinks as boxes leave)
+  std::vector<int64_t> ids;
+
+  int64_t cell_x(double x) const { return cell((x - min_x) * inv_x); }
+  int64_t cell_y(double y) const { return cell((y - min_y) * inv_y); }
+  // Clamped in double: a query bound may be far outside the grid (or 0 x infinity).
+  int64_t cell(double v) const { return v >= 0 ? static_cast<int64_t>(std::min(std::floor(v), double(g - 1))) : 0; }
+};
+
+// members: the gridded boxes in score order.
+template <class T>
+CornerGrid make_grid(const T* boxes, const std::vector<int64_t>& members) {
+  CornerGrid grid;
+  if (members.empty()) return grid;
+  double max_x = -INFINITY, max_y = -INFINITY;
+  grid.min_x = grid.min_y = INFINITY;
+  for (const int64_t i : members) {
+    grid.min_x = std::min(grid.min_x, double(boxes[4 * i])), max_x = std::max(max_x, double(boxes[4 * i]));
+    grid.min_y = std::min(grid.min_y, double(boxes[4 * i + 1])), max_y = std::max(max_y, double(boxes[4 * i + 1]));
+  }
+  // About two boxes a cell.
+  grid.g = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(std::sqrt(members.size() / 2.0))), 1, 2048);
+  grid.inv_x = max_x > grid.min_x ? grid.g / (max_x - grid.min_x) : 0;
+  grid.inv_y = max_y > grid.min_y ? grid.g / (max_y - grid.min_y) : 0;
+  std::vector<int64_t> cell(members.size()), fill(grid.g * grid.g + 1, 0);
+  for (size_t m = 0; m < members.size(); ++m) {
+    const int64_t i = members[m];
+    cell[m] = grid.cell_y(boxes[4 * i + 1]) * grid.g + grid.cell_x(boxes[4 * i]);
+    ++fill[cell[m] + 1];
+  }
+  std::partial_sum(fill.begin(), fill.end(), fill.begin());
+  grid.start.assign(fill.begin(), fill.end() - 1);
+  grid.end = grid.start;
+  grid.ids.resize(members.size());
+  for (size_t m = 0; m < members.size(); ++m) grid.ids[grid.end[cell[m]]++] = members[m];
+  return grid;
+}
+
+template <class T>
 int64_t greedy_nms(const T* boxes, const T* scores, const int64_t* classes, int64_t n, T threshold, int64_t max_out,
                    int64_t* keep) {
-  std::vector<int64_t> order(n), rank(n);
+  std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return nms_before(scores[a], a, scores[b], b); });
-  for (int64_t r = 0; r < n; ++r) rank[order[r]] = r;
 
-  std::vector<int64_t> by_x, always;  // boxes by x1; boxes with a NaN x
-  T widest = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const T x1 = boxes[4 * i], x2 = boxes[4 * i + 2];
-    if (std::isnan(x1) || std::isnan(x2)) {
+  std::vector<int64_t> gridded, always;  // in score order
+  double widest = 0, tallest = 0;
+  for (const int64_t i : order) {
+    const T* b = boxes + 4 * i;
+    if (!all_finite(b)) {
       always.push_back(i);
-      continue;
+    } else if (has_area(b)) {
+      gridded.push_back(i);
+      widest = std::max(widest, double(b[2]) - b[0]), tallest = std::max(tallest, double(b[3]) - b[1]);
     }
-    by_x.push_back(i);
-    widest = std::max(widest, x2 - x1);
   }
-  std::sort(by_x.begin(), by_x.end(), [&](int64_t a, int64_t b) { return boxes[4 * a] < boxes[4 * b]; });
-  std::vector<T> xs(by_x.size());
-  for (size_t p = 0; p < by_x.size(); ++p) xs[p] = boxes[4 * by_x[p]];
+  CornerGrid grid = make_grid(boxes, gridded);
+  const double t = threshold;
 
-  std::vector<uint8_t> suppressed(n, 0);
+  // dead: kept or suppressed. Every box ranked before the current one is dead, so a live box met in
+  // the search ranks after the kept box.
+  std::vector<uint8_t> dead(n, 0);
   int64_t count = 0;
-  auto visit = [&](int64_t k, int64_t r, int64_t j) {
-    if (rank[j] > r && !suppressed[j] && nms_suppresses(boxes, classes, k, j, threshold)) suppressed[j] = 1;
+  auto test = [&](int64_t k, int64_t j) {
+    if (!dead[j] && nms_suppresses(boxes, classes, k, j, threshold)) dead[j] = 1;
   };
   for (int64_t r = 0; r < n && count < max_out; ++r) {
     const int64_t k = order[r];
-    if (suppressed[k]) continue;
+    if (dead[k]) continue;
+    dead[k] = 1;
     keep[count++] = k;
-    const T x1 = boxes[4 * k], x2 = boxes[4 * k + 2];
-    if (std::isnan(x1) || std::isnan(x2)) {  // a NaN box tests everything
-      for (int64_t j = 0; j < n; ++j) visit(k, r, j);
+    const T* b = boxes + 4 * k;
+    if (!all_finite(b)) {  // outside the reasoning: test every box
+      for (int64_t j = 0; j < n; ++j) test(k, j);
       continue;
     }
-    // x1_j > x1_k - W (a box starting further left ends before x1_k; a margin covers the rounding
-    // of W and of the subtraction) and x1_j < x2_k (exact: min - max > 0 needs x1_j < x2_k).
-    const T margin = (std::abs(x1) + widest) * T(1e-5);
-    const auto lo = std::upper_bound(xs.begin(), xs.end(), x1 - widest - margin);
-    const auto hi = std::lower_bound(xs.begin(), xs.end(), x2);
-    for (auto p = lo; p < hi; ++p) visit(k, r, by_x[p - xs.begin()]);
-    for (const int64_t j : always) visit(k, r, j);
+    for (const int64_t j : always) test(k, j);
+    if (!has_area(b) || t >= 1) continue;  // no intersection; or no IoU above 1
+    const double x = b[0], y = b[1], w = double(b[2]) - b[0], h = double(b[3]) - b[1];
+    const double left = (1 - t) * (t > 0 ? std::min(widest, w / t) : widest);
+    const double up = (1 - t) * (t > 0 ? std::min(tallest, h / t) : tallest);
+    const double mx = (std::abs(x) + widest + w) * 1e-5, my = (std::abs(y) + tallest + h) * 1e-5;
+    const int64_t cx0 = grid.cell_x(x - left - mx), cx1 = grid.cell_x(x + (1 - t) * w + mx);
+    const int64_t cy0 = grid.cell_y(y - up - my), cy1 = grid.cell_y(y + (1 - t) * h + my);
+    for (int64_t cy = cy0; cy <= cy1; ++cy)
+      for (int64_t cx = cx0; cx <= cx1; ++cx) {
+        const int64_t c = cy * grid.g + cx;
+        int64_t out = grid.start[c];
+        for (int64_t p = grid.start[c]; p < grid.end[c]; ++p) {
+          const int64_t j = grid.ids[p];
+          test(k, j);
+          if (!dead[j]) grid.ids[out++] = j;  // the dead leave the cell
+        }
+        grid.end[c] = out;
+      }
   }
   return count;
 }
