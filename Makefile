@@ -8,7 +8,7 @@
 #                tools/make_goldens.py with /usr/bin/python3, which needs Debian's python3-torch)
 #   make pose-data   the synthetic pose data sets of configs/pose_*.json
 #   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample, soft_argmax (ours beside
-#                PyTorch CPU when /usr/bin/python3 has torch)
+#                PyTorch CPU when /usr/bin/python3 has torch); box_iou, nms, roi_align (beside torchvision)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
@@ -69,6 +69,12 @@ bench: build
 	@if /usr/bin/python3 -c "import torch" 2>/dev/null; then /usr/bin/python3 bench/torch_grid_sample.py --ours $(BUILD)/bench_spatial.json; fi
 	$(BUILD)/ocellus bench soft_argmax --json $(BUILD)/bench_soft_argmax.json
 	@if /usr/bin/python3 -c "import torch" 2>/dev/null; then /usr/bin/python3 bench/torch_soft_argmax.py --ours $(BUILD)/bench_soft_argmax.json; fi
+	$(BUILD)/ocellus bench box_iou --json $(BUILD)/bench_box_iou.json --inputs $(BUILD)/bench_boxes
+	$(BUILD)/ocellus bench nms --json $(BUILD)/bench_nms.json --inputs $(BUILD)/bench_boxes
+	@if /usr/bin/python3 -c "import torchvision" 2>/dev/null; then /usr/bin/python3 bench/boxes_torchvision.py --inputs $(BUILD)/bench_boxes --ours $(BUILD)/bench_box_iou.json --ours $(BUILD)/bench_nms.json; \
+	  else echo "bench: torchvision not installed (apt-get install python3-torchvision) - skipping the box and RoI comparisons"; fi
+	$(BUILD)/ocellus bench roi_align --json $(BUILD)/bench_roi_align.json
+	@if /usr/bin/python3 -c "import torchvision" 2>/dev/null; then /usr/bin/python3 bench/roi_align_torchvision.py --ours $(BUILD)/bench_roi_align.json; fi
 
 # The golden files: the case tables write their golden cases' inputs, PyTorch computes the rest.
 # FAMILIES="soft_argmax core" limits it to some families.

@@ -15,6 +15,7 @@
 #include "kernels/gemm/gemm_cpu.h"
 #include "kernels/gemm/gemm_kernels.h"
 #include "kernels/ops.h"
+#include "tools/bench_boxes.h"
 #include "tools/bench_common.h"
 #include "tools/bench_grid_sample.h"
 #include "tools/bench_roi_align.h"
@@ -243,10 +244,10 @@ int bench_conv2d(const ArgParser& p) {
 }  // namespace
 
 int cmd_bench(const Args& args) {
-  ArgParser p(args, {"--device", "--json"}, {"--quick", "--cases"});
+  ArgParser p(args, {"--device", "--json", "--inputs"}, {"--quick", "--cases"});
   OC_CHECK(!p.rest.empty(),
-           "usage: ocellus bench gemm|conv2d|affine_grid|grid_sample|soft_argmax ... [--device cpu|cuda] [--json FILE] "
-           "[--quick] [--cases]");
+           "usage: ocellus bench gemm|conv2d|affine_grid|grid_sample|soft_argmax|box_iou|nms|roi_align|roi_pool ... "
+           "[--device cpu|cuda] [--json FILE] [--quick] [--cases] [--inputs DIR (box_iou, nms)]");
   if (p.has("--cases")) {  // the shapes, as rows of the op case tables
     print_bench_cases(p.rest);
     return 0;
@@ -255,11 +256,13 @@ int cmd_bench(const Args& args) {
   if (p.rest.size() == 1 && p.rest[0] == "conv2d") return bench_conv2d(p);
   if (p.rest.size() == 1 && p.rest[0] == "soft_argmax") return bench_soft_argmax(p);
   if (p.rest.size() == 1 && (p.rest[0] == "roi_align" || p.rest[0] == "roi_pool")) return bench_roi(p.rest[0], p);
+  if (p.rest.size() == 1 && (p.rest[0] == "box_iou" || p.rest[0] == "nms")) return bench_boxes(p.rest[0], p);
   // The spatial transformer benchmarks may be named together; --json gets one object per name.
   nlohmann::json all = nlohmann::json::object();
   for (const std::string& name : p.rest) {
     OC_CHECK(name == "affine_grid" || name == "grid_sample", "unknown benchmark \"", name,
-             "\" (available: gemm, conv2d, affine_grid, grid_sample, soft_argmax; only affine_grid and grid_sample "
+             "\" (available: gemm, conv2d, affine_grid, grid_sample, soft_argmax, box_iou, nms, roi_align, roi_pool; "
+             "only affine_grid and grid_sample "
              "may be combined)");
     all[name] = bench_spatial(name, p);
   }

@@ -57,6 +57,20 @@ if python3 -c "import torch; assert torch.cuda.is_available()" 2>/dev/null; then
   run_bench soft_argmax_torch_cuda python3 bench/torch_soft_argmax.py --device cuda --ours "$OUT/bench_soft_argmax_cuda.json" \
     --json "$OUT/bench_soft_argmax_torch_cuda.json"
 fi
+# The detection blocks, ours beside torchvision on the same boxes when torchvision has CUDA.
+run_bench box_iou_cuda "$BUILD/ocellus" bench box_iou --device cuda --json "$OUT/bench_box_iou_cuda.json" \
+  --inputs "$BUILD/bench_boxes_cuda"
+run_bench nms_cuda "$BUILD/ocellus" bench nms --device cuda --json "$OUT/bench_nms_cuda.json" --inputs "$BUILD/bench_boxes_cuda"
+run_bench roi_align_cuda "$BUILD/ocellus" bench roi_align --device cuda --json "$OUT/bench_roi_align_cuda.json"
+run_bench roi_pool_cuda "$BUILD/ocellus" bench roi_pool --device cuda --json "$OUT/bench_roi_pool_cuda.json"
+if python3 -c "import torch, torchvision; assert torch.cuda.is_available()" 2>/dev/null; then
+  run_bench boxes_torchvision_cuda python3 bench/boxes_torchvision.py --device cuda --inputs "$BUILD/bench_boxes_cuda" \
+    --ours "$OUT/bench_box_iou_cuda.json" --ours "$OUT/bench_nms_cuda.json" --json "$OUT/bench_boxes_torchvision_cuda.json"
+  for op in roi_align roi_pool; do
+    run_bench ${op}_torchvision_cuda python3 bench/roi_align_torchvision.py --device cuda \
+      --ours "$OUT/bench_${op}_cuda.json" --json "$OUT/bench_${op}_torchvision_cuda.json"
+  done
+fi
 # Training on the GPU end to end (a tiny config), and the same on the CPU for comparison.
 run_bench train_tiny_cuda "$BUILD/ocellus" train tests/data/tiny_cnn.json --device cuda --out "$OUT/train_tiny_cuda"
 run_bench train_tiny_cpu "$BUILD/ocellus" train tests/data/tiny_cnn.json --device cpu --out "$OUT/train_tiny_cpu"

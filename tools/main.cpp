@@ -21,9 +21,18 @@ commands:
                                 ms and GB/s against the copy bandwidth measured in the same run
   bench soft_argmax [--device cpu|cuda] [--json FILE] [--quick]
                                 fused soft-argmax on pose heatmap shapes, forward and forward+backward
+  bench box_iou|nms [--device cpu|cuda] [--json FILE] [--quick] [--inputs DIR]
+                                IoU of 1000x1000 boxes, NMS of 1k/10k/50k proposals; --inputs writes
+                                the boxes for bench/boxes_torchvision.py
+  bench roi_align|roi_pool [--device cpu|cuda] [--json FILE] [--quick]
+                                1000 RoIs over a 256-channel map, forward and forward+backward
   bench OP --cases              the shapes `bench OP` times: the bench rows of OP's case table
   data pose-synth --out DIR --count N [--size S] [--people MIN..MAX] [--seed X] [--backgrounds DIR|none]
                                 write a COCO-format data set of synthetic people (docs/data.md)
+  data det-synth --out DIR --count N [--size S] [--objects MIN..MAX] [--seed X] [--split train|test]
+                 [--backgrounds DIR]
+                                write a COCO-format detection set: Fashion-MNIST items pasted on
+                                photos, with boxes and instance masks (docs/data.md)
   train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda] [--print-config]
                                 train a network from a JSON config (see docs/config.md);
                                 --print-config prints every setting, defaults included, and exits
