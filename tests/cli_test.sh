@@ -98,6 +98,16 @@ expect_error "objects must satisfy" "$OCELLUS" data det-synth --out "$WORK/det_c
 expect_error "split must be \"train\" or \"test\"" "$OCELLUS" data det-synth --out "$WORK/det_c" --count 3 --split val
 expect_error "unknown option --people" "$OCELLUS" data det-synth --out "$WORK/det_c" --count 3 --people 1..2
 expect_error "(did you mean \"det-synth\"?)" "$OCELLUS" data det-synht --out "$WORK/det_c" --count 3
+# data anchors on that set: k anchor lines and a mean IoU; --json with k positive pairs; bad k named.
+anc=$("$OCELLUS" data anchors "$WORK/det_a" --k 2 --stride 8) || fail "data anchors: exit $?"
+[ "$(echo "$anc" | grep -c '^anchor [0-9]: .* cells of 8 px$')" -eq 2 ] && echo "$anc" | grep -qE '^mean IoU [01]\.' ||
+  fail "data anchors: not 2 anchor lines and a mean IoU: $anc"
+"$OCELLUS" data anchors "$WORK/det_a/annotations.json" --k 2 --json | python3 -c 'import json, sys; d = json.load(sys.stdin)
+assert len(d["anchors"]) == 2 and all(len(a) == 2 and min(a) > 0 for a in d["anchors"]) and 0 < d["mean_iou"] <= 1, d' ||
+  fail "data anchors --json: not 2 positive anchors and a mean IoU"
+expect_error "fewer than --k 1000" "$OCELLUS" data anchors "$WORK/det_a" --k 1000
+expect_error "--k is required" "$OCELLUS" data anchors "$WORK/det_a"
+expect_error "no such file or directory" "$OCELLUS" data anchors "$WORK/nothing_here" --k 2
 # A pose model end to end: train on the synthetic set, eval prints PCK and OKS AP, infer draws the
 # skeleton and prints the keypoints as JSON.
 POSE="$SRC/tests/data/tiny_pose.json"

@@ -1,15 +1,19 @@
-// `ocellus data GENERATOR --out DIR ...`: the data set generators, one registry entry each.
+// `ocellus data GENERATOR --out DIR ...`: the data set generators, one registry entry each; and
+// `ocellus data anchors DATA --k A`: anchor shapes of a detection set (not a generator: no --out).
 #include "tools/cmd_data.h"
 
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <tuple>
 
 #include "core/error.h"
 #include "core/registry.h"
+#include "train/data/anchor_kmeans.h"
 #include "train/data/det_synth.h"
 #include "train/data/pose_synth.h"
+#include "train/io/coco_detection.h"
 
 namespace oc::cli {
 namespace {
@@ -29,6 +33,13 @@ std::pair<int64_t, int64_t> parse_range(const std::string& name, const std::stri
   const size_t dots = text.find("..");
   OC_CHECK(dots != std::string::npos, name, ": expected MIN..MAX, got \"", text, "\"");
   return {parse_count(name + " MIN", text.substr(0, dots)), parse_count(name + " MAX", text.substr(dots + 2))};
+}
+
+// Up to 6 significant digits: short enough to read, valid JSON for the finite values printed here.
+std::string fmt_g(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -105,10 +116,68 @@ const Registry<DataGenerator>& data_generators() {
   return r;
 }
 
+const char* kAnchorsUsage = "ocellus data anchors DATA --k A [--seed S] [--stride S] [--json]";
+
 std::string usage() {
   std::string u = "usage:";
   for (const auto& [name, e] : data_generators().entries()) u += str_cat("\n  ocellus data ", name, " ", e.factory.usage);
-  return u;
+  return u + "\n  " + kAnchorsUsage;
+}
+
+// DATA of `data anchors`: a directory holding annotations.json (as det-synth writes), or the file.
+std::string annotation_file(const std::string& data) {
+  namespace fs = std::filesystem;
+  OC_CHECK(fs::exists(data), "data anchors: ", data, ": no such file or directory");
+  if (!fs::is_directory(data)) return data;
+  const std::string file = (fs::path(data) / "annotations.json").string();
+  OC_CHECK(fs::is_regular_file(file), "data anchors: ", data, " holds no annotations.json (pass the annotation file)");
+  return file;
+}
+
+// `ocellus data anchors DATA --k A`: k-means of the non-crowd boxes' shapes (train/data/anchor_kmeans.h),
+// one line per anchor, or JSON to paste in a config. --stride S also gives them in cells of S px.
+int run_anchors(const Args& args) {
+  const ArgParser p(args, {"--k", "--seed", "--stride"}, {"--json"});
+  OC_CHECK(p.rest.size() == 2, "data anchors: expected one DATA (a detection directory or its annotation file), got ",
+           p.rest.size() - 1, "\nusage: ", kAnchorsUsage);
+  OC_CHECK(p.has("--k"), "data anchors: --k is required\nusage: ", kAnchorsUsage);
+  AnchorKmeansOptions opt;
+  opt.k = parse_count("--k", p.get("--k", ""));
+  OC_CHECK(opt.k >= 1, "--k: expected at least 1 anchor, got 0");
+  opt.seed = static_cast<uint64_t>(parse_count("--seed", p.get("--seed", "0")));
+  const int64_t stride = parse_count("--stride", p.get("--stride", "0"));
+  OC_CHECK(!p.has("--stride") || stride > 0, "--stride: expected a positive number of pixels, got 0");
+  const std::string file = annotation_file(p.rest[1]);
+
+  std::vector<AnchorShape> boxes;
+  for (const CocoDetAnnotation& a : read_coco_detection(file).annotations)
+    if (!a.iscrowd) boxes.push_back({a.bbox[2], a.bbox[3]});
+  OC_CHECK(static_cast<int64_t>(boxes.size()) >= opt.k, "data anchors: ", file, " holds ", boxes.size(),
+           " boxes (crowd regions left out), fewer than --k ", opt.k);
+  const AnchorKmeansResult r = anchor_kmeans(boxes, opt);
+
+  const double unit = stride > 0 ? static_cast<double>(stride) : 1.0;
+  if (p.has("--json")) {
+    std::string anchors;
+    for (const AnchorShape& a : r.anchors)
+      anchors += str_cat(anchors.empty() ? "" : ", ", "[", fmt_g(a.w / unit), ", ", fmt_g(a.h / unit), "]");
+    const std::string stride_key = stride > 0 ? str_cat("\"stride\": ", stride, ", ") : "";
+    std::printf("{\"anchors\": [%s], \"unit\": \"%s\", %s\"mean_iou\": %s, \"boxes\": %zu, \"seed\": %llu}\n",
+                anchors.c_str(), stride > 0 ? "cells" : "pixels", stride_key.c_str(), fmt_g(r.mean_iou).c_str(),
+                boxes.size(), static_cast<unsigned long long>(opt.seed));
+    return 0;
+  }
+  std::printf("anchors: k-means under 1 - IoU of %zu boxes from %s, k %lld, seed %llu, %s %lld rounds\n", boxes.size(),
+              file.c_str(), static_cast<long long>(opt.k), static_cast<unsigned long long>(opt.seed),
+              r.converged ? "converged in" : "NOT converged after", static_cast<long long>(r.iterations));
+  for (size_t c = 0; c < r.anchors.size(); ++c) {
+    const AnchorShape& a = r.anchors[c];
+    std::printf("anchor %zu: %8.2f x %8.2f px", c + 1, a.w, a.h);
+    if (stride > 0) std::printf("   %7.3f x %7.3f cells of %lld px", a.w / unit, a.h / unit, static_cast<long long>(stride));
+    std::printf("\n");
+  }
+  std::printf("mean IoU %.4f (each box with its best anchor)\n", r.mean_iou);
+  return 0;
 }
 
 }  // namespace
@@ -123,6 +192,7 @@ int cmd_data(const Args& args) {
       name = args[i];
   }
   OC_CHECK(!name.empty(), "which generator?\n", usage());
+  if (name == "anchors") return run_anchors(args);
   const auto* found = data_generators().find(name);
   OC_CHECK(found != nullptr, "unknown data generator ", quoted_with_suggestion(name, data_generators().names()), "\n",
            usage());

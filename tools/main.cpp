@@ -33,6 +33,9 @@ commands:
                  [--backgrounds DIR]
                                 write a COCO-format detection set: Fashion-MNIST items pasted on
                                 photos, with boxes and instance masks (docs/data.md)
+  data anchors DATA --k A [--seed S] [--stride S] [--json]
+                                anchor shapes (w, h) of a detection set by k-means under 1 - IoU,
+                                with the mean IoU; DATA: a det-synth/COCO dir or its annotation file
   train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda] [--print-config]
                                 train a network from a JSON config (see docs/config.md);
                                 --print-config prints every setting, defaults included, and exits
