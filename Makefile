@@ -7,13 +7,14 @@
 #   make goldens the PyTorch golden files tests/data/golden_*.json (the op case tables' inputs, then
 #                tools/make_goldens.py with /usr/bin/python3, which needs Debian's python3-torch)
 #   make pose-data   the synthetic pose data sets of configs/pose_*.json
+#   make det-data    the synthetic detection data sets of configs/det_*.json
 #   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample, soft_argmax (ours beside
 #                PyTorch CPU when /usr/bin/python3 has torch); box_iou, nms, roi_align (beside torchvision)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
 
-.PHONY: all setup build demo test test-sanitize test-emulated bench goldens pose-data clean
+.PHONY: all setup build demo test test-sanitize test-emulated bench goldens pose-data det-data clean
 
 all: build
 
@@ -90,6 +91,12 @@ pose-data: build
 	$(BUILD)/ocellus data pose-synth --out runs/data/pose_single_test --count 500 --size 128 --people 1..1 --seed 2
 	$(BUILD)/ocellus data pose-synth --out runs/data/pose_multi_train --count 4000 --size 128 --people 1..3 --seed 11
 	$(BUILD)/ocellus data pose-synth --out runs/data/pose_multi_test --count 500 --size 128 --people 1..3 --seed 12
+
+# The synthetic detection sets configs/det_*.json read (README: Detection): 128x128 photos with 1..4
+# Fashion-MNIST items, fixed seeds.
+det-data: build
+	$(BUILD)/ocellus data det-synth --out runs/data/det_train --count 4000 --size 128 --objects 1..4 --seed 1 --split train
+	$(BUILD)/ocellus data det-synth --out runs/data/det_test --count 500 --size 128 --objects 1..4 --seed 2 --split test
 
 clean:
 	rm -rf $(BUILD) build-sanitize build-emulated

@@ -162,6 +162,20 @@ std::vector<int64_t> ConfigObject::get_int_list(const std::string& key, const st
       .get<std::vector<int64_t>>());
 }
 
+std::vector<std::array<double, 2>> ConfigObject::get_number_pairs(const std::string& key,
+                                                                  const std::vector<std::array<double, 2>>& fallback) {
+  read_.insert(key);
+  if (!has(key)) return record(key, fallback);
+  return record(key, at(key, "a list of [number, number] pairs",
+            [](const json& v) {
+              if (!v.is_array()) return false;
+              for (const auto& e : v)
+                if (!e.is_array() || e.size() != 2 || !e[0].is_number() || !e[1].is_number()) return false;
+              return true;
+            })
+      .get<std::vector<std::array<double, 2>>>());
+}
+
 std::vector<std::string> ConfigObject::get_string_list(const std::string& key, const std::vector<std::string>& fallback) {
   read_.insert(key);
   if (!has(key)) return record(key, fallback);

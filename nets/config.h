@@ -2,6 +2,7 @@
 // and JSON path, checks types, and at the end rejects keys nobody read, e.g.
 //   configs/x.json: model.layers[3].kernal: unknown key (did you mean "kernel"?)
 #pragma once
+#include <array>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -36,6 +37,9 @@ class ConfigObject {
   std::pair<int64_t, int64_t> get_pair(const std::string& key, std::pair<int64_t, int64_t> fallback);
   std::vector<int64_t> get_int_list(const std::string& key, const std::vector<int64_t>& fallback);
   std::vector<std::string> get_string_list(const std::string& key, const std::vector<std::string>& fallback);
+  // A list of [a, b] number pairs (anchor shapes).
+  std::vector<std::array<double, 2>> get_number_pairs(const std::string& key,
+                                                      const std::vector<std::array<double, 2>>& fallback);
   ConfigObject child(const std::string& key);           // must be an object; {} if absent
   std::vector<ConfigObject> array(const std::string& key);  // must be an array of objects
 

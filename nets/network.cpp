@@ -160,4 +160,11 @@ std::string Network::summary() const {
   return os.str();
 }
 
+std::vector<Tensor> forward_outputs(Network& model, const Tensor& x) {
+  std::map<std::string, Tensor> all = model.forward_all(x);
+  std::vector<Tensor> outs;
+  for (const std::string& name : model.output_names()) outs.push_back(all.at(name));
+  return outs;
+}
+
 }  // namespace oc

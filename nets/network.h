@@ -57,4 +57,7 @@ class Network : public Module {
 // The layer types a config may use, for documentation and error messages.
 std::vector<std::string> layer_types();
 
+// The model's named outputs in the config's order.
+std::vector<Tensor> forward_outputs(Network& model, const Tensor& x);
+
 }  // namespace oc

@@ -6,6 +6,7 @@
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm_cpu.h"
 #include "nets/layer_registry.h"
+#include "nets/det/det_head.h"
 #include "nets/pose/pose_head.h"
 #include "tools/commands.h"
 #include "train/data/datasets.h"
@@ -46,6 +47,7 @@ int cmd_info(const Args& args) {
   print_registry("data.dataset", dataset_registry());
   print_registry("task.type", task_registry());
   print_registry("task.head", pose_head_registry());
+  print_registry("task.head", det_head_registry());
   print_registry("task.heatmap_loss", heatmap_loss_registry());
   print_registry("train.optimizer.type", optimizer_registry());
   print_registry("train.schedule.kind", schedule_registry());

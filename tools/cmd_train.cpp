@@ -1,4 +1,4 @@
-// `ocellus train | eval | infer`: classification configs from JSON.
+// `ocellus train | eval | infer`: every task's configs from JSON.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -6,9 +6,12 @@
 
 #include "core/log.h"
 #include "tools/commands.h"
+#include "tools/det_pictures.h"
 #include "tools/pose_pictures.h"
 #include "tools/stn_pictures.h"
+#include "train/data/det_dataset.h"
 #include "train/io/image_io.h"
+#include "nets/det/det_head.h"
 #include "nets/pose/pose_head.h"
 #include "train/trainer.h"
 
@@ -156,6 +159,51 @@ int infer_pose(Experiment& e, const ArgParser& p) {
   return 0;
 }
 
+// Detection models: the boxes found (class, score, corners in the image's pixels), as JSON or text,
+// and with --out the image with them drawn. The image is resized to the model's input (any size,
+// any aspect: boxes are mapped back by the two scales).
+int infer_detection(Experiment& e, const ArgParser& p) {
+  load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
+  Device dev = Device::parse(p.get("--device", e.train.device));
+  e.model->to(dev);
+  e.model->eval();
+  // The class names: the categories of the test split's annotations (its images are not loaded).
+  const std::vector<std::string> names = read_detection_class_names(e.data.test_dir);
+  const std::unique_ptr<DetHead> head = make_det_head(e.task.det, *e.model, static_cast<int64_t>(names.size()), e.path);
+  const std::string image_path = p.get("--image", "");
+  Tensor img = contiguous(read_image(image_path, 3));  // uint8 [3,H,W]
+  NoGradGuard no_grad;
+  std::vector<Detection> found = head->decode(forward_outputs(*e.model, to(model_input(e, img), dev)))[0];
+  const double sx = double(img.size(2)) / head->geometry().W, sy = double(img.size(1)) / head->geometry().H;
+  std::vector<DrawnDetection> drawn;
+  for (Detection& d : found) {
+    d.x1 = float(d.x1 * sx), d.x2 = float(d.x2 * sx), d.y1 = float(d.y1 * sy), d.y2 = float(d.y2 * sy);
+    drawn.push_back({d.x1, d.y1, d.x2, d.y2, d.label, d.score, Tensor()});
+  }
+  const std::string out_path = p.get("--out", "");
+  if (!out_path.empty()) {
+    draw_detections(img, drawn, names);
+    write_png(out_path, img);
+  }
+  auto name_of = [&](int64_t c) { return c < static_cast<int64_t>(names.size()) ? names[c] : std::to_string(c); };
+  if (p.has("--json")) {
+    json list = json::array();
+    for (const Detection& d : found)
+      list.push_back({{"class", d.label}, {"name", name_of(d.label)}, {"score", d.score},
+                      {"box", {d.x1, d.y1, d.x2, d.y2}}});
+    json j{{"image", image_path}, {"width", img.size(2)}, {"height", img.size(1)}, {"detections", list}};
+    if (!out_path.empty()) j["drawn"] = out_path;
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("%s: %zu %s\n", image_path.c_str(), found.size(), found.size() == 1 ? "detection" : "detections");
+    for (const Detection& d : found)
+      std::printf("  %-14s %.3f  (%.1f, %.1f) - (%.1f, %.1f)\n", name_of(d.label).c_str(), d.score, d.x1, d.y1, d.x2,
+                  d.y2);
+    if (!out_path.empty()) std::printf("drawn: %s\n", out_path.c_str());
+  }
+  return 0;
+}
+
 // Classification models: the top 5 classes, and with --out the first spatial transformer's output.
 int infer_classification(Experiment& e, const ArgParser& p) {
   // --out: the first spatial transformer's output, as the classifier behind it sees the image.
@@ -208,6 +256,7 @@ const Registry<InferFn>& infer_registry() {
     Registry<InferFn> r("task type");
     r.add("classification", {}, infer_classification);
     r.add("pose", {}, infer_pose);
+    r.add("detection", {}, infer_detection);
     return r;
   }();
   return r;
@@ -220,7 +269,7 @@ int cmd_infer(const Args& all) {
   std::vector<std::string> sets = overrides_of(all, args);
   ArgParser p(args, {"--checkpoint", "--image", "--device", "--out"}, {"--json"});
   OC_CHECK(p.rest.size() == 1 && p.has("--checkpoint") && p.has("--image"),
-           "usage: ocellus infer CONFIG --checkpoint FILE --image IMG [--out RECTIFIED.png] [--device cpu|cuda] "
+           "usage: ocellus infer CONFIG --checkpoint FILE --image IMG [--out PNG] [--device cpu|cuda] "
            "[--json]");
   Experiment e = load_experiment(p.rest[0], sets);
   return infer_registry().at(e.task.type, e.path + ": task.type").factory(e, p);

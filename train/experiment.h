@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "nets/network.h"
+#include "nets/det/det_head.h"
 #include "nets/pose/pose_head.h"
 #include "train/data/loader.h"
 #include "train/io/coco_keypoints.h"
@@ -43,10 +44,12 @@ struct TrainSettings {
 // What the network is trained to do: a task_registry() name (train/tasks/task.h). "classification":
 // the first output is [classes] logits and the loss is train.loss. "pose": the data set holds
 // keypoints (data.dataset "pose_coco") and `pose` says how the outputs become keypoints
-// (nets/pose/pose_head.h).
+// (nets/pose/pose_head.h). "detection": the data set holds boxes (data.dataset "det_coco") and `det`
+// says how the outputs become boxes (nets/det/det_head.h).
 struct TaskSettings {
-  std::string type = "classification";  // classification | pose
+  std::string type = "classification";  // classification | pose | detection
   PoseSettings pose;
+  DetSettings det;
 };
 
 struct Experiment {

@@ -49,13 +49,6 @@ std::unique_ptr<PoseHead> make_pose_head(const PoseSettings& p, const Network& m
   return head;
 }
 
-std::vector<Tensor> forward_outputs(Network& model, const Tensor& x) {
-  std::map<std::string, Tensor> all = model.forward_all(x);
-  std::vector<Tensor> outs;
-  for (const std::string& name : model.output_names()) outs.push_back(all.at(name));
-  return outs;
-}
-
 PoseTargets single_person_targets(const Tensor& keypoints) {
   Tensor t = select(keypoints, 1, 0);  // [B,K,3]
   PoseTargets out;

@@ -81,7 +81,4 @@ const Registry<PoseHeadMaker>& heatmap_loss_registry();
 std::unique_ptr<PoseHead> make_pose_head(const PoseSettings& p, const Network& model, const Skeleton& skeleton,
                                          const std::string& source);
 
-// The model's named outputs in the config's order.
-std::vector<Tensor> forward_outputs(Network& model, const Tensor& x);
-
 }  // namespace oc

@@ -12,9 +12,9 @@
 #include "tests/helpers.h"
 // The test program does not link tools/ (CMakeLists.txt compiles tools/*.cpp into the command
 // alone), so the drawing sources are compiled into this test.
-#include "tools/bitmap_font.cpp"
-#include "tools/det_pictures.cpp"
-#include "tools/draw.cpp"
+#include "tools/bitmap_font.h"
+#include "tools/det_pictures.h"
+#include "tools/draw.h"
 
 using namespace oc;
 using namespace oc::cli;

@@ -65,6 +65,10 @@ PoseDataset load_pose_coco(const DataSettings& d, const std::string& split, uint
   return load_pose_dataset(split_dir(d, split), max_people, split_limit(d, split));
 }
 
+DetDataset load_det_coco(const DataSettings& d, const std::string& split, int64_t max_objects) {
+  return load_detection_dataset(split_dir(d, split), max_objects, split_limit(d, split));
+}
+
 }  // namespace
 
 const Registry<DatasetKind>& dataset_registry() {
@@ -84,6 +88,10 @@ const Registry<DatasetKind>& dataset_registry() {
     coco.read = read_pose_coco;
     coco.load_keypoints = load_pose_coco;
     r.add("pose_coco", {"train_dir", "test_dir", "crop"}, coco);
+    DatasetKind det;
+    det.read = read_split_dirs;
+    det.load_detections = load_det_coco;
+    r.add("det_coco", {"train_dir", "test_dir"}, det);
     return r;
   }();
   return r;
@@ -101,7 +109,8 @@ ImageDataset load_split(const DataSettings& d, const std::string& split) {
   const Distortion distortion = distortion_from_string(d.distortion);
   OC_CHECK(kind.distortions || distortion == Distortion::none, "data.distortion: \"", d.distortion, "\" needs dataset ",
            distortion_datasets(), ", got \"", d.dataset, "\"");
-  OC_CHECK(kind.load_images, "data.dataset: \"", d.dataset, "\" holds keypoints, not labelled images");
+  OC_CHECK(kind.load_images, "data.dataset: \"", d.dataset, "\" holds ", kind.load_keypoints ? "keypoints" : "boxes",
+           ", not labelled images");
   return kind.load_images(d, split);
 }
 

@@ -1,5 +1,6 @@
 // The data sets a config may name (data.dataset): each entry reads the keys only it has and loads a
-// split, as labelled images (classification) or as people with keypoints (pose).
+// split, as labelled images (classification), people with keypoints (pose) or objects with boxes
+// (detection).
 #pragma once
 #include <functional>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "core/registry.h"
 #include "train/data/dataset.h"
+#include "train/data/det_dataset.h"
 #include "train/data/pose_dataset.h"
 #include "train/experiment.h"
 
@@ -15,10 +17,11 @@ namespace oc {
 struct DatasetKind {
   std::function<void(ConfigObject& d, DataSettings& s)> read;  // its own keys (the shared ones: experiment.cpp)
   bool distortions = false;  // takes data.distortion (train/data/distorted_mnist.h)
-  // Exactly one of the two loaders: labelled images or people with keypoints.
+  // Exactly one of the three loaders: labelled images, people with keypoints, or objects with boxes.
   std::function<ImageDataset(const DataSettings& d, const std::string& split)> load_images;
   std::function<PoseDataset(const DataSettings& d, const std::string& split, uint64_t seed, int64_t max_people)>
       load_keypoints;
+  std::function<DetDataset(const DataSettings& d, const std::string& split, int64_t max_objects)> load_detections;
   std::function<std::vector<std::string>()> class_names;  // may be empty: classes are then numbered
 };
 const Registry<DatasetKind>& dataset_registry();

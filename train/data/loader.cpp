@@ -41,7 +41,7 @@ DataLoader::DataLoader(const ImageDataset& data, const LoaderOptions& opt) : dat
     OC_CHECK(data.targets.dim() >= 1 && data.targets.size(0) == data.images.size(0),
              "DataLoader: targets must be [N, ...] with N = ", data.images.size(0), ", got ", data.targets.str());
     // Flips, crops and affine warps would move the pixels but not the target coordinates.
-    OC_CHECK(!opt.augment.any(), "DataLoader: this data set has regression targets (keypoints): the loader's image "
+    OC_CHECK(!opt.augment.any(), "DataLoader: this data set has regression targets (keypoints or boxes): the loader's image "
              "augmentation would not move them; turn data.augment off");
     data_.targets = contiguous(to(to(data.targets.detach(), Device::cpu()), DType::f32));
   }

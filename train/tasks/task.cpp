@@ -3,6 +3,7 @@
 
 #include "losses/losses.h"
 #include "train/data/datasets.h"
+#include "train/tasks/det_task.h"
 #include "train/tasks/pose_task.h"
 #include "train/trainer.h"
 
@@ -50,7 +51,8 @@ class ClassificationTask : public Task {
 // Classification reads no task keys; its data set must hold labelled images.
 void read_classification(ConfigObject& t, TaskSettings&, const DataSettings& data) {
   OC_CHECK(dataset_registry().at(data.dataset, "data.dataset").factory.load_images, t.where("type"),
-           ": data.dataset \"", data.dataset, "\" needs task type \"pose\"");
+           ": data.dataset \"", data.dataset, "\" needs task type \"",
+           dataset_registry().at(data.dataset, "data.dataset").factory.load_keypoints ? "pose" : "detection", "\"");
 }
 
 std::unique_ptr<Task> make_classification(const Experiment& e, bool with_train, const std::string& eval_split) {
@@ -75,6 +77,7 @@ const Registry<TaskKind>& task_registry() {
     Registry<TaskKind> r("task type");
     r.add("classification", {}, {read_classification, make_classification});
     r.add("pose", pose_task_keys(), {read_pose_task, make_pose_task});
+    r.add("detection", det_task_keys(), {read_det_task, make_det_task});
     return r;
   }();
   return r;
@@ -90,7 +93,7 @@ const Registry<LossKind>& loss_registry() {
 }
 
 void Task::write_results(const std::string& path) const {
-  OC_FAIL("--results ", path, ": only pose tasks write COCO result files");
+  OC_FAIL("--results ", path, ": only pose and detection tasks write COCO result files");
 }
 
 std::unique_ptr<Task> make_task(const Experiment& e, bool with_train, const std::string& eval_split) {

@@ -1,6 +1,6 @@
 // What a training run optimizes and how it is scored, behind one interface so that the training
-// loop (trainer.cpp) serves every task: classification (train.loss, accuracy) and pose (a pose head's
-// loss, PCK or OKS AP; pose_task.cpp). Tasks and classification losses are registries.
+// loop (trainer.cpp) serves every task: classification (train.loss, accuracy), pose (a pose head's
+// loss, PCK or OKS AP; pose_task.cpp) and detection (a detection head's loss, COCO box AP; det_task.cpp). Tasks and classification losses are registries.
 #pragma once
 #include <functional>
 #include <memory>
@@ -30,8 +30,8 @@ class Task {
   virtual Tensor loss(Network& model, const Batch& batch, Device device) = 0;
   // Loss and metrics on the evaluation split (the model in eval mode, no gradients).
   virtual EvalResult evaluate(Network& model, Device device) = 0;
-  // Pose: writes the last evaluation's detections as a COCO keypoint results file (image ids of the
-  // annotation file), so COCO's own tools can score them. Other tasks: an error.
+  // Pose and detection: writes the last evaluation's detections as a COCO results file (keypoints or
+  // boxes; image ids of the annotation file), so COCO's own tools can score them. Other tasks: an error.
   virtual void write_results(const std::string& path) const;
 };
 

@@ -1,0 +1,11 @@
+// The detection heads' makers, registered in det_head.cpp.
+#pragma once
+#include <memory>
+
+#include "nets/det/det_head.h"
+
+namespace oc {
+
+std::unique_ptr<DetHead> make_yolo_head(const DetSettings& s, const DetHeadGeometry& g);
+
+}  // namespace oc

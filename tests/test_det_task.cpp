@@ -1,0 +1,136 @@
+// The detection task end to end on small det-synth sets: the data set's targets are the file's boxes,
+// config errors name the key, and a short YOLO training run lowers the loss and raises the box AP.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "tests/helpers.h"
+#include "train/data/dataset.h"
+#include "train/data/det_dataset.h"
+#include "train/data/det_synth.h"
+#include "train/data/pose_synth.h"
+#include "train/tasks/task.h"
+#include "train/trainer.h"
+
+using namespace oc;
+
+namespace {
+
+// det-synth needs Fashion-MNIST and the opencv-doc photos; without them the test is skipped.
+void write_set(const std::string& dir, int64_t count, int64_t size, uint64_t seed, const std::string& split) {
+  DetSynthOptions o;
+  o.backgrounds = default_pose_backgrounds();
+  if (o.backgrounds.empty()) test::skip_test("no opencv-doc photos (apt-get install opencv-doc)");
+  if (!std::filesystem::is_directory(default_fashion_mnist_dir()))
+    test::skip_test(default_fashion_mnist_dir() + " not found (apt-get install dataset-fashion-mnist)");
+  o.count = count, o.size = size, o.seed = seed, o.split = split;
+  o.min_objects = 1, o.max_objects = 2;
+  write_det_synth(dir, o);
+}
+
+json det_config(const std::string& train_dir, const std::string& test_dir) {
+  json c = json::parse(R"({
+    "model": {"input": [3, 64, 64], "layers": [
+      {"name": "c1", "type": "conv2d", "out_channels": 16, "kernel": 3, "padding": 1, "stride": 2},
+      {"name": "b1", "type": "batchnorm2d"}, {"type": "relu"},
+      {"name": "c2", "type": "conv2d", "out_channels": 32, "kernel": 3, "padding": 1, "stride": 2},
+      {"name": "b2", "type": "batchnorm2d"}, {"type": "relu"},
+      {"name": "c3", "type": "conv2d", "out_channels": 48, "kernel": 3, "padding": 1, "stride": 2},
+      {"name": "b3", "type": "batchnorm2d"}, {"type": "relu"},
+      {"name": "c4", "type": "conv2d", "out_channels": 48, "kernel": 3, "padding": 1},
+      {"name": "b4", "type": "batchnorm2d"}, {"type": "relu"},
+      {"name": "grid", "type": "conv2d", "out_channels": 45, "kernel": 1}]},
+    "data": {"dataset": "det_coco", "batch_size": 16, "workers": 1, "mean": 0.45, "std": 0.25},
+    "train": {"epochs": 14, "seed": 2, "log_every": 0, "optimizer": {"type": "adam", "lr": 0.003}},
+    "task": {"type": "detection", "head": "yolo", "stride": 8, "anchors": [[10, 10], [20, 20], [36, 36]],
+             "max_objects": 4}})");
+  c["data"]["train_dir"] = train_dir;
+  c["data"]["test_dir"] = test_dir;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("det task: the targets are the file's non-crowd boxes as corners, by category id order", "[may_skip]") {
+  test::TempDir dir("ocellus_det_data");
+  write_set(dir.file("set"), 6, 64, 3, "test");
+  const DetDataset ds = load_detection_dataset(dir.file("set"), 2, 5);
+  REQUIRE(ds.data.images.shape() == (Shape{5, 3, 64, 64}));
+  REQUIRE(ds.data.targets.shape() == (Shape{5, 2, 5}));
+  REQUIRE(ds.coco.images.size() == 5);
+  REQUIRE(ds.data.num_classes == 10);
+  CHECK(ds.data.class_names[0] == "T-shirt/top");
+  const std::vector<float> t = to_vector<float>(ds.data.targets);
+  for (size_t i = 0; i < 5; ++i) {
+    std::vector<const CocoDetAnnotation*> mine;
+    for (const CocoDetAnnotation& a : ds.coco.annotations)
+      if (a.image_id == ds.coco.images[i].id) mine.push_back(&a);
+    REQUIRE(!mine.empty());
+    for (size_t k = 0; k < 2; ++k) {
+      const float* s = &t[(i * 2 + k) * 5];
+      if (k >= mine.size()) {
+        CHECK(s[0] == -1);
+        continue;
+      }
+      const CocoDetAnnotation& a = *mine[k];
+      CHECK(ds.category_ids[static_cast<size_t>(s[0])] == a.category_id);
+      CHECK(s[1] == static_cast<float>(a.bbox[0]));
+      CHECK(s[2] == static_cast<float>(a.bbox[1]));
+      CHECK(s[3] == static_cast<float>(a.bbox[0] + a.bbox[2]));
+      CHECK(s[4] == static_cast<float>(a.bbox[1] + a.bbox[3]));
+    }
+  }
+  // Only the kept images' annotations stay in the ground truth.
+  for (const CocoDetAnnotation& a : ds.coco.annotations) CHECK(a.image_id <= ds.coco.images.back().id);
+  test::require_error([&] { load_detection_dataset(dir.file("nothing"), 2); }, {"nothing", "no annotations.json"});
+  test::require_error([&] { load_detection_dataset(dir.file("set"), 0); }, {"max_objects", "got 0"});
+}
+
+TEST_CASE("det task: config errors name the key") {
+  json c = det_config("a", "b");
+  c["task"]["head"] = "yolo3";
+  test::require_error([&] { experiment_from_json(c, "d.json"); }, {"d.json: task.head", "unknown detection head",
+                                                                     "\"yolo3\"", "did you mean \"yolo\""});
+  c = det_config("a", "b");
+  c["task"]["anchors"] = json::parse("[[10, 10], [20]]");
+  test::require_error([&] { experiment_from_json(c, "d.json"); }, {"d.json: task.anchors", "[number, number] pairs"});
+  c = det_config("a", "b");
+  c["task"]["anchors"] = json::parse("[[10, -1]]");
+  test::require_error([&] { experiment_from_json(c, "d.json"); }, {"task.anchors", "positive", "-1"});
+  c = det_config("a", "b");
+  c["task"]["box_loss"] = "iou";
+  test::require_error([&] { experiment_from_json(c, "d.json"); }, {"task.box_loss", "\"l2\" or \"giou\""});
+  c = det_config("a", "b");
+  c["task"]["nms_treshold"] = 0.4;
+  test::require_error([&] { experiment_from_json(c, "d.json"); }, {"task.nms_treshold", "nms_threshold"});
+  c = det_config("a", "b");
+  c["data"] = {{"dataset", "fashion_mnist"}};
+  test::require_error([&] { experiment_from_json(c, "d.json"); }, {"task.type", "\"detection\" needs data.dataset \"det_coco\""});
+}
+
+TEST_CASE("det task: a model whose grid does not fit the head is an error naming the shapes", "[may_skip]") {
+  test::TempDir dir("ocellus_det_fit");
+  write_set(dir.file("test"), 2, 64, 4, "test");
+  json c = det_config(dir.file("test"), dir.file("test"));
+  c["model"]["layers"].back()["out_channels"] = 44;
+  Experiment e = experiment_from_json(c, "d.json");
+  test::require_error([&] { make_task(e, false); }, {"d.json", "3 anchors, 10 classes", "[45, 8, 8]", "[44, 8, 8]"});
+}
+
+TEST_CASE("det task: a short YOLO run lowers the loss and raises the box AP", "[slow][may_skip]") {
+  test::TempDir dir("ocellus_det_train");
+  write_set(dir.file("train"), 1024, 64, 1, "train");
+  write_set(dir.file("test"), 64, 64, 2, "test");
+  Experiment e = experiment_from_json(det_config(dir.file("train"), dir.file("test")), "det.json");
+  const EvalResult before = make_task(e, false)->evaluate(*e.model, Device::cpu());
+  RunOptions opt;
+  opt.out_dir = dir.file("run");
+  const EvalResult after = train_experiment(e, opt);
+  INFO("loss " << before.loss << " -> " << after.loss << ", AP " << before.score << " -> " << after.score << ", AP50 "
+               << before.metrics["ap50"] << " -> " << after.metrics["ap50"]);
+  REQUIRE(after.score_name == "ap");
+  CHECK(after.loss < 0.5 * before.loss);
+  CHECK(after.metrics["ap50"].get<double>() > before.metrics["ap50"].get<double>() + 0.05);
+  CHECK(after.metrics.contains("loss_box"));
+  CHECK(after.metrics.contains("train_loss_class"));
+}

@@ -1,0 +1,158 @@
+// The detection task (see det_task.h). The head (nets/det/) gives the loss and the boxes; this file
+// loads the data, reports each loss term (the training epoch's mean and the evaluation split's), and
+// scores the boxes with our cocoeval (train/metrics/coco_det_eval.h): AP (0.50:0.95) selects the
+// best checkpoint, AP50, AP75 and the small / medium / large APs are reported beside it.
+#include "train/tasks/det_task.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "train/data/datasets.h"
+#include "train/io/coco_det_results.h"
+#include "train/metrics/coco_det_eval.h"
+
+namespace oc {
+namespace {
+
+class DetTask : public Task {
+ public:
+  DetTask(const Experiment& e, bool with_train, const std::string& eval_split) : loader_(e.data.loader) {
+    const auto& load = dataset_registry().at(e.data.dataset, e.path + ": data.dataset").factory.load_detections;
+    OC_CHECK(load, e.path, ": data.dataset \"", e.data.dataset, "\" holds no boxes (detection needs \"det_coco\")");
+    if (with_train) train_ = load(e.data, "train", e.task.det.max_objects);
+    eval_ = load(e.data, eval_split, e.task.det.max_objects);
+    const DetDataset& probe = with_train ? train_ : eval_;
+    OC_CHECK(!with_train || train_.category_ids == eval_.category_ids, e.path, ": the train and ", eval_split,
+             " splits have different categories");
+    const Network& model = *e.model;
+    Shape in_shape(probe.data.images.shape().begin() + 1, probe.data.images.shape().end());
+    OC_CHECK(in_shape == model.input_shape(), e.path, ": model.input is ", shape_str(model.input_shape()),
+             " but the detection images are ", shape_str(in_shape));
+    head_ = make_det_head(e.task.det, model, probe.data.num_classes, e.path);
+  }
+
+  const ImageDataset& train_data() const override { return train_.data; }
+
+  Tensor loss(Network& model, const Batch& b, Device device) override {
+    DetLoss l = head_->loss(forward_outputs(model, to(b.images, device)), b.targets);
+    for (const auto& [name, term] : l.terms) train_terms_[name] += item<double>(term);
+    ++train_steps_;
+    return l.total;
+  }
+
+  EvalResult evaluate(Network& model, Device device) override;
+
+  void write_results(const std::string& path) const override { write_coco_det_results(path, last_results_); }
+
+ private:
+  LoaderOptions loader_;
+  std::unique_ptr<DetHead> head_;
+  DetDataset train_, eval_;
+  std::map<std::string, double> train_terms_;  // sums since the last evaluation
+  int64_t train_steps_ = 0;
+  std::vector<CocoDetResult> last_results_;
+};
+
+EvalResult DetTask::evaluate(Network& model, Device device) {
+  auto t0 = std::chrono::steady_clock::now();
+  LoaderOptions lo = loader_;
+  lo.shuffle = false;
+  lo.drop_last = false;
+  lo.augment = AugmentOptions{};
+  DataLoader dl(eval_.data, lo);
+  dl.start_epoch(0);
+  const bool was_training = model.is_training();
+  model.eval();
+  NoGradGuard no_grad;
+  double loss = 0;
+  std::map<std::string, double> terms;
+  std::vector<CocoDetResult> results;
+  Batch b;
+  int64_t base = 0;
+  while (dl.next(b)) {
+    std::vector<Tensor> outs = forward_outputs(model, to(b.images, device));
+    const int64_t B = outs[0].size(0);
+    DetLoss l = head_->loss(outs, b.targets);
+    loss += item<double>(l.total) * B;
+    for (const auto& [name, term] : l.terms) terms[name] += item<double>(term) * B;
+    const std::vector<std::vector<Detection>> found = head_->decode(outs);
+    for (int64_t n = 0; n < B; ++n)
+      for (const Detection& d : found[n]) {
+        CocoDetResult r;
+        r.image_id = eval_.coco.images[base + n].id;
+        r.category_id = eval_.category_ids[d.label];
+        r.bbox = {d.x1, d.y1, double(d.x2) - d.x1, double(d.y2) - d.y1};
+        r.score = d.score;
+        results.push_back(r);
+      }
+    base += B;
+  }
+  model.train(was_training);
+  EvalResult r;
+  r.count = base;
+  r.loss = base ? loss / base : 0;
+  const CocoDetEvalResult ap = evaluate_coco_det(eval_.coco, results);
+  const std::array<double, 12>& st = ap.stats;
+  r.score_name = "ap";
+  r.score = st[0];
+  r.metrics = {{"ap", st[0]}, {"ap50", st[1]}, {"ap75", st[2]}, {"ap_small", st[3]}, {"ap_medium", st[4]},
+               {"ap_large", st[5]}, {"ar100", st[8]}, {"detections", results.size()}};
+  for (const auto& [name, sum] : terms) r.metrics["loss_" + name] = base ? sum / base : 0;
+  for (const auto& [name, sum] : train_terms_) r.metrics["train_loss_" + name] = sum / std::max<int64_t>(1, train_steps_);
+  train_terms_.clear();
+  train_steps_ = 0;
+  last_results_ = std::move(results);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace
+
+std::vector<std::string> det_task_keys() {
+  return {"head", "anchors", "stride", "max_objects", "ignore_threshold", "box_loss", "box_weight", "object_weight",
+          "noobject_weight", "class_weight", "score_threshold", "pre_nms_top_k", "nms_threshold", "max_detections"};
+}
+
+void read_det_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
+  OC_CHECK(dataset_registry().at(data.dataset, "data.dataset").factory.load_detections, t.where("type"),
+           ": \"detection\" needs data.dataset \"det_coco\", got \"", data.dataset, "\"");
+  DetSettings& d = s.det;
+  d.head = t.get_string("head", d.head);
+  det_head_registry().at(d.head, t.where("head"));
+  d.anchors = t.get_number_pairs("anchors", d.anchors);
+  OC_CHECK(!d.anchors.empty(), t.where("anchors"), ": needs at least one [width, height]");
+  for (const auto& a : d.anchors)
+    OC_CHECK(a[0] > 0 && a[1] > 0 && std::isfinite(a[0]) && std::isfinite(a[1]), t.where("anchors"),
+             ": anchor sizes must be positive, got [", a[0], ", ", a[1], "]");
+  d.stride = t.get_double("stride", d.stride);
+  OC_CHECK(d.stride >= 1 && std::isfinite(d.stride), t.where("stride"), ": must be >= 1, got ", d.stride);
+  d.max_objects = t.get_int("max_objects", d.max_objects);
+  OC_CHECK(d.max_objects >= 1, t.where("max_objects"), ": must be >= 1, got ", d.max_objects);
+  d.ignore_threshold = t.get_double("ignore_threshold", d.ignore_threshold);
+  OC_CHECK(d.ignore_threshold >= 0 && d.ignore_threshold <= 1, t.where("ignore_threshold"), ": must be in [0, 1], got ",
+           d.ignore_threshold);
+  d.box_loss = t.get_string("box_loss", d.box_loss);
+  OC_CHECK(d.box_loss == "l2" || d.box_loss == "giou", t.where("box_loss"), ": expected \"l2\" or \"giou\", got \"",
+           d.box_loss, "\"");
+  for (auto [key, value] : {std::pair{"box_weight", &d.box_weight}, {"object_weight", &d.object_weight},
+                            {"noobject_weight", &d.noobject_weight}, {"class_weight", &d.class_weight}}) {
+    *value = t.get_double(key, *value);
+    OC_CHECK(*value >= 0 && std::isfinite(*value), t.where(key), ": must be >= 0, got ", *value);
+  }
+  d.score_threshold = t.get_double("score_threshold", d.score_threshold);
+  OC_CHECK(d.score_threshold >= 0 && d.score_threshold < 1, t.where("score_threshold"), ": must be in [0, 1), got ",
+           d.score_threshold);
+  d.pre_nms_top_k = t.get_int("pre_nms_top_k", d.pre_nms_top_k);
+  OC_CHECK(d.pre_nms_top_k >= 1, t.where("pre_nms_top_k"), ": must be >= 1, got ", d.pre_nms_top_k);
+  d.nms_threshold = t.get_double("nms_threshold", d.nms_threshold);
+  OC_CHECK(d.nms_threshold >= 0 && d.nms_threshold <= 1, t.where("nms_threshold"), ": must be in [0, 1], got ",
+           d.nms_threshold);
+  d.max_detections = t.get_int("max_detections", d.max_detections);
+  OC_CHECK(d.max_detections >= 1, t.where("max_detections"), ": must be >= 1, got ", d.max_detections);
+}
+
+std::unique_ptr<Task> make_det_task(const Experiment& e, bool with_train, const std::string& eval_split) {
+  return std::make_unique<DetTask>(e, with_train, eval_split);
+}
+
+}  // namespace oc
