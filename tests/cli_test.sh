@@ -120,8 +120,27 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 sys.exit(0 if r and all(len(d["keypoints"]) == 51 and d["category_id"] == 1 and "score" in d for d in r) else 1)
 PY
-expect_error "only pose tasks" "$OCELLUS" eval "$CFG" --checkpoint "$WORK/run/best.safetensors" --results "$WORK/x.json"
+expect_error "only pose and detection tasks" "$OCELLUS" eval "$CFG" --checkpoint "$WORK/run/best.safetensors" --results "$WORK/x.json"
 "$OCELLUS" infer "$POSE" "${PSET[@]}" --checkpoint "$WORK/pose/last.safetensors" --image "$WORK/synth_a/images/000000.png" \
   --out "$WORK/pose.png" --json | grep -q '"left_ankle"' || fail "infer pose --json: no keypoint names"
 [ -s "$WORK/pose.png" ] || fail "infer pose --out: no picture"
+# A detector end to end: train the tiny YOLO on the det-synth set, eval writes COCO box results,
+# infer draws boxes on a photo of another size and lists them as JSON.
+TDET="$SRC/tests/data/tiny_det.json"
+DSET=(--set "data.train_dir=$WORK/det_a" --set "data.test_dir=$WORK/det_t")
+"$OCELLUS" train "$TDET" "${DSET[@]}" --out "$WORK/det" > "$WORK/det.log" 2>&1 || fail "train tiny_det: $(cat "$WORK/det.log")"
+grep -q '"test_ap"' "$WORK/det/metrics.jsonl" || fail "train tiny_det: no test_ap in metrics.jsonl"
+"$OCELLUS" eval "$TDET" "${DSET[@]}" --checkpoint "$WORK/det/last.safetensors" --json --results "$WORK/det_res.json" \
+  | grep -q '"ap50"' || fail "eval det --json: no ap50"
+python3 - "$WORK/det_res.json" <<'PY' || fail "eval det --results: not a COCO box results file"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r and all(len(d["bbox"]) == 4 and 1 <= d["category_id"] <= 10 and "score" in d for d in r) else 1)
+PY
+PHOTO=$(ls /usr/share/doc/opencv-doc/examples/data/graf1.png 2>/dev/null || echo "$WORK/det_a/images/000000.png")
+"$OCELLUS" infer "$TDET" "${DSET[@]}" --checkpoint "$WORK/det/last.safetensors" --image "$PHOTO" --out "$WORK/det.png" \
+  --json | python3 -c 'import json, sys; d = json.load(sys.stdin)
+assert d["detections"] and all(len(x["box"]) == 4 and x["name"] for x in d["detections"]), d' ||
+  fail "infer det --json: no named boxes"
+[ -s "$WORK/det.png" ] || fail "infer det --out: no picture"
 echo "cli: all checks passed"
