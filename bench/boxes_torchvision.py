@@ -9,7 +9,6 @@ Run: /usr/bin/python3 bench/boxes_torchvision.py --inputs DIR [--ours FILE ...] 
      [--threads N] [--json OUT]
 (--ours: the --json files of the ocellus runs; CPU: Debian's python3-torchvision, 2 threads.)
 """
-import argparse
 import json
 import os
 import sys
@@ -18,7 +17,7 @@ import torch
 import torchvision
 from torchvision.ops import box_iou, nms
 
-from torch_timing import median_ms, ours_columns, write_rows
+from torch_timing import comparison_args, median_ms, ours_columns, write_rows
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
 
@@ -31,17 +30,11 @@ def load(dir_, entry):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap, parse = comparison_args(cpu_runs=9)
     ap.add_argument("--inputs", required=True, help="the --inputs DIR of ocellus bench box_iou / nms")
     ap.add_argument("--ours", action="append", default=[])
-    ap.add_argument("--device", default="cpu")
-    ap.add_argument("--json")
-    ap.add_argument("--runs", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=2, help="CPU threads (ours: OCELLUS_NUM_THREADS)")
-    a = ap.parse_args()
-    if a.device == "cpu":
-        torch.set_num_threads(a.threads)
-    runs = a.runs or (50 if a.device == "cuda" else 9)
+    a = parse()
+    runs = a.runs
     ours = {}
     for path in a.ours:
         with open(path) as f:

@@ -12,13 +12,12 @@ Run: /usr/bin/python3 bench/roi_align_torchvision.py [--op roi_align|roi_pool] [
      [--ours FILE] [--json OUT] [--threads N]
 (CPU: Debian's python3-torchvision, 2 threads; CUDA: any torchvision with a GPU, CUDA events.)
 """
-import argparse
 import json
 
 import torch
 from torchvision.ops import roi_align, roi_pool
 
-from torch_timing import median_ms, ours_columns, write_rows
+from torch_timing import comparison_args, median_ms, ours_columns, write_rows
 
 # The bench rows of tests/kernels/roi_align/roi_align_cases.cpp (`ocellus bench roi_align --cases`),
 # when no --ours is given: features [N, C, H, W], boxes, params.
@@ -62,17 +61,11 @@ def bench(op, device, runs, rows):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap, parse = comparison_args(cpu_runs=9)
     ap.add_argument("--op", default="roi_align", choices=["roi_align", "roi_pool"])
-    ap.add_argument("--device", default="cpu")
     ap.add_argument("--ours")
-    ap.add_argument("--json")
-    ap.add_argument("--runs", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=2, help="CPU threads (ours: OCELLUS_NUM_THREADS)")
-    a = ap.parse_args()
-    if a.device == "cpu":
-        torch.set_num_threads(a.threads)
-    runs = a.runs or (50 if a.device == "cuda" else 9)
+    a = parse()
+    runs = a.runs
     ours, rows = {}, []
     if a.ours:
         with open(a.ours) as f:

@@ -8,12 +8,11 @@ is faster).
 Run: /usr/bin/python3 bench/torch_soft_argmax.py [--device cpu|cuda] [--ours FILE] [--json OUT] [--threads N]
 (CPU: Debian's python3-torch, 2 threads; CUDA: any PyTorch with a GPU, timed with CUDA events.)
 """
-import argparse
 import json
 
 import torch
 
-from torch_timing import median_ms, ours_columns, write_rows
+from torch_timing import comparison_args, median_ms, ours_columns, write_rows
 
 # The bench rows of tests/kernels/*/<op>_cases.cpp (`ocellus bench <op> --cases`), when no --ours is given.
 SHAPES = [(64, 17, 64, 64), (256, 16, 32, 32), (32, 17, 128, 128)]
@@ -50,16 +49,10 @@ def bench(device, runs, shapes):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--device", default="cpu")
+    ap, parse = comparison_args(cpu_runs=7)
     ap.add_argument("--ours")
-    ap.add_argument("--json")
-    ap.add_argument("--runs", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=2, help="CPU threads (ours: OCELLUS_NUM_THREADS)")
-    a = ap.parse_args()
-    if a.device == "cpu":
-        torch.set_num_threads(a.threads)
-    runs = a.runs or (50 if a.device == "cuda" else 7)
+    a = parse()
+    runs = a.runs
     ours = {}
     if a.ours:
         with open(a.ours) as f:

@@ -37,3 +37,24 @@ def write_rows(path, device, rows):
     import json
     with open(path, "w") as f:
         json.dump({"torch": torch.__version__, "device": device, "results": rows}, f, indent=2)
+
+
+def comparison_args(cpu_runs):
+    """The options every comparison script takes: --device, --json, --runs, --threads (its parser,
+    for the script's own options, and a function that parses, sets the CPU threads and returns the
+    arguments with .runs filled in: 50 on CUDA, cpu_runs on the CPU unless --runs says)."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--json", help="write the PyTorch figures here")
+    ap.add_argument("--runs", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2, help="CPU threads (ours: OCELLUS_NUM_THREADS)")
+
+    def parse():
+        a = ap.parse_args()
+        if a.device == "cpu":
+            torch.set_num_threads(a.threads)
+        a.runs = a.runs or (50 if a.device == "cuda" else cpu_runs)
+        return a
+
+    return ap, parse

@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "losses/losses.h"
+#include "train/eval_pass.h"
 #include "train/optimizers.h"
 
 namespace oc {
@@ -153,22 +154,14 @@ EvalResult finish_epoch(Run& r, int64_t epoch, const EpochStats& st, std::ostrea
 EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOptions& loader, Device device,
                     double label_smoothing) {
   auto t0 = std::chrono::steady_clock::now();
-  LoaderOptions lo = loader;
-  lo.shuffle = false;
-  lo.drop_last = false;
-  lo.augment = AugmentOptions{};
-  DataLoader dl(data, lo);
-  dl.start_epoch(0);
-  bool was_training = model.is_training();
-  model.eval();
-  NoGradGuard no_grad;
+  EvalPass pass(model, data, loader);
   CrossEntropyOptions ce;
   ce.label_smoothing = label_smoothing;
   ce.reduction = Reduction::sum;
   double loss = 0;
   int64_t correct = 0, count = 0;
   Batch b;
-  while (dl.next(b)) {
+  while (pass.next(b)) {
     Tensor x = to(b.images, device), y = to(b.labels, device);
     Tensor logits = model.forward(x);
     loss += item<double>(cross_entropy(logits, y, ce));
@@ -176,7 +169,6 @@ EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOption
     for (size_t i = 0; i < pred.size(); ++i) correct += pred[i] == want[i];
     count += static_cast<int64_t>(pred.size());
   }
-  model.train(was_training);
   EvalResult r;
   r.count = count;
   r.loss = count ? loss / count : 0;

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "train/data/datasets.h"
+#include "train/eval_pass.h"
 #include "train/io/coco_det_results.h"
 #include "train/metrics/coco_det_eval.h"
 
@@ -55,21 +56,13 @@ class DetTask : public Task {
 
 EvalResult DetTask::evaluate(Network& model, Device device) {
   auto t0 = std::chrono::steady_clock::now();
-  LoaderOptions lo = loader_;
-  lo.shuffle = false;
-  lo.drop_last = false;
-  lo.augment = AugmentOptions{};
-  DataLoader dl(eval_.data, lo);
-  dl.start_epoch(0);
-  const bool was_training = model.is_training();
-  model.eval();
-  NoGradGuard no_grad;
+  EvalPass pass(model, eval_.data, loader_);
   double loss = 0;
   std::map<std::string, double> terms;
   std::vector<CocoDetResult> results;
   Batch b;
   int64_t base = 0;
-  while (dl.next(b)) {
+  while (pass.next(b)) {
     std::vector<Tensor> outs = forward_outputs(model, to(b.images, device));
     const int64_t B = outs[0].size(0);
     DetLoss l = head_->loss(outs, b.targets);
@@ -87,7 +80,6 @@ EvalResult DetTask::evaluate(Network& model, Device device) {
       }
     base += B;
   }
-  model.train(was_training);
   EvalResult r;
   r.count = base;
   r.loss = base ? loss / base : 0;

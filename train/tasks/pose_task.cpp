@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "train/data/datasets.h"
+#include "train/eval_pass.h"
 #include "train/io/coco_results.h"
 #include "train/metrics/oks_eval.h"
 #include "train/metrics/pck.h"
@@ -70,20 +71,12 @@ class PoseTask : public Task {
 
 EvalResult PoseTask::evaluate(Network& model, Device device) {
   auto t0 = std::chrono::steady_clock::now();
-  LoaderOptions lo = loader_;
-  lo.shuffle = false;
-  lo.drop_last = false;
-  lo.augment = AugmentOptions{};
-  DataLoader dl(eval_.data, lo);
-  dl.start_epoch(0);
-  const bool was_training = model.is_training();
-  model.eval();
-  NoGradGuard no_grad;
+  EvalPass pass(model, eval_.data, loader_);
   double loss = 0;
   std::vector<Person> preds, gts, dets, all_gts;
   Batch b;
   int64_t base = 0;
-  while (dl.next(b)) {
+  while (pass.next(b)) {
     std::vector<Tensor> outs = forward_outputs(model, to(b.images, device));
     const int64_t B = outs[0].size(0);
     loss += item<double>(head_->loss(outs, head_->targets(b.targets, device))) * B;
@@ -105,7 +98,6 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
     }
     base += B;
   }
-  model.train(was_training);
   EvalResult r;
   r.count = base;
   r.loss = base ? loss / base : 0;
