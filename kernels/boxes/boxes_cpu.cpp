@@ -1,5 +1,6 @@
 // CPU reference of the box kernels: plain loops over the math of boxes_math.h, threaded over rows.
 #include <algorithm>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "kernels/boxes/boxes_kernels.h"
@@ -26,17 +27,34 @@ void for_rows(int64_t n, int64_t work, F&& fn) {
 
 }  // namespace
 
+namespace {
+
+// One row of the pairwise IoU: box a against every b, b's coordinates in four arrays (a loop the
+// compiler vectorizes; the arithmetic is box_pair_iou's, operation for operation).
+template <class T, bool kGeneralized>
+void iou_row(const T* a, const T* bx1, const T* by1, const T* bx2, const T* by2, int64_t m, T* out) {
+  const T ax1 = a[0], ay1 = a[1], ax2 = a[2], ay2 = a[3];
+  for (int64_t j = 0; j < m; ++j) out[j] = box_iou_of(ax1, ay1, ax2, ay2, bx1[j], by1[j], bx2[j], by2[j], kGeneralized);
+}
+
+}  // namespace
+
 void box_iou_cpu(const Tensor& a, const Tensor& b, const Tensor& iou, bool generalized, bool paired) {
   OC_DISPATCH_FLOATING(a.dtype(), "box_iou", [&] {
     const scalar_t *pa = cdata<scalar_t>(a), *pb = cdata<scalar_t>(b);
     scalar_t* out = mdata<scalar_t>(iou);
     const int64_t n = a.size(0), m = paired ? 1 : b.size(0);
+    if (paired) {
+      for_rows(n, 1, [&](int64_t i) { out[i] = box_pair_iou(pa + 4 * i, pb + 4 * i, generalized); });
+      return;
+    }
+    std::vector<scalar_t> cols(4 * m);  // b as x1[m], y1[m], x2[m], y2[m]
+    for (int64_t j = 0; j < m; ++j)
+      for (int c = 0; c < 4; ++c) cols[c * m + j] = pb[4 * j + c];
+    const scalar_t *x1 = cols.data(), *y1 = x1 + m, *x2 = y1 + m, *y2 = x2 + m;
     for_rows(n, m, [&](int64_t i) {
-      if (paired) {
-        out[i] = box_pair_iou(pa + 4 * i, pb + 4 * i, generalized);
-        return;
-      }
-      for (int64_t j = 0; j < m; ++j) out[i * m + j] = box_pair_iou(pa + 4 * i, pb + 4 * j, generalized);
+      if (generalized) iou_row<scalar_t, true>(pa + 4 * i, x1, y1, x2, y2, m, out + i * m);
+      else iou_row<scalar_t, false>(pa + 4 * i, x1, y1, x2, y2, m, out + i * m);
     });
   });
 }

@@ -34,18 +34,25 @@ OC_HD T box_max(T u, T v) { return u > v ? u : v; }
 template <class T>
 OC_HD T box_min(T u, T v) { return u < v ? u : v; }
 
-// IoU (or GIoU) of boxes a and b, each 4 values x1, y1, x2, y2.
+// IoU (or GIoU) of boxes a = (ax1, ay1, ax2, ay2) and b, as scalars (so that a loop over b's
+// coordinates in separate arrays vectorizes).
 template <class T>
-OC_HD T box_pair_iou(const T* a, const T* b, bool generalized) {
-  const T area_a = (a[2] - a[0]) * (a[3] - a[1]), area_b = (b[2] - b[0]) * (b[3] - b[1]);
-  const T iw = box_max(box_min(a[2], b[2]) - box_max(a[0], b[0]), T(0));
-  const T ih = box_max(box_min(a[3], b[3]) - box_max(a[1], b[1]), T(0));
+OC_HD T box_iou_of(T ax1, T ay1, T ax2, T ay2, T bx1, T by1, T bx2, T by2, bool generalized) {
+  const T area_a = (ax2 - ax1) * (ay2 - ay1), area_b = (bx2 - bx1) * (by2 - by1);
+  const T iw = box_max(box_min(ax2, bx2) - box_max(ax1, bx1), T(0));
+  const T ih = box_max(box_min(ay2, by2) - box_max(ay1, by1), T(0));
   const T inter = iw * ih, uni = area_a + area_b - inter, iou = inter / uni;
   if (!generalized) return iou;
-  const T cw = box_max(box_max(a[2], b[2]) - box_min(a[0], b[0]), T(0));
-  const T ch = box_max(box_max(a[3], b[3]) - box_min(a[1], b[1]), T(0));
+  const T cw = box_max(box_max(ax2, bx2) - box_min(ax1, bx1), T(0));
+  const T ch = box_max(box_max(ay2, by2) - box_min(ay1, by1), T(0));
   const T area_c = cw * ch;
   return iou - (area_c - uni) / area_c;
+}
+
+// The same of boxes a and b, each 4 values x1, y1, x2, y2.
+template <class T>
+OC_HD T box_pair_iou(const T* a, const T* b, bool generalized) {
+  return box_iou_of(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], generalized);
 }
 
 // The gradient of one extent e = max(0, hi(u2, v2) - lo(u1, v1)) (hi/lo: min/max for the
