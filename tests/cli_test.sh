@@ -129,7 +129,8 @@ expect_error "only pose and detection tasks" "$OCELLUS" eval "$CFG" --checkpoint
 TDET="$SRC/tests/data/tiny_det.json"
 DSET=(--set "data.train_dir=$WORK/det_a" --set "data.test_dir=$WORK/det_t")
 "$OCELLUS" train "$TDET" "${DSET[@]}" --out "$WORK/det" > "$WORK/det.log" 2>&1 || fail "train tiny_det: $(cat "$WORK/det.log")"
-grep -q '"test_ap"' "$WORK/det/metrics.jsonl" || fail "train tiny_det: no test_ap in metrics.jsonl"
+grep -q '"test_ap".*"train_loss_box"' "$WORK/det/metrics.jsonl" ||
+  fail "train tiny_det: no test_ap and train_loss_box in metrics.jsonl"
 "$OCELLUS" eval "$TDET" "${DSET[@]}" --checkpoint "$WORK/det/last.safetensors" --json --results "$WORK/det_res.json" \
   | grep -q '"ap50"' || fail "eval det --json: no ap50"
 python3 - "$WORK/det_res.json" <<'PY' || fail "eval det --results: not a COCO box results file"

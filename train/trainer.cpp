@@ -118,7 +118,8 @@ bool train_epoch(Run& r, DataLoader& loader, int64_t epoch, EpochStats& st) {
   return true;
 }
 
-// One metrics.jsonl line: the score under "test_<its name>", then every other metric.
+// One metrics.jsonl line: the score under "test_<its name>", then every other metric, prefixed
+// "test_" unless it describes the training epoch (a name beginning "train_", e.g. a loss term).
 void write_metrics(std::ostream& out, int64_t epoch, const EpochStats& st, const EvalResult& ev, double lr) {
   json m = {{"epoch", epoch + 1},
             {"train_loss", st.mean_loss()},
@@ -127,8 +128,10 @@ void write_metrics(std::ostream& out, int64_t epoch, const EpochStats& st, const
             {"lr", lr},
             {"seconds", st.seconds},
             {"images_per_s", st.images / std::max(st.seconds, 1e-9)}};
-  for (auto& [name, value] : ev.metrics.items())
-    if (!m.contains("test_" + name)) m["test_" + name] = value;
+  for (auto& [name, value] : ev.metrics.items()) {
+    const std::string key = name.rfind("train_", 0) == 0 ? name : "test_" + name;
+    if (!m.contains(key)) m[key] = value;
+  }
   out << m.dump() << "\n";
   out.flush();
 }
