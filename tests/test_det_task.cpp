@@ -104,6 +104,12 @@ TEST_CASE("det task: config errors name the key") {
   c["task"]["nms_treshold"] = 0.4;
   test::require_error([&] { experiment_from_json(c, "d.json"); }, {"task.nms_treshold", "nms_threshold"});
   c = det_config("a", "b");
+  c["task"]["score_threshold"] = 1;
+  test::require_error([&] { experiment_from_json(c, "d.json"); }, {"task.score_threshold", "must be in [0, 1)", "got 1"});
+  c = det_config("a", "b");
+  c["task"]["max_detections"] = 0;
+  test::require_error([&] { experiment_from_json(c, "d.json"); }, {"task.max_detections", "must be >= 1, got 0"});
+  c = det_config("a", "b");
   c["data"] = {{"dataset", "fashion_mnist"}};
   test::require_error([&] { experiment_from_json(c, "d.json"); }, {"task.type", "\"detection\" needs data.dataset \"det_coco\""});
 }

@@ -98,6 +98,19 @@ EvalResult DetTask::evaluate(Network& model, Device device) {
   return r;
 }
 
+// t[key] into v (v's value the default), which must lie in [lo, hi] ([lo, hi) when hi_open).
+void read_in_range(ConfigObject& t, const char* key, double& v, double lo, double hi, bool hi_open = false) {
+  v = t.get_double(key, v);
+  OC_CHECK(v >= lo && (hi_open ? v < hi : v <= hi), t.where(key), ": must be in [", lo, ", ", hi, hi_open ? ")" : "]",
+           ", got ", v);
+}
+
+// t[key] into v (v's value the default), which must be >= 1.
+void read_count(ConfigObject& t, const char* key, int64_t& v) {
+  v = t.get_int(key, v);
+  OC_CHECK(v >= 1, t.where(key), ": must be >= 1, got ", v);
+}
+
 }  // namespace
 
 std::vector<std::string> det_task_keys() {
@@ -118,11 +131,8 @@ void read_det_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
              ": anchor sizes must be positive, got [", a[0], ", ", a[1], "]");
   d.stride = t.get_double("stride", d.stride);
   OC_CHECK(d.stride >= 1 && std::isfinite(d.stride), t.where("stride"), ": must be >= 1, got ", d.stride);
-  d.max_objects = t.get_int("max_objects", d.max_objects);
-  OC_CHECK(d.max_objects >= 1, t.where("max_objects"), ": must be >= 1, got ", d.max_objects);
-  d.ignore_threshold = t.get_double("ignore_threshold", d.ignore_threshold);
-  OC_CHECK(d.ignore_threshold >= 0 && d.ignore_threshold <= 1, t.where("ignore_threshold"), ": must be in [0, 1], got ",
-           d.ignore_threshold);
+  read_count(t, "max_objects", d.max_objects);
+  read_in_range(t, "ignore_threshold", d.ignore_threshold, 0, 1);
   d.box_loss = t.get_string("box_loss", d.box_loss);
   OC_CHECK(d.box_loss == "l2" || d.box_loss == "giou", t.where("box_loss"), ": expected \"l2\" or \"giou\", got \"",
            d.box_loss, "\"");
@@ -131,16 +141,10 @@ void read_det_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
     *value = t.get_double(key, *value);
     OC_CHECK(*value >= 0 && std::isfinite(*value), t.where(key), ": must be >= 0, got ", *value);
   }
-  d.score_threshold = t.get_double("score_threshold", d.score_threshold);
-  OC_CHECK(d.score_threshold >= 0 && d.score_threshold < 1, t.where("score_threshold"), ": must be in [0, 1), got ",
-           d.score_threshold);
-  d.pre_nms_top_k = t.get_int("pre_nms_top_k", d.pre_nms_top_k);
-  OC_CHECK(d.pre_nms_top_k >= 1, t.where("pre_nms_top_k"), ": must be >= 1, got ", d.pre_nms_top_k);
-  d.nms_threshold = t.get_double("nms_threshold", d.nms_threshold);
-  OC_CHECK(d.nms_threshold >= 0 && d.nms_threshold <= 1, t.where("nms_threshold"), ": must be in [0, 1], got ",
-           d.nms_threshold);
-  d.max_detections = t.get_int("max_detections", d.max_detections);
-  OC_CHECK(d.max_detections >= 1, t.where("max_detections"), ": must be >= 1, got ", d.max_detections);
+  read_in_range(t, "score_threshold", d.score_threshold, 0, 1, true);
+  read_count(t, "pre_nms_top_k", d.pre_nms_top_k);
+  read_in_range(t, "nms_threshold", d.nms_threshold, 0, 1);
+  read_count(t, "max_detections", d.max_detections);
 }
 
 std::unique_ptr<Task> make_det_task(const Experiment& e, bool with_train, const std::string& eval_split) {
