@@ -16,7 +16,7 @@ json read_json_file(const std::string& path) {
   ss << f.rdbuf();
   try {
     return json::parse(ss.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // syntax errors, and numbers out of range (1e999)
     OC_FAIL(path, ": invalid JSON: ", e.what());
   }
 }
@@ -30,6 +30,8 @@ void apply_override(json& config, const std::string& assignment, const std::stri
     value = json::parse(text);
   } catch (const json::parse_error&) {
     value = text;  // a bare word: a string
+  } catch (const json::exception& e) {  // a number out of range (1e999)
+    OC_FAIL("--set ", assignment, ": ", e.what());
   }
   json* node = &config;
   std::stringstream ss(path);

@@ -171,3 +171,18 @@ TEST_CASE("train: config errors in data and train sections name the path") {
   c["train"]["epochs"] = "three";
   REQUIRE_THROWS_WITH(experiment_from_json(c, "c.json"), "c.json: train.epochs: expected an integer, got \"three\"");
 }
+
+TEST_CASE("train: a config number out of range is an error naming the file, or the --set") {
+  test::TempDir dir("ocellus_config_range");
+  const std::string path = dir.file("big.json");
+  {
+    std::ofstream f(path);
+    f << R"({"train": {"epochs": 1e999}})";
+  }
+  test::require_error([&] { load_experiment(path, {}); }, {path + ": invalid JSON", "1e999"});
+  {
+    std::ofstream f(path);
+    f << tiny_config(1, 64).dump();
+  }
+  test::require_error([&] { load_experiment(path, {"train.epochs=1e999"}); }, {"--set train.epochs=1e999", "1e999"});
+}

@@ -35,7 +35,8 @@ inline const json& json_need_array(const json& obj, const std::string& k, const 
   return a;
 }
 
-// A finite number (booleans are not numbers; 1e999 parses as infinity and is refused).
+// A finite number (booleans are not numbers; a non-finite value set in code is refused; the parser
+// itself already rejects a literal like 1e999 as out of range).
 inline double json_number(const json& v, const JsonAt& at) {
   if (!v.is_number()) at.fail("expected a number, got ", v.type_name());
   const double d = v.get<double>();
