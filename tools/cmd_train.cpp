@@ -94,6 +94,11 @@ int cmd_eval(const Args& all) {
 
 namespace {
 
+// Class c's name, or its number when the data set names fewer classes.
+std::string class_name(const std::vector<std::string>& names, int64_t c) {
+  return c >= 0 && c < static_cast<int64_t>(names.size()) ? names[c] : std::to_string(c);
+}
+
 // The image as the model's normalized input [1,C,H,W] (resized to the model's input when needed).
 Tensor model_input(const Experiment& e, const Tensor& image_u8) {
   const Shape& in = e.model->input_shape();
@@ -185,7 +190,7 @@ int infer_detection(Experiment& e, const ArgParser& p) {
     draw_detections(img, drawn, names);
     write_png(out_path, img);
   }
-  auto name_of = [&](int64_t c) { return c < static_cast<int64_t>(names.size()) ? names[c] : std::to_string(c); };
+  auto name_of = [&](int64_t c) { return class_name(names, c); };
   if (p.has("--json")) {
     json list = json::array();
     for (const Detection& d : found)
@@ -229,7 +234,7 @@ int infer_classification(Experiment& e, const ArgParser& p) {
   std::vector<std::string> names;
   const auto& class_names = dataset_registry().at(e.data.dataset, e.path + ": data.dataset").factory.class_names;
   if (class_names) names = class_names();
-  auto name_of = [&](int c) { return c < static_cast<int>(names.size()) ? names[c] : std::to_string(c); };
+  auto name_of = [&](int c) { return class_name(names, c); };
   const size_t k = std::min<size_t>(5, order.size());
   if (st) write_png(out_path, select(denormalize_to_uint8(st->captured().output, e.data.loader.mean,
                                                           e.data.loader.std), 0, 0));

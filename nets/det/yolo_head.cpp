@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/boxes/boxes_math.h"
 #include "kernels/ops.h"
 #include "losses/losses.h"
 #include "nets/det/det_heads.h"
@@ -25,12 +26,10 @@ double shape_iou(double w1, double h1, double w2, double h2) {
   return inter / (w1 * h1 + w2 * h2 - inter);
 }
 
+// IoU of two float boxes, in double, with the boxes kernels' math (a 0 / 0 NaN never passes a threshold).
 double box_iou_host(const float* a, const float* b) {
-  const double iw = std::max(0.0, double(std::min(a[2], b[2])) - std::max(a[0], b[0]));
-  const double ih = std::max(0.0, double(std::min(a[3], b[3])) - std::max(a[1], b[1]));
-  const double inter = iw * ih;
-  const double uni = double(a[2] - a[0]) * (a[3] - a[1]) + double(b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return uni > 0 ? inter / uni : 0;
+  const double da[4] = {a[0], a[1], a[2], a[3]}, db[4] = {b[0], b[1], b[2], b[3]};
+  return box_pair_iou(da, db, false);
 }
 
 // A log size above this decodes to exp(4.135) ~ 62 anchors: beyond any image (torchvision's clip).

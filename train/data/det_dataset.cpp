@@ -13,6 +13,15 @@
 #include "train/io/image_io.h"
 
 namespace oc {
+namespace {
+
+// Labels are the categories in ascending id order.
+void sort_by_label(std::vector<CocoDetCategory>& categories) {
+  std::sort(categories.begin(), categories.end(),
+            [](const CocoDetCategory& a, const CocoDetCategory& b) { return a.id < b.id; });
+}
+
+}  // namespace
 
 DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, int64_t limit) {
   OC_CHECK(max_objects >= 1, "detection data ", dir, ": max_objects must be >= 1, got ", max_objects);
@@ -35,9 +44,7 @@ DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, i
              " but the first is ", W, " x ", H, " (training needs one size)");
     index_of_image[im.id] = i;
   }
-  // Labels by ascending category id.
-  std::sort(coco.categories.begin(), coco.categories.end(),
-            [](const CocoDetCategory& a, const CocoDetCategory& b) { return a.id < b.id; });
+  sort_by_label(coco.categories);
   std::map<int64_t, int64_t> label_of;
   for (const CocoDetCategory& c : coco.categories) {
     label_of[c.id] = static_cast<int64_t>(ds.category_ids.size());
@@ -85,7 +92,7 @@ std::vector<std::string> read_detection_class_names(const std::string& dir) {
   const std::string ann = (std::filesystem::path(dir) / "annotations.json").string();
   OC_CHECK(std::filesystem::exists(ann), "detection data ", dir, ": no annotations.json (the class names come from it)");
   std::vector<CocoDetCategory> cats = read_coco_detection(ann).categories;
-  std::sort(cats.begin(), cats.end(), [](const CocoDetCategory& a, const CocoDetCategory& b) { return a.id < b.id; });
+  sort_by_label(cats);
   std::vector<std::string> names;
   for (const CocoDetCategory& c : cats) names.push_back(c.name);
   return names;
