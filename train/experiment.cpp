@@ -45,6 +45,7 @@ void read_data(ConfigObject d, DataSettings& s) {
   l.augment.affine_translate = a.get_double("affine_translate", 0);
   l.augment.affine_scale_min = a.get_double("affine_scale_min", 1);
   l.augment.affine_scale_max = a.get_double("affine_scale_max", 1);
+  if (kind.check_augment) kind.check_augment(a, l.augment);
   a.finish();
   d.finish();
 }

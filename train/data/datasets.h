@@ -17,6 +17,9 @@ namespace oc {
 struct DatasetKind {
   std::function<void(ConfigObject& d, DataSettings& s)> read;  // its own keys (the shared ones: experiment.cpp)
   bool distortions = false;  // takes data.distortion (train/data/distorted_mnist.h)
+  // Checks data.augment (`augment`: its config object, for messages; `a`: its values) when the data set
+  // augments in its own way; throws naming a key it cannot do. Absent: the loader's image augmentation.
+  std::function<void(const ConfigObject& augment, const AugmentOptions& a)> check_augment;
   // Exactly one of the three loaders: labelled images, people with keypoints, or objects with boxes.
   std::function<ImageDataset(const DataSettings& d, const std::string& split)> load_images;
   std::function<PoseDataset(const DataSettings& d, const std::string& split, uint64_t seed, int64_t max_people)>
