@@ -2,6 +2,7 @@
 // (root/<class name>/<image files>).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -9,11 +10,22 @@
 
 namespace oc {
 
+// A data set's own training augmentation, for targets that must move with the pixels (detection
+// boxes): given sample `index`, the epoch's augmentation key `seed` (DataLoader::augment_seed) and
+// the sample's uint8 [C,H,W] image, it returns the new image (uint8 [C,H,W], the same size) and
+// rewrites the sample's target row `target` (float32, targets[index]'s layout; it holds that row on
+// entry; null when the data set has no targets). The loader calls it from several worker threads at
+// once: it must be reentrant, reading only state that nothing changes.
+using SampleTransform = std::function<Tensor(int64_t index, uint64_t seed, const Tensor& image, float* target)>;
+
 struct ImageDataset {
   Tensor images;  // uint8 [N,C,H,W] on the CPU, contiguous
   Tensor labels;  // int64 [N]
-  Tensor targets; // optional float32 [N, ...] per-sample regression targets (pose keypoints), batched
-                  // beside the labels; such data sets take no geometric augmentation
+  Tensor targets; // optional float32 [N, ...] per-sample regression targets (keypoints, boxes), batched
+                  // beside the labels; such data sets take no loader augmentation (data.augment)
+                  // unless they bring a transform
+  SampleTransform transform;  // optional: replaces the loader's augmentation (see loader.h); only a
+                              // training split sets it
   int64_t num_classes = 0;
   std::vector<std::string> class_names;
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }

@@ -65,8 +65,21 @@ PoseDataset load_pose_coco(const DataSettings& d, const std::string& split, uint
   return load_pose_dataset(split_dir(d, split), max_people, split_limit(d, split));
 }
 
+// data.augment on det_coco: a flip and a scale that move the boxes (train/data/det_augment.h).
+void check_det_augment(const ConfigObject& augment, const AugmentOptions& a) {
+  const std::string key = unsupported_detection_augment_key(a);
+  OC_CHECK(key.empty(), augment.where(key), ": det_coco augments with ", kDetectionAugmentKeys,
+           " only (a flip and a scale, cropped to the image size); leave ", key, " at its default");
+}
+
+// Only the training split is augmented; the loader runs the transform when data.augment is on.
 DetDataset load_det_coco(const DataSettings& d, const std::string& split, int64_t max_objects) {
-  return load_detection_dataset(split_dir(d, split), max_objects, split_limit(d, split));
+  DetDataset ds = load_detection_dataset(split_dir(d, split), max_objects, split_limit(d, split));
+  if (split == "train" && d.loader.augment.any()) {
+    const Tensor& images = ds.data.images;
+    set_detection_augment(ds, detection_augment_options(d.loader.augment, images.size(2), images.size(3)));
+  }
+  return ds;
 }
 
 }  // namespace
@@ -90,6 +103,7 @@ const Registry<DatasetKind>& dataset_registry() {
     r.add("pose_coco", {"train_dir", "test_dir", "crop"}, coco);
     DatasetKind det;
     det.read = read_split_dirs;
+    det.check_augment = check_det_augment;
     det.load_detections = load_det_coco;
     r.add("det_coco", {"train_dir", "test_dir"}, det);
     return r;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
 
 #include "core/thread_pool.h"
 #include "kernels/copy/copy.h"
@@ -14,6 +15,21 @@
 
 namespace oc {
 namespace {
+
+// A target row: the non-crowd objects in order, the first `max_objects` of them, as (label, x1, y1,
+// x2, y2); the empty slots are all -1 (label -1).
+void write_box_row(const std::vector<const CocoDetAnnotation*>& objects, const std::map<int64_t, int64_t>& label_of,
+                   int64_t max_objects, float* row) {
+  std::fill(row, row + max_objects * 5, -1.0f);
+  int64_t slot = 0;
+  for (const CocoDetAnnotation* a : objects) {
+    if (a->iscrowd || slot >= max_objects) continue;
+    float* t = row + slot++ * 5;
+    t[0] = static_cast<float>(label_of.at(a->category_id));
+    t[1] = static_cast<float>(a->bbox[0]), t[2] = static_cast<float>(a->bbox[1]);
+    t[3] = static_cast<float>(a->bbox[0] + a->bbox[2]), t[4] = static_cast<float>(a->bbox[1] + a->bbox[3]);
+  }
+}
 
 // Labels are the categories in ascending id order.
 void sort_by_label(std::vector<CocoDetCategory>& categories) {
@@ -62,18 +78,9 @@ DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, i
 
   ds.data.images = Tensor::empty({n, 3, H, W}, DType::u8);
   ds.data.labels = zeros({n}, DType::i64);
-  ds.data.targets = full({n, max_objects, 5}, -1, DType::f32);
+  ds.data.targets = Tensor::empty({n, max_objects, 5}, DType::f32);
   float* targets = ds.data.targets.data<float>();
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t slot = 0;
-    for (const CocoDetAnnotation* a : per_image[i]) {
-      if (a->iscrowd || slot >= max_objects) continue;
-      float* t = targets + (i * max_objects + slot++) * 5;
-      t[0] = static_cast<float>(label_of.at(a->category_id));
-      t[1] = static_cast<float>(a->bbox[0]), t[2] = static_cast<float>(a->bbox[1]);
-      t[3] = static_cast<float>(a->bbox[0] + a->bbox[2]), t[4] = static_cast<float>(a->bbox[1] + a->bbox[3]);
-    }
-  }
+  for (int64_t i = 0; i < n; ++i) write_box_row(per_image[i], label_of, max_objects, targets + i * max_objects * 5);
   uint8_t* pixels = ds.data.images.data<uint8_t>();
   const std::filesystem::path image_dir = root / "images";
   parallel_for(0, n, 8, [&](int64_t begin, int64_t end) {
@@ -86,6 +93,61 @@ DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, i
     }
   });
   return ds;
+}
+
+const char* const kDetectionAugmentKeys = "horizontal_flip, affine_scale_min and affine_scale_max";
+
+std::string unsupported_detection_augment_key(const AugmentOptions& a) {
+  const AugmentOptions defaults;
+  if (a.random_crop_padding != defaults.random_crop_padding) return "random_crop_padding";
+  if (a.affine_degrees != defaults.affine_degrees) return "affine_degrees";
+  if (a.affine_translate != defaults.affine_translate) return "affine_translate";
+  return "";
+}
+
+DetAugmentOptions detection_augment_options(const AugmentOptions& a, int64_t height, int64_t width) {
+  const std::string key = unsupported_detection_augment_key(a);
+  OC_CHECK(key.empty(), "data.augment.", key, ": detection augmentation takes only ", kDetectionAugmentKeys,
+           " (a flip and a scale, cropped to the image size)");
+  DetAugmentOptions o;
+  o.width = width, o.height = height;
+  o.horizontal_flip = a.horizontal_flip;
+  o.scale_min = a.affine_scale_min, o.scale_max = a.affine_scale_max;
+  o.check();
+  return o;
+}
+
+void set_detection_augment(DetDataset& ds, const DetAugmentOptions& opt) {
+  opt.check();
+  const Tensor& images = ds.data.images;
+  const int64_t n = ds.data.size(), H = images.size(2), W = images.size(3), max_objects = ds.data.targets.size(1);
+  OC_CHECK(opt.height == H && opt.width == W, "detection augment: the crop is ", opt.width, " x ", opt.height,
+           " but the images are ", W, " x ", H);
+  // What every call reads, shared and never changed after this point (the transform is reentrant).
+  struct Source {
+    DetAugmentOptions opt;
+    int64_t height, width, max_objects;
+    std::map<int64_t, int64_t> label_of;
+    std::vector<std::vector<CocoDetAnnotation>> objects;  // non-crowd, by image, in file order
+  };
+  auto src = std::make_shared<Source>();
+  src->opt = opt, src->height = H, src->width = W, src->max_objects = max_objects;
+  for (size_t l = 0; l < ds.category_ids.size(); ++l) src->label_of[ds.category_ids[l]] = static_cast<int64_t>(l);
+  std::map<int64_t, int64_t> index_of_image;
+  for (int64_t i = 0; i < n; ++i) index_of_image[ds.coco.images[i].id] = i;
+  src->objects.resize(static_cast<size_t>(n));
+  for (const CocoDetAnnotation& a : ds.coco.annotations)
+    if (!a.iscrowd) src->objects[index_of_image.at(a.image_id)].push_back(a);
+  std::shared_ptr<const Source> shared = src;
+  ds.data.transform = [shared](int64_t index, uint64_t seed, const Tensor& image, float* target) {
+    const Source& s = *shared;
+    const DetAugmentDraw draw = draw_det_augment(s.opt, seed, static_cast<uint64_t>(index), s.height, s.width);
+    DetSample out = augment_detection(image, s.objects[static_cast<size_t>(index)], s.opt, draw);
+    std::vector<const CocoDetAnnotation*> kept;
+    for (const CocoDetAnnotation& a : out.objects) kept.push_back(&a);
+    if (target) write_box_row(kept, s.label_of, s.max_objects, target);
+    return out.image;
+  };
 }
 
 std::vector<std::string> read_detection_class_names(const std::string& dir) {

@@ -6,7 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "train/data/augment.h"
 #include "train/data/dataset.h"
+#include "train/data/det_augment.h"
 #include "train/io/coco_det_types.h"
 
 namespace oc {
@@ -23,6 +25,22 @@ struct DetDataset {
 // max_objects = M (objects beyond it are left out of the targets, never of `coco`); limit > 0
 // keeps the first images. Errors name the file.
 DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, int64_t limit = 0);
+
+// Training augmentation of a detection data set (data.augment): a horizontal flip and a scale
+// (affine_scale_min..max), cropped back to the image size, moving the boxes with the pixels. The
+// name of the first data.augment key set to something a detection data set cannot do (the other
+// keys), or "" when there is none.
+std::string unsupported_detection_augment_key(const AugmentOptions& a);
+// The data.augment keys detection augmentation reads, for messages.
+extern const char* const kDetectionAugmentKeys;
+// data.augment as detection augmentation for height x width images; an error names an unsupported key.
+DetAugmentOptions detection_augment_options(const AugmentOptions& a, int64_t height, int64_t width);
+
+// Sets ds.data.transform: sample i's image and objects (the non-crowd annotations of ds.coco's image
+// i, masks included) go through augment_detection with draw_det_augment(opt, seed, i, H, W), and its
+// target row is rebuilt from the kept objects by the loader's rule (file order, the first M, label
+// -1 in the empty slots). opt's size must be the images' size.
+void set_detection_augment(DetDataset& ds, const DetAugmentOptions& opt);
 
 // The categories' names of DIR/annotations.json by label (ascending category id), for tools that
 // need the classes without the images (`ocellus infer`). Errors name the file.

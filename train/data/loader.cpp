@@ -40,9 +40,10 @@ DataLoader::DataLoader(const ImageDataset& data, const LoaderOptions& opt) : dat
   if (data.targets.defined()) {
     OC_CHECK(data.targets.dim() >= 1 && data.targets.size(0) == data.images.size(0),
              "DataLoader: targets must be [N, ...] with N = ", data.images.size(0), ", got ", data.targets.str());
-    // Flips, crops and affine warps would move the pixels but not the target coordinates.
-    OC_CHECK(!opt.augment.any(), "DataLoader: this data set has regression targets (keypoints or boxes): the loader's image "
-             "augmentation would not move them; turn data.augment off");
+    // Flips, crops and affine warps would move the pixels but not the target coordinates; a data set
+    // that moves them itself brings a transform.
+    OC_CHECK(!opt.augment.any() || data.transform, "DataLoader: this data set has regression targets (keypoints or "
+             "boxes): the loader's image augmentation would not move them; turn data.augment off");
     data_.targets = contiguous(to(to(data.targets.detach(), Device::cpu()), DType::f32));
   }
   for (int v = 0; v < 256; ++v) lut_[v] = static_cast<float>((v / 255.0 - opt.mean) / opt.std);
@@ -161,12 +162,36 @@ Batch DataLoader::assemble(int64_t b) const {
   int64_t* labels = batch.labels.data<int64_t>();
   const uint8_t* images = data_.images.data<uint8_t>();
   const int64_t* all_labels = data_.labels.data<int64_t>();
-  const bool augment = opt_.augment.any();
+  // The data set's transform, when it has one, replaces the image augmentation (never both).
+  const bool transform = opt_.augment.any() && static_cast<bool>(data_.transform);
+  const bool augment = opt_.augment.any() && !transform;
   std::vector<uint8_t> pixels(augment ? static_cast<size_t>(2 * chw) : 0);
+  int64_t per = 0;  // target values per sample
+  float* targets = nullptr;
+  if (data_.targets.defined()) {
+    Shape shape = data_.targets.shape();
+    per = data_.targets.numel() / std::max<int64_t>(shape[0], 1);
+    shape[0] = count;
+    batch.targets = Tensor::empty(shape, DType::f32);
+    targets = batch.targets.data<float>();
+  }
+  const float* all_targets = targets ? data_.targets.data<float>() : nullptr;
+  Tensor transformed;  // keeps the transform's output alive while it is read
   for (int64_t i = 0; i < count; ++i) {
     const int64_t s = order_[static_cast<size_t>(begin + i)];
     const uint8_t* src = images + s * chw;
-    if (augment) {
+    float* target = targets ? targets + i * per : nullptr;
+    if (targets) std::copy(all_targets + s * per, all_targets + (s + 1) * per, target);
+    if (transform) {
+      Tensor image = Tensor::empty({C, H, W}, DType::u8);
+      std::memcpy(image.data<uint8_t>(), src, static_cast<size_t>(chw));
+      transformed = data_.transform(s, augment_seed_, image, target);
+      OC_CHECK(transformed.defined() && transformed.dtype() == DType::u8 && transformed.shape() == (Shape{C, H, W}),
+               "DataLoader: the data set's transform returned ", transformed.defined() ? transformed.str() : "nothing",
+               " for sample ", s, ", expected uint8 [", C, ",", H, ",", W, "]");
+      transformed = contiguous(to(transformed, Device::cpu()));
+      src = transformed.data<uint8_t>();
+    } else if (augment) {
       Generator gen(augment_seed_);
       gen.offset = static_cast<uint64_t>(s) * kAugmentBlocks;
       AugmentDraw d = draw_augment(opt_.augment, H, W, gen);
@@ -176,18 +201,6 @@ Batch DataLoader::assemble(int64_t b) const {
     float* o = dst + i * chw;
     for (int64_t k = 0; k < chw; ++k) o[k] = lut_[src[k]];
     labels[i] = all_labels[s];
-  }
-  if (data_.targets.defined()) {
-    Shape shape = data_.targets.shape();
-    const int64_t per = data_.targets.numel() / std::max<int64_t>(shape[0], 1);
-    shape[0] = count;
-    batch.targets = Tensor::empty(shape, DType::f32);
-    const float* all = data_.targets.data<float>();
-    float* t = batch.targets.data<float>();
-    for (int64_t i = 0; i < count; ++i) {
-      const int64_t s = order_[static_cast<size_t>(begin + i)];
-      std::copy(all + s * per, all + (s + 1) * per, t + i * per);
-    }
   }
   return batch;
 }

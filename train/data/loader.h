@@ -23,6 +23,9 @@ struct LoaderOptions {
   int workers = 2;   // background threads; 0 assembles each batch inside next() on the caller's thread
   int prefetch = 4;  // batches assembled ahead of the consumer (in flight or waiting), >= 1
   bool drop_last = false;
+  // Each sample's augmentation when any() is on: the data set's own transform when it has one
+  // (ImageDataset::transform, which moves its targets too), else these image operations, refused for
+  // a data set with targets (they would not move them).
   AugmentOptions augment;
   double mean = 0, std = 1;  // pixel = (v / 255 - mean) / std
 };
@@ -50,7 +53,8 @@ class DataLoader {
   // Begins epoch `epoch` (>= 0), abandoning any epoch in progress. The order is randperm(N) from
   // Generator(seed + epoch) when shuffling, else 0..N-1; sample i's augmentation is drawn from a
   // Philox stream keyed by (seed, epoch) at offset i * kAugmentBlocks, so the same (seed, epoch)
-  // gives the same batches in any process with any number of workers. skip_batches in
+  // gives the same batches in any process with any number of workers (a data set's transform gets
+  // (sample, augment_seed(seed, epoch)) and must depend only on them). skip_batches in
   // [0, batches_per_epoch()] starts at that batch (for resuming mid-epoch).
   void start_epoch(int64_t epoch, int64_t skip_batches = 0);
   // The next batch of the epoch, in order; false at the end of the epoch. An exception thrown while
