@@ -164,6 +164,19 @@ std::vector<int64_t> ConfigObject::get_int_list(const std::string& key, const st
       .get<std::vector<int64_t>>());
 }
 
+std::vector<double> ConfigObject::get_number_list(const std::string& key, const std::vector<double>& fallback) {
+  read_.insert(key);
+  if (!has(key)) return record(key, fallback);
+  return record(key, at(key, "a list of numbers",
+            [](const json& v) {
+              if (!v.is_array()) return false;
+              for (const auto& e : v)
+                if (!e.is_number()) return false;
+              return true;
+            })
+      .get<std::vector<double>>());
+}
+
 std::vector<std::array<double, 2>> ConfigObject::get_number_pairs(const std::string& key,
                                                                   const std::vector<std::array<double, 2>>& fallback) {
   read_.insert(key);

@@ -37,6 +37,7 @@ class ConfigObject {
   std::pair<int64_t, int64_t> get_pair(const std::string& key, std::pair<int64_t, int64_t> fallback);
   std::vector<int64_t> get_int_list(const std::string& key, const std::vector<int64_t>& fallback);
   std::vector<std::string> get_string_list(const std::string& key, const std::vector<std::string>& fallback);
+  std::vector<double> get_number_list(const std::string& key, const std::vector<double>& fallback);
   // A list of [a, b] number pairs (anchor shapes).
   std::vector<std::array<double, 2>> get_number_pairs(const std::string& key,
                                                       const std::vector<std::array<double, 2>>& fallback);

@@ -77,6 +77,19 @@ void Network::build(ConfigObject& model, const Shape& input, Generator& gen) {
   model.finish();
 }
 
+void Network::attach(const std::string& name, std::shared_ptr<Network> sub) {
+  OC_CHECK(sub && !attached(name), "Network::attach: \"", name, "\" is attached twice or null");
+  for (const auto& n : nodes_) OC_CHECK(n.name != name, "Network::attach: \"", name, "\" is also a layer's name");
+  register_module(name, sub);
+  attached_.emplace_back(name, std::move(sub));
+}
+
+std::shared_ptr<Network> Network::attached(const std::string& name) const {
+  for (const auto& [n, sub] : attached_)
+    if (n == name) return sub;
+  return nullptr;
+}
+
 std::vector<Tensor> Network::run(const Tensor& x) {
   const Shape& want = nodes_[0].out_shape;
   OC_CHECK(x.dim() == static_cast<int64_t>(want.size()) + 1 &&
@@ -153,6 +166,14 @@ std::string Network::summary() const {
   for (const auto& n : nodes_) {
     params += n.params;
     flops += n.flops;
+  }
+  // Attached networks run per region, not per image: their FLOPs are per region and not in the total.
+  for (const auto& [name, sub] : attached_) {
+    std::snprintf(line, sizeof line, "%s (attached, input %s; MFLOPs per region)\n", name.c_str(),
+                  shape_str(sub->input_shape()).c_str());
+    os << line;
+    summary_rows(sub->layers(), "  ", os);
+    params += sub->num_parameters();
   }
   std::snprintf(line, sizeof line, "%-58s %12lld %14.2f  (per sample, forward)\n", "total",
                 static_cast<long long>(params), flops / 1e6);

@@ -46,12 +46,20 @@ class Network : public Module {
   std::string summary() const;
   const std::vector<LayerInfo>& layers() const { return nodes_; }
 
+  // A network outside the layer graph that the model owns (a detector's RoI box head, which reads
+  // pooled regions, not a layer's output): its parameters join the model's (named "NAME.layer...")
+  // and so the optimizer, checkpoints, to() and train()/eval() cover it. Attached once, at load.
+  void attach(const std::string& name, std::shared_ptr<Network> sub);
+  // The network attached under `name`, or null.
+  std::shared_ptr<Network> attached(const std::string& name) const;
+
  private:
   void build(ConfigObject& cfg, const Shape& input, Generator& gen);
   std::vector<Tensor> run(const Tensor& x);
   std::vector<LayerInfo> nodes_;
   std::vector<std::string> outputs_;
   std::vector<int> output_nodes_;
+  std::vector<std::pair<std::string, std::shared_ptr<Network>>> attached_;
 };
 
 // The layer types a config may use, for documentation and error messages.

@@ -99,6 +99,12 @@ Experiment experiment_from_json(const json& config, const std::string& source) {
   read_task(top.child("task"), e.task, e.data);
   OC_CHECK(top.has("model"), top.where("model"), ": missing the model section");
   e.model = std::make_shared<Network>(top.child("model"), e.train.seed);
+  // Attached networks draw their parameters from a stream of their own, so adding one leaves the
+  // model's initialization as it was.
+  Generator attached_gen(e.train.seed);
+  attached_gen.offset = uint64_t(1) << 48;
+  for (const AttachedNetwork& a : e.task.attached)
+    e.model->attach(a.name, std::make_shared<Network>(*a.config, a.input_shape(*e.model), attached_gen));
   top.finish();
   e.resolved = top.resolved();
   e.data.loader.seed = e.train.seed;

@@ -1,6 +1,7 @@
 // An experiment config: the JSON file (with --set overrides applied) split into its sections,
 // read strictly: "model" (nets/network.h), "data", "train" (documented in docs/config.md).
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,10 +47,19 @@ struct TrainSettings {
 // keypoints (data.dataset "pose_coco") and `pose` says how the outputs become keypoints
 // (nets/pose/pose_head.h). "detection": the data set holds boxes (data.dataset "det_coco") and `det`
 // says how the outputs become boxes (nets/det/det_head.h).
+// A network the task attaches to the model once it is built (Network::attach), e.g. faster_rcnn's
+// box head: its config section and its input shape, which follows from the model.
+struct AttachedNetwork {
+  std::string name;
+  std::shared_ptr<ConfigObject> config;  // reads into the experiment's resolved config
+  std::function<Shape(const Network& model)> input_shape;
+};
+
 struct TaskSettings {
   std::string type = "classification";  // classification | pose | detection
   PoseSettings pose;
   DetSettings det;
+  std::vector<AttachedNetwork> attached;
 };
 
 struct Experiment {

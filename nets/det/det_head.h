@@ -28,6 +28,27 @@ struct DetSettings {
   int64_t pre_nms_top_k = 1000;   // decoding: the best candidates per image that go to NMS
   double nms_threshold = 0.5;     // decoding: per-class NMS IoU threshold
   int64_t max_detections = 100;   // decoding: the best boxes kept per image
+
+  // faster_rcnn: anchors of every size x aspect ratio (height / width) at each cell of the stride-s
+  // feature map (torchvision's AnchorGenerator), the region proposal network and the RoI stage.
+  std::vector<double> anchor_sizes = {16, 32, 64};
+  std::vector<double> aspect_ratios = {0.5, 1, 2};
+  struct Rpn {
+    double fg_iou = 0.7, bg_iou = 0.3;      // an anchor is positive at IoU >= fg, negative below bg
+    int64_t batch_size = 256;               // anchors sampled per image for the loss
+    double positive_fraction = 0.5;
+    int64_t pre_nms_top_k_train = 2000, pre_nms_top_k_test = 1000;    // proposals per image into NMS
+    int64_t post_nms_top_k_train = 2000, post_nms_top_k_test = 1000;  // and kept after it
+    double nms_threshold = 0.7;
+    double min_size = 1e-3;                 // proposals narrower or lower than this are dropped
+  } rpn;
+  struct Roi {
+    int64_t size = 7;            // RoIAlign output bins per side (the box head's input [C, size, size])
+    int64_t sampling_ratio = 2;  // bilinear samples per bin and axis (<= 0: adaptive)
+    double fg_iou = 0.5, bg_iou = 0.5;  // a proposal is its ground truth's class at IoU >= fg, background below bg
+    int64_t batch_size = 512;    // proposals sampled per image for the loss
+    double positive_fraction = 0.25;
+  } roi;
 };
 
 struct DetHeadGeometry {
@@ -67,7 +88,14 @@ class DetHead {
   DetHeadGeometry g_;
 };
 
-using DetHeadMaker = std::function<std::unique_ptr<DetHead>(const DetSettings&, const DetHeadGeometry&)>;
+// model: the network whose outputs the head reads; a head may use networks attached to it
+// (Network::attach), e.g. faster_rcnn's "box_head".
+// One image's candidates -> the boxes kept: the best s.pre_nms_top_k by score (ties: the earlier
+// candidate), per-class NMS at s.nms_threshold, at most s.max_detections, by decreasing score.
+std::vector<Detection> keep_best_detections(std::vector<Detection> candidates, const DetSettings& s);
+
+using DetHeadMaker =
+    std::function<std::unique_ptr<DetHead>(const DetSettings&, const DetHeadGeometry&, const Network& model)>;
 const Registry<DetHeadMaker>& det_head_registry();
 
 // The head s.head for `model` (input [C, H, W]) and `classes` classes, its outputs checked.

@@ -200,19 +200,7 @@ std::vector<std::vector<Detection>> YoloHead::decode(const std::vector<Tensor>& 
         if (score > s_.score_threshold) cand.push_back({box[0], box[1], box[2], box[3], score, c});
       }
     }
-    // The best pre_nms_top_k candidates by score (ties: lower row first), then per-class NMS.
-    std::stable_sort(cand.begin(), cand.end(), [](const Detection& x, const Detection& y) { return x.score > y.score; });
-    if (static_cast<int64_t>(cand.size()) > s_.pre_nms_top_k) cand.resize(s_.pre_nms_top_k);
-    const int64_t n = static_cast<int64_t>(cand.size());
-    std::vector<float> bv(4 * n), sv(n);
-    std::vector<int64_t> lv(n);
-    for (int64_t k = 0; k < n; ++k) {
-      const Detection& d = cand[k];
-      bv[4 * k] = d.x1, bv[4 * k + 1] = d.y1, bv[4 * k + 2] = d.x2, bv[4 * k + 3] = d.y2, sv[k] = d.score, lv[k] = d.label;
-    }
-    const std::vector<int64_t> keep = to_vector<int64_t>(
-        batched_nms(from_vector(bv, {n, 4}), from_vector(sv, {n}), from_vector(lv, {n}), s_.nms_threshold));
-    for (size_t k = 0; k < keep.size() && static_cast<int64_t>(k) < s_.max_detections; ++k) found[b].push_back(cand[keep[k]]);
+    found[b] = keep_best_detections(std::move(cand), s_);
   }
   return found;
 }

@@ -115,8 +115,67 @@ void read_count(ConfigObject& t, const char* key, int64_t& v) {
 
 std::vector<std::string> det_task_keys() {
   return {"head", "anchors", "stride", "max_objects", "ignore_threshold", "box_loss", "box_weight", "object_weight",
-          "noobject_weight", "class_weight", "score_threshold", "pre_nms_top_k", "nms_threshold", "max_detections"};
+          "noobject_weight", "class_weight", "score_threshold", "pre_nms_top_k", "nms_threshold", "max_detections",
+          "anchor_sizes", "aspect_ratios", "rpn", "roi", "box_head"};
 }
+
+namespace {
+
+// A list of positive finite numbers, at least one.
+void read_positive_list(ConfigObject& t, const char* key, std::vector<double>& v) {
+  v = t.get_number_list(key, v);
+  OC_CHECK(!v.empty(), t.where(key), ": needs at least one value");
+  for (double x : v) OC_CHECK(x > 0 && std::isfinite(x), t.where(key), ": values must be positive, got ", x);
+}
+
+// Two thresholds lo <= hi, both in [0, 1].
+void read_iou_pair(ConfigObject& t, double& fg, double& bg) {
+  read_in_range(t, "fg_iou", fg, 0, 1);
+  read_in_range(t, "bg_iou", bg, 0, 1);
+  OC_CHECK(bg <= fg, t.where("bg_iou"), ": must not exceed fg_iou (", fg, "), got ", bg);
+}
+
+// task.rpn, task.roi and task.box_head of the faster_rcnn head.
+void read_two_stage(ConfigObject& t, TaskSettings& s) {
+  DetSettings& d = s.det;
+  read_positive_list(t, "anchor_sizes", d.anchor_sizes);
+  read_positive_list(t, "aspect_ratios", d.aspect_ratios);
+  ConfigObject rpn = t.child("rpn");
+  read_iou_pair(rpn, d.rpn.fg_iou, d.rpn.bg_iou);
+  read_count(rpn, "batch_size", d.rpn.batch_size);
+  read_in_range(rpn, "positive_fraction", d.rpn.positive_fraction, 0, 1);
+  for (auto [key, value] : {std::pair{"pre_nms_top_k_train", &d.rpn.pre_nms_top_k_train},
+                            {"pre_nms_top_k_test", &d.rpn.pre_nms_top_k_test},
+                            {"post_nms_top_k_train", &d.rpn.post_nms_top_k_train},
+                            {"post_nms_top_k_test", &d.rpn.post_nms_top_k_test}})
+    read_count(rpn, key, *value);
+  read_in_range(rpn, "nms_threshold", d.rpn.nms_threshold, 0, 1);
+  d.rpn.min_size = rpn.get_double("min_size", d.rpn.min_size);
+  OC_CHECK(d.rpn.min_size >= 0 && std::isfinite(d.rpn.min_size), rpn.where("min_size"), ": must be >= 0, got ",
+           d.rpn.min_size);
+  rpn.finish();
+  ConfigObject roi = t.child("roi");
+  read_count(roi, "size", d.roi.size);
+  d.roi.sampling_ratio = roi.get_int("sampling_ratio", d.roi.sampling_ratio);
+  read_iou_pair(roi, d.roi.fg_iou, d.roi.bg_iou);
+  read_count(roi, "batch_size", d.roi.batch_size);
+  read_in_range(roi, "positive_fraction", d.roi.positive_fraction, 0, 1);
+  roi.finish();
+  OC_CHECK(t.has("box_head"), t.where("box_head"), ": the faster_rcnn head needs its box head network, e.g. "
+           "{\"layers\": [{\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 256}, ...], "
+           "\"outputs\": [\"cls\", \"deltas\"]}");
+  // The box head reads RoIAlign's pooling of the features (the model's first output).
+  const int64_t size = d.roi.size;
+  const std::string where = t.where("box_head");
+  s.attached.push_back({"box_head", std::make_shared<ConfigObject>(t.child("box_head")), [size, where](const Network& m) {
+                          const Shape f = m.output_shape(m.output_names()[0]);
+                          OC_CHECK(f.size() == 3, where, ": reads RoIs of the model's first output, which must be "
+                                   "[C, h, w] features, got ", shape_str(f));
+                          return Shape{f[0], size, size};
+                        }});
+}
+
+}  // namespace
 
 void read_det_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
   OC_CHECK(dataset_registry().at(data.dataset, "data.dataset").factory.load_detections, t.where("type"),
@@ -145,6 +204,12 @@ void read_det_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
   read_count(t, "pre_nms_top_k", d.pre_nms_top_k);
   read_in_range(t, "nms_threshold", d.nms_threshold, 0, 1);
   read_count(t, "max_detections", d.max_detections);
+  if (d.head == "faster_rcnn") {
+    read_two_stage(t, s);
+  } else {
+    for (const char* key : {"rpn", "roi", "box_head", "anchor_sizes", "aspect_ratios"})
+      OC_CHECK(!t.has(key), t.where(key), ": only the faster_rcnn head reads it (task.head is \"", d.head, "\")");
+  }
 }
 
 std::unique_ptr<Task> make_det_task(const Experiment& e, bool with_train, const std::string& eval_split) {
