@@ -55,6 +55,14 @@ void Module::to(Device device) {
   for (auto& [name, child] : children_) child->to(device);
 }
 
+void Module::to(DType dtype) {
+  for (auto& [name, t] : params_)
+    if (is_floating(t.dtype()) && t.dtype() != dtype) t = oc::to(t.detach(), dtype).set_requires_grad();
+  for (auto& [name, t] : buffers_)
+    if (is_floating(t.dtype())) t = oc::to(t.detach(), dtype);
+  for (auto& [name, child] : children_) child->to(dtype);
+}
+
 void Module::load_values(const NamedTensors& values, const std::string& source) {
   std::map<std::string, const Tensor*> by_name;
   for (const auto& [name, t] : values) by_name[name] = &t;

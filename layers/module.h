@@ -29,6 +29,9 @@ class Module {
   bool is_training() const { return training_; }
   // Moves every parameter and buffer (recursively) to `device`; parameters stay leaves that require grad.
   void to(Device device);
+  // Converts every floating parameter and buffer (recursively) to `dtype`, e.g. float64 for a
+  // finite-difference check of a whole network; parameters stay leaves that require grad.
+  void to(DType dtype);
   // Copies values into the parameters and buffers by name. Every name must be present with the same shape
   // and dtype; errors name the entry (`source` names the file in messages).
   void load_values(const NamedTensors& values, const std::string& source);
