@@ -144,4 +144,14 @@ PHOTO=$(ls /usr/share/doc/opencv-doc/examples/data/graf1.png 2>/dev/null || echo
 assert d["detections"] and all(len(x["box"]) == 4 and x["name"] for x in d["detections"]), d' ||
   fail "infer det --json: no named boxes"
 [ -s "$WORK/det.png" ] || fail "infer det --out: no picture"
+# The two-stage detector the same way: its attached box head travels in the checkpoint.
+TFR="$SRC/tests/data/tiny_faster_rcnn.json"
+"$OCELLUS" train "$TFR" "${DSET[@]}" --out "$WORK/frcnn" > "$WORK/frcnn.log" 2>&1 || fail "train tiny_faster_rcnn: $(cat "$WORK/frcnn.log")"
+grep -q '"test_ap".*"train_loss_rpn_object"' "$WORK/frcnn/metrics.jsonl" ||
+  fail "train tiny_faster_rcnn: no test_ap and train_loss_rpn_object in metrics.jsonl"
+"$OCELLUS" eval "$TFR" "${DSET[@]}" --checkpoint "$WORK/frcnn/last.safetensors" --json --results "$WORK/frcnn_res.json" \
+  | grep -q '"loss_class"' || fail "eval faster_rcnn --json: no loss_class"
+"$OCELLUS" infer "$TFR" "${DSET[@]}" --checkpoint "$WORK/frcnn/last.safetensors" --image "$PHOTO" --json |
+  python3 -c 'import json, sys; d = json.load(sys.stdin); assert d["detections"], d' ||
+  fail "infer faster_rcnn --json: no boxes"
 echo "cli: all checks passed"

@@ -1,5 +1,5 @@
 // The detection task end to end on small det-synth sets: the data set's targets are the file's boxes,
-// config errors name the key, and a short YOLO training run lowers the loss and raises the box AP.
+// config errors name the key, and short YOLO and Faster R-CNN runs lower the loss and raise the box AP.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -139,4 +139,37 @@ TEST_CASE("det task: a short YOLO run lowers the loss and raises the box AP", "[
   CHECK(after.metrics["ap50"].get<double>() > before.metrics["ap50"].get<double>() + 0.05);
   CHECK(after.metrics.contains("loss_box"));
   CHECK(after.metrics.contains("train_loss_class"));
+}
+
+TEST_CASE("det task: a short Faster R-CNN run lowers the loss and raises the box AP", "[slow][may_skip]") {
+  test::TempDir dir("ocellus_frcnn_train");
+  write_set(dir.file("train"), 512, 64, 1, "train");
+  write_set(dir.file("test"), 64, 64, 2, "test");
+  json c = det_config(dir.file("train"), dir.file("test"));
+  json& layers = c["model"]["layers"];
+  layers.back() = json::parse(R"({"name": "features", "type": "relu"})");
+  layers.push_back(json::parse(R"({"name": "rpn", "type": "conv2d", "out_channels": 48, "kernel": 3, "padding": 1})"));
+  layers.push_back(json::parse(R"({"name": "rpn_relu", "type": "relu"})"));
+  layers.push_back(json::parse(R"({"name": "objectness", "type": "conv2d", "out_channels": 3, "kernel": 1})"));
+  layers.push_back(
+      json::parse(R"({"name": "deltas", "type": "conv2d", "out_channels": 12, "kernel": 1, "inputs": ["rpn_relu"]})"));
+  c["model"]["outputs"] = {"features", "objectness", "deltas"};
+  c["train"]["epochs"] = 8;
+  c["task"] = json::parse(R"({"type": "detection", "head": "faster_rcnn", "stride": 8, "anchor_sizes": [12, 24, 40],
+    "aspect_ratios": [1], "max_objects": 4,
+    "rpn": {"post_nms_top_k_train": 100, "post_nms_top_k_test": 50}, "roi": {"size": 4, "batch_size": 32},
+    "box_head": {"layers": [{"type": "flatten"}, {"name": "fc", "type": "linear", "out_features": 64},
+                            {"name": "h", "type": "relu"}, {"name": "cls", "type": "linear", "out_features": 11},
+                            {"name": "box", "type": "linear", "out_features": 40, "inputs": ["h"]}],
+                 "outputs": ["cls", "box"]}})");
+  Experiment e = experiment_from_json(c, "frcnn.json");
+  const EvalResult before = make_task(e, false)->evaluate(*e.model, Device::cpu());
+  RunOptions opt;
+  opt.out_dir = dir.file("run");
+  const EvalResult after = train_experiment(e, opt);
+  INFO("loss " << before.loss << " -> " << after.loss << ", AP " << before.score << " -> " << after.score << ", AP50 "
+               << before.metrics["ap50"] << " -> " << after.metrics["ap50"]);
+  CHECK(after.loss < 0.6 * before.loss);
+  CHECK(after.metrics["ap50"].get<double>() > before.metrics["ap50"].get<double>() + 0.05);
+  CHECK(after.metrics["loss_rpn_object"].get<double>() < before.metrics["loss_rpn_object"].get<double>());
 }
