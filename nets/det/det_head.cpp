@@ -13,6 +13,8 @@ const Registry<DetHeadMaker>& det_head_registry() {
     r.add("yolo", {"anchors", "stride", "ignore_threshold", "box_loss"},
           [](const DetSettings& s, const DetHeadGeometry& g, const Network&) { return make_yolo_head(s, g); });
     r.add("faster_rcnn", {"anchor_sizes", "aspect_ratios", "stride", "rpn", "roi", "box_head"}, make_faster_rcnn_head);
+    r.add("mask_rcnn", {"anchor_sizes", "aspect_ratios", "stride", "rpn", "roi", "box_head", "mask_head", "mask_weight"},
+          make_mask_rcnn_head);
     return r;
   }();
   return r;

@@ -48,7 +48,9 @@ struct DetSettings {
     double fg_iou = 0.5, bg_iou = 0.5;  // a proposal is its ground truth's class at IoU >= fg, background below bg
     int64_t batch_size = 512;    // proposals sampled per image for the loss
     double positive_fraction = 0.25;
+    int64_t mask_size = 14;      // mask_rcnn: RoIAlign bins per side for the mask head ([C, mask_size, mask_size])
   } roi;
+  double mask_weight = 1;        // mask_rcnn: the mask term's weight
 };
 
 struct DetHeadGeometry {
@@ -61,6 +63,7 @@ struct Detection {
   float x1 = 0, y1 = 0, x2 = 0, y2 = 0;
   float score = 0;
   int64_t label = 0;  // class index, 0 .. classes - 1
+  Tensor mask;        // mask_rcnn: uint8 [H, W] at the model's input size, 1 on the object; else undefined
 };
 
 // The loss terms of one batch, each already weighted; total is their sum (differentiable).
@@ -75,8 +78,11 @@ class DetHead {
   virtual ~DetHead() = default;
   // Checks that the model's outputs fit the head; errors name `source`, the config file.
   virtual void check_outputs(const Network& model, const std::string& source) const = 0;
-  // boxes: float32 [B, M, 5] on the CPU, (label, x1, y1, x2, y2) per slot, label -1 for empty slots.
-  virtual DetLoss loss(const std::vector<Tensor>& outputs, const Tensor& boxes) const = 0;
+  // boxes: float32 [B, M, 5] on the CPU, (label, x1, y1, x2, y2) per slot, label -1 for empty slots;
+  // masks: uint8 [B, M, H, W] on the CPU, slot-aligned with boxes, for heads that learn masks
+  // (learns_masks()), else undefined.
+  virtual DetLoss loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks = Tensor()) const = 0;
+  virtual bool learns_masks() const { return false; }
   // The boxes found in each image, by decreasing score.
   virtual std::vector<std::vector<Detection>> decode(const std::vector<Tensor>& outputs) const = 0;
 

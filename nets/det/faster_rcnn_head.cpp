@@ -25,6 +25,7 @@
 #include "kernels/ops.h"
 #include "losses/losses.h"
 #include "nets/det/det_heads.h"
+#include "nets/det/faster_rcnn_head.h"
 
 namespace oc {
 namespace {
@@ -32,13 +33,6 @@ namespace {
 constexpr double kBoxBeta = 1.0 / 9;               // torchvision's smooth L1 beta for both box terms
 constexpr double kMinDetectionSize = 1e-2;         // torchvision's postprocess_detections drops smaller boxes
 constexpr uint64_t kSamplerSeed = 0x5a3b1e5f2c0ffee1;  // the samplers' Philox key (draws advance its offset)
-
-// One image's ground truths, read from the batch's [M, 5] rows (empty slots and empty boxes skipped).
-struct GroundTruth {
-  std::vector<float> boxes;    // 4 per object
-  std::vector<int64_t> labels;
-  int64_t count() const { return static_cast<int64_t>(labels.size()); }
-};
 
 std::vector<GroundTruth> read_ground_truth(const Tensor& gt, int64_t B, int64_t classes) {
   OC_CHECK(gt.dim() == 3 && gt.size(0) == B && gt.size(2) == 5, "faster_rcnn loss: boxes must be [", B,
@@ -52,6 +46,7 @@ std::vector<GroundTruth> read_ground_truth(const Tensor& gt, int64_t B, int64_t 
       if (o[0] < 0 || !(o[3] > o[1] && o[4] > o[2])) continue;
       OC_CHECK(o[0] < classes, "faster_rcnn loss: a box has class ", o[0], " but the head has ", classes, " classes");
       out[b].labels.push_back(static_cast<int64_t>(o[0]));
+      out[b].slots.push_back(m);
       out[b].boxes.insert(out[b].boxes.end(), o + 1, o + 5);
     }
   return out;
@@ -88,55 +83,41 @@ Tensor index_tensor(const std::vector<int64_t>& v, Device device) {
   return to(from_vector(v, {static_cast<int64_t>(v.size())}), device);
 }
 
-class FasterRcnnHead : public DetHead {
- public:
-  FasterRcnnHead(const DetSettings& s, const DetHeadGeometry& g, std::shared_ptr<Network> box_head)
-      : DetHead(s, g),
-        box_head_(std::move(box_head)),
-        A_(static_cast<int64_t>(s.anchor_sizes.size() * s.aspect_ratios.size())),
-        h_(std::lround(g.H / s.stride)),
-        w_(std::lround(g.W / s.stride)),
-        gen_(kSamplerSeed) {}
+}  // namespace
 
-  void check_outputs(const Network& model, const std::string& source) const override;
-  DetLoss loss(const std::vector<Tensor>& outputs, const Tensor& boxes) const override;
-  std::vector<std::vector<Detection>> decode(const std::vector<Tensor>& outputs) const override;
+FasterRcnnHead::FasterRcnnHead(const DetSettings& s, const DetHeadGeometry& g, std::shared_ptr<Network> box_head)
+    : DetHead(s, g),
+      box_head_(std::move(box_head)),
+      A_(static_cast<int64_t>(s.anchor_sizes.size() * s.aspect_ratios.size())),
+      h_(std::lround(g.H / s.stride)),
+      w_(std::lround(g.W / s.stride)),
+      gen_(kSamplerSeed) {}
 
- private:
-  int64_t anchors_per_image() const { return h_ * w_ * A_; }
-  // [h w A, 4] on the outputs' device and dtype: row (y w + x) A + a is anchor a of cell (y, x).
-  Tensor anchor_boxes(const Tensor& like) const {
-    return anchors_for_image({s_.anchor_sizes}, {s_.aspect_ratios}, {{h_, w_}}, g_.H, g_.W, like.dtype(),
-                             like.device());
-  }
-  // objectness [B, A, h, w] -> [B, h w A]; deltas [B, 4 A, h, w] -> [B, h w A, 4] (the anchors' order).
-  Tensor objectness_rows(const Tensor& obj) const {
-    return reshape(contiguous(permute(obj, {0, 2, 3, 1})), {obj.size(0), anchors_per_image()});
-  }
-  Tensor delta_rows(const Tensor& del) const {
-    const int64_t B = del.size(0);
-    return reshape(contiguous(permute(reshape(del, {B, A_, 4, h_, w_}), {0, 3, 4, 1, 2})), {B, anchors_per_image(), 4});
-  }
-  // Each image's proposals, float32 host boxes (4 per proposal), by decreasing objectness.
-  std::vector<std::vector<float>> propose(const Tensor& obj, const Tensor& del, const Tensor& anchors) const;
-  // The RPN terms (rpn_object, rpn_box) for a batch.
-  std::pair<Tensor, Tensor> rpn_loss(const Tensor& obj, const Tensor& del, const Tensor& anchors,
-                                     const std::vector<GroundTruth>& truth) const;
-  // The box head on the regions `rois` [K, 5] (batch index, x1, y1, x2, y2) of the feature map:
-  // class logits [K, classes + 1] and deltas [K, 4 classes].
-  std::pair<Tensor, Tensor> run_box_head(const Tensor& features, const Tensor& rois) const {
-    RoiAlignParams p;
-    p.pooled_h = p.pooled_w = s_.roi.size;
-    p.spatial_scale = 1.0 / s_.stride;
-    p.sampling_ratio = s_.roi.sampling_ratio;
-    std::vector<Tensor> outs = forward_outputs(*box_head_, roi_align(features, rois, p));
-    return {outs[0], outs[1]};
-  }
+Tensor FasterRcnnHead::anchor_boxes(const Tensor& like) const {
+  return anchors_for_image({s_.anchor_sizes}, {s_.aspect_ratios}, {{h_, w_}}, g_.H, g_.W, like.dtype(), like.device());
+}
 
-  std::shared_ptr<Network> box_head_;
-  int64_t A_, h_, w_;
-  mutable Generator gen_;  // the two samplers' draws
-};
+Tensor FasterRcnnHead::objectness_rows(const Tensor& obj) const {
+  return reshape(contiguous(permute(obj, {0, 2, 3, 1})), {obj.size(0), anchors_per_image()});
+}
+
+Tensor FasterRcnnHead::delta_rows(const Tensor& del) const {
+  const int64_t B = del.size(0);
+  return reshape(contiguous(permute(reshape(del, {B, A_, 4, h_, w_}), {0, 3, 4, 1, 2})), {B, anchors_per_image(), 4});
+}
+
+Tensor FasterRcnnHead::pool(const Tensor& features, const Tensor& rois, int64_t size) const {
+  RoiAlignParams p;
+  p.pooled_h = p.pooled_w = size;
+  p.spatial_scale = 1.0 / s_.stride;
+  p.sampling_ratio = s_.roi.sampling_ratio;
+  return roi_align(features, rois, p);
+}
+
+std::pair<Tensor, Tensor> FasterRcnnHead::run_box_head(const Tensor& features, const Tensor& rois) const {
+  std::vector<Tensor> outs = forward_outputs(*box_head_, pool(features, rois, s_.roi.size));
+  return {outs[0], outs[1]};
+}
 
 void FasterRcnnHead::check_outputs(const Network& model, const std::string& source) const {
   OC_CHECK(box_head_, source, ": task.box_head: the faster_rcnn head needs its box head network, e.g. {\"layers\": "
@@ -240,7 +221,30 @@ std::pair<Tensor, Tensor> FasterRcnnHead::rpn_loss(const Tensor& obj, const Tens
   return {object, box};
 }
 
-DetLoss FasterRcnnHead::loss(const std::vector<Tensor>& outputs, const Tensor& boxes) const {
+RoiSample FasterRcnnHead::sample_rois(const std::vector<std::vector<float>>& proposals,
+                                      const std::vector<GroundTruth>& truth) const {
+  RoiSample out;
+  for (size_t b = 0; b < truth.size(); ++b) {
+    std::vector<float> cand = proposals[b];
+    cand.insert(cand.end(), truth[b].boxes.begin(), truth[b].boxes.end());
+    const int64_t P = static_cast<int64_t>(cand.size() / 4);
+    if (P == 0) continue;
+    const std::vector<int64_t> m = match_to(truth[b], from_vector(cand, {P, 4}), s_.roi.fg_iou, s_.roi.bg_iou, false);
+    std::vector<int64_t> labels(P);
+    for (int64_t i = 0; i < P; ++i) labels[i] = m[i] >= 0 ? truth[b].labels[m[i]] + 1 : (m[i] == kMatchBelowLow ? 0 : -1);
+    const Sampled s = sample(labels, s_.roi.batch_size, s_.roi.positive_fraction, Device::cpu(), gen_);
+    for (const std::vector<int64_t>* part : {&s.pos, &s.neg})
+      for (int64_t i : *part) {
+        if (labels[i] > 0) out.positives.push_back(out.count()), out.positive_truth.push_back(m[i]);
+        out.rois.push_back(float(b));
+        out.rois.insert(out.rois.end(), cand.begin() + 4 * i, cand.begin() + 4 * i + 4);
+        out.classes.push_back(labels[i]);
+      }
+  }
+  return out;
+}
+
+DetLoss FasterRcnnHead::loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks) const {
   const Tensor &features = outputs[0], &obj = outputs[1], &del = outputs[2];
   const int64_t B = features.size(0), C = g_.classes;
   const Device dev = features.device();
@@ -251,47 +255,34 @@ DetLoss FasterRcnnHead::loss(const std::vector<Tensor>& outputs, const Tensor& b
 
   // The RoI stage learns on proposals and on the ground truths themselves (torchvision adds them so
   // that every object has positives from the first step on).
-  const std::vector<std::vector<float>> proposals = propose(obj, del, anchors);
-  std::vector<float> rois, positive_gt, positive_refs;
-  std::vector<int64_t> classes, positive_cols;  // per sampled RoI; per positive: its class's 4 delta columns
-  for (int64_t b = 0; b < B; ++b) {
-    std::vector<float> cand = proposals[b];
-    cand.insert(cand.end(), truth[b].boxes.begin(), truth[b].boxes.end());
-    const int64_t P = static_cast<int64_t>(cand.size() / 4);
-    if (P == 0) continue;
-    const std::vector<int64_t> m =
-        match_to(truth[b], from_vector(cand, {P, 4}), s_.roi.fg_iou, s_.roi.bg_iou, false);
-    std::vector<int64_t> labels(P);
-    for (int64_t i = 0; i < P; ++i) labels[i] = m[i] >= 0 ? truth[b].labels[m[i]] + 1 : (m[i] == kMatchBelowLow ? 0 : -1);
-    const Sampled s = sample(labels, s_.roi.batch_size, s_.roi.positive_fraction, Device::cpu(), gen_);
-    for (const std::vector<int64_t>* part : {&s.pos, &s.neg})
-      for (int64_t i : *part) {
-        const int64_t k = static_cast<int64_t>(classes.size());
-        rois.push_back(float(b));
-        rois.insert(rois.end(), cand.begin() + 4 * i, cand.begin() + 4 * i + 4);
-        classes.push_back(labels[i]);
-        if (labels[i] < 1) continue;
-        for (int64_t j = 0; j < 4; ++j) positive_cols.push_back(k * 4 * C + 4 * (labels[i] - 1) + j);
-        positive_gt.insert(positive_gt.end(), truth[b].boxes.begin() + 4 * m[i], truth[b].boxes.begin() + 4 * m[i] + 4);
-        positive_refs.insert(positive_refs.end(), cand.begin() + 4 * i, cand.begin() + 4 * i + 4);
-      }
-  }
-  const int64_t K = static_cast<int64_t>(classes.size()), P = static_cast<int64_t>(positive_gt.size() / 4);
+  const RoiSample sample = sample_rois(propose(obj, del, anchors), truth);
+  const int64_t K = sample.count(), P = static_cast<int64_t>(sample.positives.size());
   Tensor cls = zeros({}, dt, dev), box = zeros({}, dt, dev);
   if (K > 0) {
-    auto [logits, deltas] = run_box_head(features, to(to(from_vector(rois, {K, 5}), dt), dev));
-    cls = cross_entropy(logits, index_tensor(classes, dev));
+    auto [logits, deltas] = run_box_head(features, to(to(from_vector(sample.rois, {K, 5}), dt), dev));
+    cls = cross_entropy(logits, index_tensor(sample.classes, dev));
     if (P > 0) {
-      const Tensor pred = reshape(index_select(reshape(deltas, {K * 4 * C}), 0, index_tensor(positive_cols, dev)), {P, 4});
-      const Tensor target = encode_boxes(to(to(from_vector(positive_gt, {P, 4}), dt), dev),
-                                         to(to(from_vector(positive_refs, {P, 4}), dt), dev), kRoiHeadBoxWeights);
+      std::vector<int64_t> cols;  // each positive's 4 delta columns, those of its class
+      std::vector<float> gt, refs;
+      for (int64_t j = 0; j < P; ++j) {
+        const int64_t k = sample.positives[j], b = static_cast<int64_t>(sample.rois[5 * k]);
+        for (int64_t c = 0; c < 4; ++c) cols.push_back(k * 4 * C + 4 * (sample.classes[k] - 1) + c);
+        const float* g = &truth[b].boxes[4 * sample.positive_truth[j]];
+        gt.insert(gt.end(), g, g + 4);
+        refs.insert(refs.end(), sample.rois.begin() + 5 * k + 1, sample.rois.begin() + 5 * k + 5);
+      }
+      const Tensor pred = reshape(index_select(reshape(deltas, {K * 4 * C}), 0, index_tensor(cols, dev)), {P, 4});
+      const Tensor target = encode_boxes(to(to(from_vector(gt, {P, 4}), dt), dev),
+                                         to(to(from_vector(refs, {P, 4}), dt), dev), kRoiHeadBoxWeights);
       box = div(smooth_l1_loss(pred, target, kBoxBeta, Reduction::sum), double(K));
     }
   }
   DetLoss l;
   l.terms = {{"rpn_object", mul(rpn_object, s_.object_weight)}, {"rpn_box", mul(rpn_box, s_.box_weight)},
              {"class", mul(cls, s_.class_weight)}, {"box", mul(box, s_.box_weight)}};
-  l.total = add(add(l.terms[0].second, l.terms[1].second), add(l.terms[2].second, l.terms[3].second));
+  add_terms(features, sample, truth, masks, l);
+  l.total = l.terms[0].second;
+  for (size_t i = 1; i < l.terms.size(); ++i) l.total = add(l.total, l.terms[i].second);
   return l;
 }
 
@@ -331,10 +322,9 @@ std::vector<std::vector<Detection>> FasterRcnnHead::decode(const std::vector<Ten
       }
     found[b] = keep_best_detections(std::move(cand), s_);
   }
+  add_masks(features, found);
   return found;
 }
-
-}  // namespace
 
 std::unique_ptr<DetHead> make_faster_rcnn_head(const DetSettings& s, const DetHeadGeometry& g, const Network& model) {
   return std::make_unique<FasterRcnnHead>(s, g, model.attached("box_head"));

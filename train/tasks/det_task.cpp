@@ -20,8 +20,8 @@ class DetTask : public Task {
   DetTask(const Experiment& e, bool with_train, const std::string& eval_split) : loader_(e.data.loader) {
     const auto& load = dataset_registry().at(e.data.dataset, e.path + ": data.dataset").factory.load_detections;
     OC_CHECK(load, e.path, ": data.dataset \"", e.data.dataset, "\" holds no boxes (detection needs \"det_coco\")");
-    if (with_train) train_ = load(e.data, "train", e.task.det.max_objects);
-    eval_ = load(e.data, eval_split, e.task.det.max_objects);
+    if (with_train) train_ = load(e.data, "train", e.task.det.max_objects, e.task.det.head == "mask_rcnn");
+    eval_ = load(e.data, eval_split, e.task.det.max_objects, e.task.det.head == "mask_rcnn");
     const DetDataset& probe = with_train ? train_ : eval_;
     OC_CHECK(!with_train || train_.category_ids == eval_.category_ids, e.path, ": the train and ", eval_split,
              " splits have different categories");
@@ -116,7 +116,7 @@ void read_count(ConfigObject& t, const char* key, int64_t& v) {
 std::vector<std::string> det_task_keys() {
   return {"head", "anchors", "stride", "max_objects", "ignore_threshold", "box_loss", "box_weight", "object_weight",
           "noobject_weight", "class_weight", "score_threshold", "pre_nms_top_k", "nms_threshold", "max_detections",
-          "anchor_sizes", "aspect_ratios", "rpn", "roi", "box_head"};
+          "anchor_sizes", "aspect_ratios", "rpn", "roi", "box_head", "mask_head", "mask_weight"};
 }
 
 namespace {
@@ -135,7 +135,20 @@ void read_iou_pair(ConfigObject& t, double& fg, double& bg) {
   OC_CHECK(bg <= fg, t.where("bg_iou"), ": must not exceed fg_iou (", fg, "), got ", bg);
 }
 
-// task.rpn, task.roi and task.box_head of the faster_rcnn head.
+// A network attached to the model, reading RoIAlign's size x size pooling of the features (the
+// model's first output).
+void attach_roi_network(ConfigObject& t, const char* key, int64_t size, TaskSettings& s) {
+  const std::string where = t.where(key);
+  s.attached.push_back({key, std::make_shared<ConfigObject>(t.child(key)), [size, where](const Network& m) {
+                          const Shape f = m.output_shape(m.output_names()[0]);
+                          OC_CHECK(f.size() == 3, where, ": reads RoIs of the model's first output, which must be "
+                                   "[C, h, w] features, got ", shape_str(f));
+                          return Shape{f[0], size, size};
+                        }});
+}
+
+// task.rpn, task.roi and task.box_head of the faster_rcnn and mask_rcnn heads, and mask_rcnn's
+// task.mask_head.
 void read_two_stage(ConfigObject& t, TaskSettings& s) {
   DetSettings& d = s.det;
   read_positive_list(t, "anchor_sizes", d.anchor_sizes);
@@ -160,19 +173,20 @@ void read_two_stage(ConfigObject& t, TaskSettings& s) {
   read_iou_pair(roi, d.roi.fg_iou, d.roi.bg_iou);
   read_count(roi, "batch_size", d.roi.batch_size);
   read_in_range(roi, "positive_fraction", d.roi.positive_fraction, 0, 1);
+  if (d.head == "mask_rcnn") read_count(roi, "mask_size", d.roi.mask_size);
   roi.finish();
-  OC_CHECK(t.has("box_head"), t.where("box_head"), ": the faster_rcnn head needs its box head network, e.g. "
+  OC_CHECK(t.has("box_head"), t.where("box_head"), ": the ", d.head, " head needs its box head network, e.g. "
            "{\"layers\": [{\"type\": \"flatten\"}, {\"type\": \"linear\", \"out_features\": 256}, ...], "
            "\"outputs\": [\"cls\", \"deltas\"]}");
-  // The box head reads RoIAlign's pooling of the features (the model's first output).
-  const int64_t size = d.roi.size;
-  const std::string where = t.where("box_head");
-  s.attached.push_back({"box_head", std::make_shared<ConfigObject>(t.child("box_head")), [size, where](const Network& m) {
-                          const Shape f = m.output_shape(m.output_names()[0]);
-                          OC_CHECK(f.size() == 3, where, ": reads RoIs of the model's first output, which must be "
-                                   "[C, h, w] features, got ", shape_str(f));
-                          return Shape{f[0], size, size};
-                        }});
+  attach_roi_network(t, "box_head", d.roi.size, s);
+  if (d.head != "mask_rcnn") return;
+  OC_CHECK(t.has("mask_head"), t.where("mask_head"), ": the mask_rcnn head needs its mask head network, e.g. "
+           "{\"layers\": [{\"type\": \"conv2d\", ...}, {\"type\": \"conv_transpose2d\", \"kernel\": 2, "
+           "\"stride\": 2, ...}, {\"type\": \"conv2d\", \"out_channels\": CLASSES, \"kernel\": 1}]}");
+  attach_roi_network(t, "mask_head", d.roi.mask_size, s);
+  d.mask_weight = t.get_double("mask_weight", d.mask_weight);
+  OC_CHECK(d.mask_weight >= 0 && std::isfinite(d.mask_weight), t.where("mask_weight"), ": must be >= 0, got ",
+           d.mask_weight);
 }
 
 }  // namespace
@@ -204,11 +218,15 @@ void read_det_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
   read_count(t, "pre_nms_top_k", d.pre_nms_top_k);
   read_in_range(t, "nms_threshold", d.nms_threshold, 0, 1);
   read_count(t, "max_detections", d.max_detections);
-  if (d.head == "faster_rcnn") {
+  if (d.head == "faster_rcnn" || d.head == "mask_rcnn") {
     read_two_stage(t, s);
+    if (d.head == "faster_rcnn")
+      for (const char* key : {"mask_head", "mask_weight"})
+        OC_CHECK(!t.has(key), t.where(key), ": only the mask_rcnn head reads it (task.head is \"", d.head, "\")");
   } else {
-    for (const char* key : {"rpn", "roi", "box_head", "anchor_sizes", "aspect_ratios"})
-      OC_CHECK(!t.has(key), t.where(key), ": only the faster_rcnn head reads it (task.head is \"", d.head, "\")");
+    for (const char* key : {"rpn", "roi", "box_head", "mask_head", "mask_weight", "anchor_sizes", "aspect_ratios"})
+      OC_CHECK(!t.has(key), t.where(key), ": only the faster_rcnn and mask_rcnn heads read it (task.head is \"",
+               d.head, "\")");
   }
 }
 

@@ -298,7 +298,10 @@ TEST_CASE("faster_rcnn: config errors name the key and the shapes") {
   test::require_error([&] { experiment_from_json(c, "f.json"); }, {"task.aspect_ratios", "at least one"});
   c = config();
   c["task"]["head"] = "yolo";
-  test::require_error([&] { experiment_from_json(c, "f.json"); }, {"task.", "only the faster_rcnn head reads it"});
+  test::require_error([&] { experiment_from_json(c, "f.json"); }, {"task.", "only the faster_rcnn and mask_rcnn heads read it"});
+  c = config();
+  c["task"]["mask_weight"] = 2;
+  test::require_error([&] { experiment_from_json(c, "f.json"); }, {"task.mask_weight", "only the mask_rcnn head reads it"});
   c = config();
   c["task"]["box_head"]["layers"][3]["out_features"] = 3;
   Experiment e = experiment_from_json(c, "f.json");
