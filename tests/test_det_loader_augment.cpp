@@ -88,7 +88,7 @@ DataSettings det_settings(const DetDirs& dirs) {
 }
 
 DetDataset load(const DataSettings& d, const std::string& split) {
-  return dataset_registry().at("det_coco", "data.dataset").factory.load_detections(d, split, kMaxObjects);
+  return dataset_registry().at("det_coco", "data.dataset").factory.load_detections(d, split, kMaxObjects, false);
 }
 
 // One epoch's batches concatenated: images [N*C*H*W] and targets [N*M*5] in batch order.
@@ -325,8 +325,11 @@ TEST_CASE("det loader augment: a data set's transform replaces the loader's augm
   std::atomic<int> calls{0};
   // Inverts the pixels; the row's first value gains the sample index (it holds the row on entry),
   // the second records the seed.
-  ds.transform = [&calls](int64_t index, uint64_t seed, const Tensor& image, float* target) {
+  std::atomic<int> mask_pointers{0};  // the data set has no masks: every call gets null
+  ds.transform = [&calls, &mask_pointers](int64_t index, uint64_t seed, const Tensor& image, float* target,
+                                          uint8_t* masks) {
     ++calls;
+    mask_pointers += masks != nullptr;
     std::vector<uint8_t> v = to_vector<uint8_t>(image);
     for (uint8_t& x : v) x = static_cast<uint8_t>(255 - x);
     target[0] += static_cast<float>(index);
@@ -341,6 +344,7 @@ TEST_CASE("det loader augment: a data set's transform replaces the loader's augm
   DataLoader loader(ds, opt);
   const EpochData e = run(loader, 1);
   CHECK(calls == n);
+  CHECK(mask_pointers == 0);
   const std::vector<int64_t> order = DataLoader::epoch_order(n, true, 3, 1);
   const float seed_mark = static_cast<float>(DataLoader::augment_seed(3, 1) % 1000);
   const size_t chw = C * H * W;
@@ -359,7 +363,7 @@ TEST_CASE("det loader augment: a data set's transform replaces the loader's augm
   CHECK(run(plain, 0).targets == t);
   CHECK(calls == n);
   // A transform that changes the image's size is an error naming what it returned.
-  ds.transform = [](int64_t, uint64_t, const Tensor&, float*) { return Tensor::empty({1, 2, 2}, DType::u8); };
+  ds.transform = [](int64_t, uint64_t, const Tensor&, float*, uint8_t*) { return Tensor::empty({1, 2, 2}, DType::u8); };
   opt.workers = 0;
   DataLoader wrong(ds, opt);
   wrong.start_epoch(0);

@@ -11,12 +11,15 @@
 namespace oc {
 
 // A data set's own training augmentation, for targets that must move with the pixels (detection
-// boxes): given sample `index`, the epoch's augmentation key `seed` (DataLoader::augment_seed) and
-// the sample's uint8 [C,H,W] image, it returns the new image (uint8 [C,H,W], the same size) and
-// rewrites the sample's target row `target` (float32, targets[index]'s layout; it holds that row on
-// entry; null when the data set has no targets). The loader calls it from several worker threads at
-// once: it must be reentrant, reading only state that nothing changes.
-using SampleTransform = std::function<Tensor(int64_t index, uint64_t seed, const Tensor& image, float* target)>;
+// boxes and masks): given sample `index`, the epoch's augmentation key `seed`
+// (DataLoader::augment_seed) and the sample's uint8 [C,H,W] image, it returns the new image (uint8
+// [C,H,W], the same size) and rewrites in place the sample's target row `target` (float32,
+// targets[index]'s layout; null when the data set has no targets) and its instance masks `masks`
+// (uint8 [M,H,W], masks[index]'s layout, slot m = target slot m; null when the data set has no
+// masks). Both hold the sample's own values on entry. The loader calls it from several worker
+// threads at once: it must be reentrant, reading only state that nothing changes.
+using SampleTransform =
+    std::function<Tensor(int64_t index, uint64_t seed, const Tensor& image, float* target, uint8_t* masks)>;
 
 struct ImageDataset {
   Tensor images;  // uint8 [N,C,H,W] on the CPU, contiguous
@@ -24,6 +27,8 @@ struct ImageDataset {
   Tensor targets; // optional float32 [N, ...] per-sample regression targets (keypoints, boxes), batched
                   // beside the labels; such data sets take no loader augmentation (data.augment)
                   // unless they bring a transform
+  Tensor masks;   // optional uint8 [N,M,H,W] instance masks (0/1, H x W the images' size): slot m of
+                  // sample i is the object of targets[i]'s slot m (targets [N,M,...]), zeros when empty
   SampleTransform transform;  // optional: replaces the loader's augmentation (see loader.h); only a
                               // training split sets it
   int64_t num_classes = 0;

@@ -72,9 +72,10 @@ void check_det_augment(const ConfigObject& augment, const AugmentOptions& a) {
            " only (a flip and a scale, cropped to the image size); leave ", key, " at its default");
 }
 
-// Only the training split is augmented; the loader runs the transform when data.augment is on.
-DetDataset load_det_coco(const DataSettings& d, const std::string& split, int64_t max_objects) {
-  DetDataset ds = load_detection_dataset(split_dir(d, split), max_objects, split_limit(d, split));
+// Only the training split is augmented (its masks too); the loader runs the transform when
+// data.augment is on.
+DetDataset load_det_coco(const DataSettings& d, const std::string& split, int64_t max_objects, bool with_masks) {
+  DetDataset ds = load_detection_dataset(split_dir(d, split), max_objects, split_limit(d, split), with_masks);
   if (split == "train" && d.loader.augment.any()) {
     const Tensor& images = ds.data.images;
     set_detection_augment(ds, detection_augment_options(d.loader.augment, images.size(2), images.size(3)));

@@ -24,7 +24,9 @@ struct DatasetKind {
   std::function<ImageDataset(const DataSettings& d, const std::string& split)> load_images;
   std::function<PoseDataset(const DataSettings& d, const std::string& split, uint64_t seed, int64_t max_people)>
       load_keypoints;
-  std::function<DetDataset(const DataSettings& d, const std::string& split, int64_t max_objects)> load_detections;
+  // load_detections' with_masks: the objects' instance masks too (DetDataset::data.masks; Mask R-CNN).
+  std::function<DetDataset(const DataSettings& d, const std::string& split, int64_t max_objects, bool with_masks)>
+      load_detections;
   std::function<std::vector<std::string>()> class_names;  // may be empty: classes are then numbered
 };
 const Registry<DatasetKind>& dataset_registry();

@@ -2,6 +2,7 @@
 #include "train/data/det_dataset.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -11,24 +12,60 @@
 #include "kernels/copy/copy.h"
 #include "kernels/fill/fill.h"
 #include "train/io/coco_detection.h"
+#include "train/io/coco_rle.h"
 #include "train/io/image_io.h"
 
 namespace oc {
 namespace {
 
-// A target row: the non-crowd objects in order, the first `max_objects` of them, as (label, x1, y1,
-// x2, y2); the empty slots are all -1 (label -1).
-void write_box_row(const std::vector<const CocoDetAnnotation*>& objects, const std::map<int64_t, int64_t>& label_of,
+// The loader's slot rule: the non-crowd objects in order, the first `max_objects` of them (slot k =
+// position k).
+std::vector<const CocoDetAnnotation*> slot_objects(const std::vector<const CocoDetAnnotation*>& objects,
+                                                   int64_t max_objects) {
+  std::vector<const CocoDetAnnotation*> slots;
+  for (const CocoDetAnnotation* a : objects)
+    if (!a->iscrowd && static_cast<int64_t>(slots.size()) < max_objects) slots.push_back(a);
+  return slots;
+}
+
+// A target row: (label, x1, y1, x2, y2) per slot; the empty slots are all -1 (label -1).
+void write_box_row(const std::vector<const CocoDetAnnotation*>& slots, const std::map<int64_t, int64_t>& label_of,
                    int64_t max_objects, float* row) {
   std::fill(row, row + max_objects * 5, -1.0f);
-  int64_t slot = 0;
-  for (const CocoDetAnnotation* a : objects) {
-    if (a->iscrowd || slot >= max_objects) continue;
-    float* t = row + slot++ * 5;
+  for (size_t k = 0; k < slots.size(); ++k) {
+    const CocoDetAnnotation* a = slots[k];
+    float* t = row + k * 5;
     t[0] = static_cast<float>(label_of.at(a->category_id));
     t[1] = static_cast<float>(a->bbox[0]), t[2] = static_cast<float>(a->bbox[1]);
     t[3] = static_cast<float>(a->bbox[0] + a->bbox[2]), t[4] = static_cast<float>(a->bbox[1] + a->bbox[3]);
   }
+}
+
+// An object's mask as row-major uint8 [H,W] of 0/1 into `out`: its RLE decoded, or without one its
+// box, the pixels whose centres (u + 0.5, v + 0.5) lie in [x1, x2) x [y1, y2).
+void write_object_mask(const CocoDetAnnotation& a, int64_t H, int64_t W, uint8_t* out) {
+  if (a.mask) {
+    OC_CHECK(a.mask->height == H && a.mask->width == W, "detection data: annotation ", a.id, "'s mask is ",
+             a.mask->height, " x ", a.mask->width, ", the image ", H, " x ", W);
+    const std::vector<uint8_t> m = rle_decode(*a.mask);  // row-major already
+    std::copy(m.begin(), m.end(), out);
+    return;
+  }
+  std::fill(out, out + H * W, uint8_t(0));
+  // The first pixel whose centre is >= edge: ceil(edge - 0.5), clamped to [0, n].
+  auto first_centre_at = [](double edge, int64_t n) {
+    return std::clamp<int64_t>(static_cast<int64_t>(std::ceil(edge - 0.5)), 0, n);
+  };
+  const int64_t u0 = first_centre_at(a.bbox[0], W), u1 = first_centre_at(a.bbox[0] + a.bbox[2], W);
+  const int64_t v0 = first_centre_at(a.bbox[1], H), v1 = first_centre_at(a.bbox[1] + a.bbox[3], H);
+  for (int64_t v = v0; v < v1; ++v) std::fill(out + v * W + u0, out + v * W + std::max(u0, u1), uint8_t(1));
+}
+
+// A sample's mask slots, uint8 [M,H,W]: slot k = slots[k]'s mask, zeros in the empty slots.
+void write_mask_slots(const std::vector<const CocoDetAnnotation*>& slots, int64_t max_objects, int64_t H, int64_t W,
+                      uint8_t* out) {
+  std::fill(out, out + max_objects * H * W, uint8_t(0));
+  for (size_t k = 0; k < slots.size(); ++k) write_object_mask(*slots[k], H, W, out + static_cast<int64_t>(k) * H * W);
 }
 
 // Labels are the categories in ascending id order.
@@ -39,7 +76,7 @@ void sort_by_label(std::vector<CocoDetCategory>& categories) {
 
 }  // namespace
 
-DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, int64_t limit) {
+DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, int64_t limit, bool with_masks) {
   OC_CHECK(max_objects >= 1, "detection data ", dir, ": max_objects must be >= 1, got ", max_objects);
   const std::filesystem::path root(dir);
   const std::string ann = (root / "annotations.json").string();
@@ -80,11 +117,19 @@ DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, i
   ds.data.labels = zeros({n}, DType::i64);
   ds.data.targets = Tensor::empty({n, max_objects, 5}, DType::f32);
   float* targets = ds.data.targets.data<float>();
-  for (int64_t i = 0; i < n; ++i) write_box_row(per_image[i], label_of, max_objects, targets + i * max_objects * 5);
+  for (int64_t i = 0; i < n; ++i)
+    write_box_row(slot_objects(per_image[i], max_objects), label_of, max_objects, targets + i * max_objects * 5);
+  uint8_t* masks = nullptr;
+  if (with_masks) {
+    ds.data.masks = Tensor::empty({n, max_objects, H, W}, DType::u8);
+    masks = ds.data.masks.data<uint8_t>();
+  }
   uint8_t* pixels = ds.data.images.data<uint8_t>();
   const std::filesystem::path image_dir = root / "images";
   parallel_for(0, n, 8, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
+      if (masks) write_mask_slots(slot_objects(per_image[i], max_objects), max_objects, H, W,
+                                  masks + i * max_objects * H * W);
       const std::string path = (image_dir / coco.images[i].file_name).string();
       Tensor img = contiguous(read_image(path, 3));
       OC_CHECK(img.size(1) == H && img.size(2) == W, path, ": the image is ", img.size(2), " x ", img.size(1), " but ",
@@ -139,13 +184,15 @@ void set_detection_augment(DetDataset& ds, const DetAugmentOptions& opt) {
   for (const CocoDetAnnotation& a : ds.coco.annotations)
     if (!a.iscrowd) src->objects[index_of_image.at(a.image_id)].push_back(a);
   std::shared_ptr<const Source> shared = src;
-  ds.data.transform = [shared](int64_t index, uint64_t seed, const Tensor& image, float* target) {
+  ds.data.transform = [shared](int64_t index, uint64_t seed, const Tensor& image, float* target, uint8_t* masks) {
     const Source& s = *shared;
     const DetAugmentDraw draw = draw_det_augment(s.opt, seed, static_cast<uint64_t>(index), s.height, s.width);
     DetSample out = augment_detection(image, s.objects[static_cast<size_t>(index)], s.opt, draw);
     std::vector<const CocoDetAnnotation*> kept;
     for (const CocoDetAnnotation& a : out.objects) kept.push_back(&a);
-    if (target) write_box_row(kept, s.label_of, s.max_objects, target);
+    const std::vector<const CocoDetAnnotation*> slots = slot_objects(kept, s.max_objects);
+    if (target) write_box_row(slots, s.label_of, s.max_objects, target);
+    if (masks) write_mask_slots(slots, s.max_objects, s.height, s.width, masks);
     return out.image;
   };
 }

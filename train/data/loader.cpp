@@ -46,6 +46,18 @@ DataLoader::DataLoader(const ImageDataset& data, const LoaderOptions& opt) : dat
              "boxes): the loader's image augmentation would not move them; turn data.augment off");
     data_.targets = contiguous(to(to(data.targets.detach(), Device::cpu()), DType::f32));
   }
+  if (data.masks.defined()) {
+    const Tensor& im = data.images;
+    OC_CHECK(data.masks.dtype() == DType::u8 && data.masks.dim() == 4 && data.masks.size(0) == im.size(0) &&
+                 data.masks.size(2) == im.size(2) && data.masks.size(3) == im.size(3),
+             "DataLoader: masks must be uint8 [N,M,H,W] with N = ", im.size(0), ", H x W = ", im.size(2), " x ",
+             im.size(3), " (the images'), got ", data.masks.str());
+    // Slot m of a sample's masks is the object of its target slot m.
+    OC_CHECK(data.targets.defined() && data.targets.dim() >= 2 && data.targets.size(1) == data.masks.size(1),
+             "DataLoader: masks ", data.masks.str(), " need targets [N,M,...] with the same M, got ",
+             data.targets.defined() ? data.targets.str() : "none");
+    data_.masks = contiguous(to(data.masks.detach(), Device::cpu()));
+  }
   for (int v = 0; v < 256; ++v) lut_[v] = static_cast<float>((v / 255.0 - opt.mean) / opt.std);
 }
 
@@ -176,16 +188,28 @@ Batch DataLoader::assemble(int64_t b) const {
     targets = batch.targets.data<float>();
   }
   const float* all_targets = targets ? data_.targets.data<float>() : nullptr;
+  int64_t mask_per = 0;  // mask bytes per sample (M*H*W)
+  uint8_t* masks = nullptr;
+  if (data_.masks.defined()) {
+    Shape shape = data_.masks.shape();
+    mask_per = shape[1] * shape[2] * shape[3];
+    shape[0] = count;
+    batch.masks = Tensor::empty(shape, DType::u8);
+    masks = batch.masks.data<uint8_t>();
+  }
+  const uint8_t* all_masks = masks ? data_.masks.data<uint8_t>() : nullptr;
   Tensor transformed;  // keeps the transform's output alive while it is read
   for (int64_t i = 0; i < count; ++i) {
     const int64_t s = order_[static_cast<size_t>(begin + i)];
     const uint8_t* src = images + s * chw;
     float* target = targets ? targets + i * per : nullptr;
     if (targets) std::copy(all_targets + s * per, all_targets + (s + 1) * per, target);
+    uint8_t* sample_masks = masks ? masks + i * mask_per : nullptr;
+    if (masks) std::memcpy(sample_masks, all_masks + s * mask_per, static_cast<size_t>(mask_per));
     if (transform) {
       Tensor image = Tensor::empty({C, H, W}, DType::u8);
       std::memcpy(image.data<uint8_t>(), src, static_cast<size_t>(chw));
-      transformed = data_.transform(s, augment_seed_, image, target);
+      transformed = data_.transform(s, augment_seed_, image, target, sample_masks);
       OC_CHECK(transformed.defined() && transformed.dtype() == DType::u8 && transformed.shape() == (Shape{C, H, W}),
                "DataLoader: the data set's transform returned ", transformed.defined() ? transformed.str() : "nothing",
                " for sample ", s, ", expected uint8 [", C, ",", H, ",", W, "]");

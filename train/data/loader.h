@@ -24,8 +24,8 @@ struct LoaderOptions {
   int prefetch = 4;  // batches assembled ahead of the consumer (in flight or waiting), >= 1
   bool drop_last = false;
   // Each sample's augmentation when any() is on: the data set's own transform when it has one
-  // (ImageDataset::transform, which moves its targets too), else these image operations, refused for
-  // a data set with targets (they would not move them).
+  // (ImageDataset::transform, which moves its targets and masks too), else these image operations,
+  // refused for a data set with targets (they would not move them).
   AugmentOptions augment;
   double mean = 0, std = 1;  // pixel = (v / 255 - mean) / std
 };
@@ -34,6 +34,7 @@ struct Batch {
   Tensor images;  // float32 [B,C,H,W], normalized, on the CPU
   Tensor labels;  // int64 [B]
   Tensor targets; // float32 [B, ...] when the data set has targets, else undefined
+  Tensor masks;   // uint8 [B,M,H,W] on the CPU when the data set has masks, else undefined
   int64_t index = 0;  // batch number within the epoch
 };
 
