@@ -10,6 +10,7 @@
 #include "tools/pose_pictures.h"
 #include "tools/stn_pictures.h"
 #include "train/data/det_dataset.h"
+#include "train/io/coco_rle.h"
 #include "train/io/image_io.h"
 #include "nets/det/det_head.h"
 #include "nets/pose/pose_head.h"
@@ -183,7 +184,12 @@ int infer_detection(Experiment& e, const ArgParser& p) {
   std::vector<DrawnDetection> drawn;
   for (Detection& d : found) {
     d.x1 = float(d.x1 * sx), d.x2 = float(d.x2 * sx), d.y1 = float(d.y1 * sy), d.y2 = float(d.y2 * sy);
-    drawn.push_back({d.x1, d.y1, d.x2, d.y2, d.label, d.score, Tensor()});
+    // A mask at the model's input size, resized to the image's (nearest pixel centre).
+    if (d.mask.defined())
+      d.mask = to(select(select(upsample_nearest2d(unsqueeze(unsqueeze(to(d.mask, DType::f32), 0), 0), img.size(1),
+                                                   img.size(2)), 0, 0), 0, 0),
+                  DType::u8);
+    drawn.push_back({d.x1, d.y1, d.x2, d.y2, d.label, d.score, d.mask});
   }
   const std::string out_path = p.get("--out", "");
   if (!out_path.empty()) {
@@ -193,9 +199,15 @@ int infer_detection(Experiment& e, const ArgParser& p) {
   auto name_of = [&](int64_t c) { return class_name(names, c); };
   if (p.has("--json")) {
     json list = json::array();
-    for (const Detection& d : found)
-      list.push_back({{"class", d.label}, {"name", name_of(d.label)}, {"score", d.score},
-                      {"box", {d.x1, d.y1, d.x2, d.y2}}});
+    for (const Detection& d : found) {
+      json entry = {{"class", d.label}, {"name", name_of(d.label)}, {"score", d.score}, {"box", {d.x1, d.y1, d.x2, d.y2}}};
+      if (d.mask.defined()) {  // COCO's compressed RLE at the image's size
+        const Tensor m = contiguous(d.mask);
+        entry["mask"] = {{"size", {m.size(0), m.size(1)}},
+                         {"counts", rle_to_string(rle_encode(m.data<uint8_t>(), m.size(0), m.size(1)))}};
+      }
+      list.push_back(entry);
+    }
     json j{{"image", image_path}, {"width", img.size(2)}, {"height", img.size(1)}, {"detections", list}};
     if (!out_path.empty()) j["drawn"] = out_path;
     std::printf("%s\n", j.dump().c_str());

@@ -35,7 +35,7 @@ class DetTask : public Task {
   const ImageDataset& train_data() const override { return train_.data; }
 
   Tensor loss(Network& model, const Batch& b, Device device) override {
-    DetLoss l = head_->loss(forward_outputs(model, to(b.images, device)), b.targets);
+    DetLoss l = head_->loss(forward_outputs(model, to(b.images, device)), b.targets, b.masks);
     for (const auto& [name, term] : l.terms) train_terms_[name] += item<double>(term);
     ++train_steps_;
     return l.total;
@@ -65,7 +65,7 @@ EvalResult DetTask::evaluate(Network& model, Device device) {
   while (pass.next(b)) {
     std::vector<Tensor> outs = forward_outputs(model, to(b.images, device));
     const int64_t B = outs[0].size(0);
-    DetLoss l = head_->loss(outs, b.targets);
+    DetLoss l = head_->loss(outs, b.targets, b.masks);
     loss += item<double>(l.total) * B;
     for (const auto& [name, term] : l.terms) terms[name] += item<double>(term) * B;
     const std::vector<std::vector<Detection>> found = head_->decode(outs);
@@ -76,6 +76,10 @@ EvalResult DetTask::evaluate(Network& model, Device device) {
         r.category_id = eval_.category_ids[d.label];
         r.bbox = {d.x1, d.y1, double(d.x2) - d.x1, double(d.y2) - d.y1};
         r.score = d.score;
+        if (d.mask.defined()) {
+          const Tensor m = contiguous(d.mask);
+          r.mask = rle_encode(m.data<uint8_t>(), m.size(0), m.size(1));
+        }
         results.push_back(r);
       }
     base += B;
@@ -89,6 +93,14 @@ EvalResult DetTask::evaluate(Network& model, Device device) {
   r.score = st[0];
   r.metrics = {{"ap", st[0]}, {"ap50", st[1]}, {"ap75", st[2]}, {"ap_small", st[3]}, {"ap_medium", st[4]},
                {"ap_large", st[5]}, {"ar100", st[8]}, {"detections", results.size()}};
+  if (head_->learns_masks()) {  // mask AP (COCO segm) beside the box AP, which still selects the best
+    CocoDetEvalParams segm;
+    segm.iou_type = CocoIouType::segm;
+    const std::array<double, 12>& sm = evaluate_coco_det(eval_.coco, results, segm).stats;
+    for (auto [name, k] : {std::pair{"mask_ap", 0}, {"mask_ap50", 1}, {"mask_ap75", 2}, {"mask_ap_small", 3},
+                           {"mask_ap_medium", 4}, {"mask_ap_large", 5}})
+      r.metrics[name] = sm[k];
+  }
   for (const auto& [name, sum] : terms) r.metrics["loss_" + name] = base ? sum / base : 0;
   for (const auto& [name, sum] : train_terms_) r.metrics["train_loss_" + name] = sum / std::max<int64_t>(1, train_steps_);
   train_terms_.clear();
