@@ -154,4 +154,21 @@ grep -q '"test_ap".*"train_loss_rpn_object"' "$WORK/frcnn/metrics.jsonl" ||
 "$OCELLUS" infer "$TFR" "${DSET[@]}" --checkpoint "$WORK/frcnn/last.safetensors" --image "$PHOTO" --json |
   python3 -c 'import json, sys; d = json.load(sys.stdin); assert d["detections"], d' ||
   fail "infer faster_rcnn --json: no boxes"
+# Mask R-CNN: mask AP in the metrics, segmentations in the results, masks in infer's JSON and picture.
+TMR="$SRC/tests/data/tiny_mask_rcnn.json"
+"$OCELLUS" train "$TMR" "${DSET[@]}" --out "$WORK/mrcnn" > "$WORK/mrcnn.log" 2>&1 || fail "train tiny_mask_rcnn: $(cat "$WORK/mrcnn.log")"
+grep -q '"test_mask_ap".*"train_loss_mask"' "$WORK/mrcnn/metrics.jsonl" ||
+  fail "train tiny_mask_rcnn: no test_mask_ap and train_loss_mask in metrics.jsonl"
+"$OCELLUS" eval "$TMR" "${DSET[@]}" --checkpoint "$WORK/mrcnn/last.safetensors" --results "$WORK/mrcnn_res.json" \
+  > /dev/null || fail "eval mask_rcnn --results"
+python3 - "$WORK/mrcnn_res.json" <<'PY' || fail "eval mask_rcnn --results: no segmentations"
+import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r and all(d["segmentation"]["size"] == [64, 64] and d["segmentation"]["counts"] for d in r) else 1)
+PY
+"$OCELLUS" infer "$TMR" "${DSET[@]}" --checkpoint "$WORK/mrcnn/last.safetensors" --image "$PHOTO" --out "$WORK/mask.png" \
+  --json | python3 -c 'import json, sys; d = json.load(sys.stdin)
+assert d["detections"] and all(x["mask"]["size"] == [d["height"], d["width"]] for x in d["detections"]), d' ||
+  fail "infer mask_rcnn --json: no masks at the image size"
+[ -s "$WORK/mask.png" ] || fail "infer mask_rcnn --out: no picture"
 echo "cli: all checks passed"
