@@ -11,6 +11,7 @@
 #include "losses/losses.h"
 #include "nets/det/det_heads.h"
 #include "tests/helpers.h"
+#include "tests/nets/det/det_test_support.h"
 #include "train/experiment.h"
 
 using namespace oc;
@@ -19,28 +20,7 @@ namespace {
 
 constexpr int64_t kA = 2, kG = 8, kR = kG * kG * kA, kClasses = 3;
 
-json config() {
-  return json::parse(R"({
-    "model": {"input": [3, 32, 32], "layers": [
-      {"name": "c1", "type": "conv2d", "out_channels": 4, "kernel": 3, "padding": 1, "stride": 2},
-      {"type": "relu"},
-      {"name": "features", "type": "conv2d", "out_channels": 6, "kernel": 3, "padding": 1, "stride": 2},
-      {"name": "rpn_conv", "type": "conv2d", "out_channels": 6, "kernel": 3, "padding": 1},
-      {"name": "rpn_relu", "type": "relu"},
-      {"name": "objectness", "type": "conv2d", "out_channels": 2, "kernel": 1},
-      {"name": "deltas", "type": "conv2d", "out_channels": 8, "kernel": 1, "inputs": ["rpn_relu"]}],
-      "outputs": ["features", "objectness", "deltas"]},
-    "data": {"dataset": "det_coco", "train_dir": "unused", "test_dir": "unused"},
-    "train": {"seed": 3},
-    "task": {"type": "detection", "head": "faster_rcnn", "stride": 4, "anchor_sizes": [8, 16], "aspect_ratios": [1],
-             "rpn": {"batch_size": 1000, "positive_fraction": 1},
-             "roi": {"size": 3, "batch_size": 1000, "positive_fraction": 1},
-             "box_head": {"layers": [{"type": "flatten"}, {"name": "fc", "type": "linear", "out_features": 8},
-                                     {"name": "h", "type": "relu"},
-                                     {"name": "cls", "type": "linear", "out_features": 4},
-                                     {"name": "box", "type": "linear", "out_features": 12, "inputs": ["h"]}],
-                          "outputs": ["cls", "box"]}}})");
-}
+json config() { return test::tiny_two_stage_config(); }
 
 // Random outputs of the tiny model: features [B, 6, 8, 8], objectness [B, 2, 8, 8], deltas [B, 8, 8, 8].
 std::vector<Tensor> outputs(int64_t B, uint64_t seed, DType dt = DType::f32) {
@@ -53,13 +33,6 @@ Tensor boxes(const std::vector<std::vector<double>>& objects, int64_t B, int64_t
   for (size_t k = 0; k < objects.size(); ++k)
     for (int c = 0; c < 5; ++c) v[k * 5 + c] = static_cast<float>(objects[k][c]);
   return from_vector(v, {B, M, 5});
-}
-
-double term(const DetLoss& l, const std::string& name) {
-  for (const auto& [n, t] : l.terms)
-    if (n == name) return item<double>(t);
-  FAIL("no loss term " << name);
-  return 0;
 }
 
 double bce(double logit, double target) {
@@ -83,20 +56,12 @@ std::array<double, 4> decode(const double* d, const double* r, const std::array<
   return {cx - 0.5 * pw, cy - 0.5 * ph, cx + 0.5 * pw, cy + 0.5 * ph};
 }
 
-struct Tiny {
-  Experiment e;
-  std::unique_ptr<DetHead> head;
-};
-Tiny tiny(const json& c = config()) {
-  Tiny t{experiment_from_json(c, "frcnn.json"), nullptr};
-  t.head = make_det_head(t.e.task.det, *t.e.model, kClasses, "frcnn.json");
-  return t;
-}
+test::TinyDetector tiny(const json& c = config()) { return test::tiny_detector(c, "frcnn.json"); }
 
 }  // namespace
 
 TEST_CASE("faster_rcnn: the box head is attached to the model and leaves the backbone's initialization alone") {
-  Tiny t = tiny();
+  test::TinyDetector t = tiny();
   REQUIRE(t.e.model->attached("box_head"));
   CHECK(t.e.model->attached("box_head")->input_shape() == (Shape{6, 3, 3}));
   bool found = false;
@@ -127,7 +92,7 @@ TEST_CASE("faster_rcnn: the box head is attached to the model and leaves the bac
 }
 
 TEST_CASE("faster_rcnn: the RPN terms recomputed from the outputs, anchors matched and every anchor sampled") {
-  Tiny t = tiny();
+  test::TinyDetector t = tiny();
   const std::vector<Tensor> out = outputs(2, 11);
   const Tensor gt = boxes({{0, 5, 6, 14, 13}, {2, 16, 10, 31, 27}, {-1, 0, 0, 0, 0}, {1, 2, 18, 12, 30}}, 2);
   const DetLoss l = t.head->loss(out, gt);
@@ -164,8 +129,8 @@ TEST_CASE("faster_rcnn: the RPN terms recomputed from the outputs, anchors match
   }
   INFO(positives << " positive anchors of " << sampled << " sampled");
   REQUIRE(positives >= 3);
-  CHECK(term(l, "rpn_object") == Approx(object / sampled).epsilon(1e-5));
-  CHECK(term(l, "rpn_box") == Approx(box / sampled).epsilon(1e-5));
+  CHECK(test::loss_term(l, "rpn_object") == Approx(object / sampled).epsilon(1e-5));
+  CHECK(test::loss_term(l, "rpn_box") == Approx(box / sampled).epsilon(1e-5));
 }
 
 TEST_CASE("faster_rcnn: the RoI terms and decoding recomputed from one known proposal") {
@@ -173,7 +138,7 @@ TEST_CASE("faster_rcnn: the RoI terms and decoding recomputed from one known pro
   c["task"]["rpn"]["post_nms_top_k_train"] = 1;
   c["task"]["rpn"]["post_nms_top_k_test"] = 1;
   c["task"]["score_threshold"] = 0;
-  Tiny t = tiny(c);
+  test::TinyDetector t = tiny(c);
   std::vector<Tensor> out = outputs(1, 21);
   // Anchor 1 (size 16) of cell (y 3, x 4) gets the best objectness: the only proposal is that anchor
   // moved by its deltas.
@@ -221,7 +186,7 @@ TEST_CASE("faster_rcnn: the RoI terms and decoding recomputed from one known pro
   Network& box_head = *t.e.model->attached("box_head");
   std::vector<Tensor> heads =
       forward_outputs(box_head, roi_align(out[0], to(from_vector(flat, {K, 5}), DType::f32), p));
-  CHECK(term(l, "class") == Approx(item<double>(cross_entropy(heads[0], from_vector(targets, {K})))).epsilon(1e-5));
+  CHECK(test::loss_term(l, "class") == Approx(item<double>(cross_entropy(heads[0], from_vector(targets, {K})))).epsilon(1e-5));
   const std::vector<double> pred = to_vector<double>(heads[1]);
   double box = 0;
   for (int64_t k = 0; k < K; ++k) {
@@ -229,7 +194,7 @@ TEST_CASE("faster_rcnn: the RoI terms and decoding recomputed from one known pro
     const std::array<double, 4> want = encode(g[match[order[k]]].data(), rois[order[k]].data(), {10, 10, 5, 5});
     for (int j = 0; j < 4; ++j) box += smooth_l1(pred[k * 12 + 4 * (targets[k] - 1) + j] - want[j]);
   }
-  CHECK(term(l, "box") == Approx(box / K).epsilon(1e-5));
+  CHECK(test::loss_term(l, "box") == Approx(box / K).epsilon(1e-5));
 
   // Decoding (eval mode): the same proposal alone; its best class's box, scored by the softmax.
   t.e.model->eval();
@@ -254,7 +219,7 @@ TEST_CASE("faster_rcnn: the RoI terms and decoding recomputed from one known pro
 }
 
 TEST_CASE("faster_rcnn: float64 gradients of the loss by finite differences") {
-  Tiny t = tiny();
+  test::TinyDetector t = tiny();
   t.e.model->to(DType::f64);
   const Tensor gt = boxes({{0, 5, 6, 14, 13}, {2, 16, 10, 31, 27}, {-1, 0, 0, 0, 0}, {1, 2, 18, 12, 30}}, 2);
   std::vector<Tensor> in = outputs(2, 31, DType::f64);
@@ -272,7 +237,7 @@ TEST_CASE("faster_rcnn: float64 gradients of the loss by finite differences") {
 }
 
 TEST_CASE("faster_rcnn: one backward pass reaches every parameter of the backbone, the RPN and the box head") {
-  Tiny t = tiny();
+  test::TinyDetector t = tiny();
   const Tensor x = test::rand({2, 3, 32, 32}, 41);
   const Tensor gt = boxes({{0, 5, 6, 14, 13}, {2, 16, 10, 31, 27}, {-1, 0, 0, 0, 0}, {1, 2, 18, 12, 30}}, 2);
   t.head->loss(forward_outputs(*t.e.model, x), gt).total.backward();

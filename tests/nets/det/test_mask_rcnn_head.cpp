@@ -9,6 +9,7 @@
 #include "losses/losses.h"
 #include "nets/det/det_heads.h"
 #include "tests/helpers.h"
+#include "tests/nets/det/det_test_support.h"
 #include "train/experiment.h"
 
 using namespace oc;
@@ -17,32 +18,18 @@ namespace {
 
 constexpr int64_t kG = 8, kClasses = 3, kS = 8;
 
+// The tiny two-stage model with a mask head (8 x 8 maps from 4 x 4 pooling), one proposal per image.
 json config() {
-  return json::parse(R"({
-    "model": {"input": [3, 32, 32], "layers": [
-      {"name": "c1", "type": "conv2d", "out_channels": 4, "kernel": 3, "padding": 1, "stride": 2},
-      {"type": "relu"},
-      {"name": "features", "type": "conv2d", "out_channels": 6, "kernel": 3, "padding": 1, "stride": 2},
-      {"name": "rpn_conv", "type": "conv2d", "out_channels": 6, "kernel": 3, "padding": 1},
-      {"name": "rpn_relu", "type": "relu"},
-      {"name": "objectness", "type": "conv2d", "out_channels": 2, "kernel": 1},
-      {"name": "deltas", "type": "conv2d", "out_channels": 8, "kernel": 1, "inputs": ["rpn_relu"]}],
-      "outputs": ["features", "objectness", "deltas"]},
-    "data": {"dataset": "det_coco", "train_dir": "unused", "test_dir": "unused"},
-    "train": {"seed": 5},
-    "task": {"type": "detection", "head": "mask_rcnn", "stride": 4, "anchor_sizes": [8, 16], "aspect_ratios": [1],
-             "score_threshold": 0, "mask_weight": 1.5,
-             "rpn": {"batch_size": 1000, "positive_fraction": 1, "post_nms_top_k_train": 1, "post_nms_top_k_test": 1},
-             "roi": {"size": 3, "batch_size": 1000, "positive_fraction": 1, "mask_size": 4},
-             "box_head": {"layers": [{"type": "flatten"}, {"name": "fc", "type": "linear", "out_features": 8},
-                                     {"name": "h", "type": "relu"},
-                                     {"name": "cls", "type": "linear", "out_features": 4},
-                                     {"name": "box", "type": "linear", "out_features": 12, "inputs": ["h"]}],
-                          "outputs": ["cls", "box"]},
-             "mask_head": {"layers": [{"name": "m", "type": "conv2d", "out_channels": 5, "kernel": 3, "padding": 1},
-                                      {"type": "relu"},
-                                      {"name": "up", "type": "conv_transpose2d", "out_channels": 3, "kernel": 2,
-                                       "stride": 2}]}}})");
+  json c = test::tiny_two_stage_config();
+  json& t = c["task"];
+  c["train"]["seed"] = 5;
+  t["head"] = "mask_rcnn", t["score_threshold"] = 0, t["mask_weight"] = 1.5;
+  t["rpn"]["post_nms_top_k_train"] = 1, t["rpn"]["post_nms_top_k_test"] = 1;
+  t["roi"]["mask_size"] = 4;
+  t["mask_head"] = json::parse(R"({"layers": [
+      {"name": "m", "type": "conv2d", "out_channels": 5, "kernel": 3, "padding": 1}, {"type": "relu"},
+      {"name": "up", "type": "conv_transpose2d", "out_channels": 3, "kernel": 2, "stride": 2}]})");
+  return c;
 }
 
 // Random outputs: features [B, 6, 8, 8], objectness [B, 2, 8, 8] with anchor 1 of cell (3, 4)
@@ -74,22 +61,7 @@ Tensor masks(uint64_t seed) {
   return from_vector(m, {1, 3, 32, 32});
 }
 
-struct Tiny {
-  Experiment e;
-  std::unique_ptr<DetHead> head;
-};
-Tiny tiny(const json& c = config()) {
-  Tiny t{experiment_from_json(c, "mrcnn.json"), nullptr};
-  t.head = make_det_head(t.e.task.det, *t.e.model, kClasses, "mrcnn.json");
-  return t;
-}
-
-double term(const DetLoss& l, const std::string& name) {
-  for (const auto& [n, t] : l.terms)
-    if (n == name) return item<double>(t);
-  FAIL("no loss term " << name);
-  return 0;
-}
+test::TinyDetector tiny(const json& c = config()) { return test::tiny_detector(c, "mrcnn.json"); }
 
 // The proposal: anchor 1 (16 x 16) of cell (3, 4), [8, 4, 24, 20], moved by its deltas.
 std::array<double, 4> proposal(const Tensor& deltas) {
@@ -103,7 +75,7 @@ std::array<double, 4> proposal(const Tensor& deltas) {
 }  // namespace
 
 TEST_CASE("mask_rcnn: the mask term recomputed: each positive's class map against its mask resampled to the RoI") {
-  Tiny t = tiny();
+  test::TinyDetector t = tiny();
   REQUIRE(t.head->learns_masks());
   const std::vector<Tensor> out = outputs(1, 51);
   const Tensor m = masks(52);
@@ -146,11 +118,11 @@ TEST_CASE("mask_rcnn: the mask term recomputed: each positive's class map agains
   // Fractional targets at the mask's edges, and both 0s and 1s inside: the resampling is exercised.
   const std::vector<float> tv = to_vector<float>(targets);
   CHECK(std::count_if(tv.begin(), tv.end(), [](float v) { return v > 0.01f && v < 0.99f; }) > 0);
-  CHECK(term(l, "mask") == Approx(1.5 * item<double>(bce_with_logits(logits, targets))).epsilon(1e-5));
+  CHECK(test::loss_term(l, "mask") == Approx(1.5 * item<double>(bce_with_logits(logits, targets))).epsilon(1e-5));
 }
 
 TEST_CASE("mask_rcnn: a decoded box's mask is its class map pasted over the pixels whose centres lie in the box") {
-  Tiny t = tiny();
+  test::TinyDetector t = tiny();
   t.e.model->eval();
   const std::vector<Tensor> out = outputs(1, 61);
   // A mask head answering +6 for every pixel of class c and -6 for the others.
@@ -180,7 +152,7 @@ TEST_CASE("mask_rcnn: a decoded box's mask is its class map pasted over the pixe
 }
 
 TEST_CASE("mask_rcnn: float64 gradients of the loss with the mask term, by finite differences") {
-  Tiny t = tiny();
+  test::TinyDetector t = tiny();
   t.e.model->to(DType::f64);
   std::vector<Tensor> in = outputs(1, 71, DType::f64);
   for (Tensor& x : in) x = x.detach().set_requires_grad();
@@ -190,7 +162,7 @@ TEST_CASE("mask_rcnn: float64 gradients of the loss with the mask term, by finit
 }
 
 TEST_CASE("mask_rcnn: missing masks and a mask head of the wrong shape are errors naming them") {
-  Tiny t = tiny();
+  test::TinyDetector t = tiny();
   test::require_error([&] { t.head->loss(outputs(1, 81), boxes()); }, {"mask_rcnn loss", "[1, M, 32, 32]", "none"});
   json c = config();
   c["task"].erase("mask_head");

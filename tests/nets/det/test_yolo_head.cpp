@@ -8,6 +8,7 @@
 #include "kernels/ops.h"
 #include "nets/det/det_heads.h"
 #include "tests/helpers.h"
+#include "tests/nets/det/det_test_support.h"
 
 using namespace oc;
 
@@ -44,13 +45,6 @@ Tensor boxes(const std::vector<std::vector<double>>& objects, int64_t B = 1, int
   for (size_t k = 0; k < objects.size(); ++k)
     for (int c = 0; c < 5; ++c) v[k * 5 + c] = static_cast<float>(objects[k][c]);
   return from_vector(v, {B, M, 5});
-}
-
-double term(const DetLoss& l, const std::string& name) {
-  for (const auto& [n, t] : l.terms)
-    if (n == name) return item<double>(t);
-  FAIL("no loss term " << name);
-  return 0;
 }
 
 }  // namespace
@@ -133,17 +127,17 @@ TEST_CASE("yolo head: a ground truth trains its centre's cell and best-fitting a
       for (int64_t i = 0; i < G; ++i)
         for (int64_t j = 0; j < G; ++j) obj += bce(at(v, bi, a, 4, i, j), (bi == 1 && a == 1 && i == 2 && j == 1) ? 1 : 0);
   // Sums per image, averaged over the batch of 2.
-  CHECK(term(l, "box") == Approx(box / 2).epsilon(1e-12));
-  CHECK(term(l, "class") == Approx(cls / 2).epsilon(1e-12));
-  CHECK(term(l, "object") == Approx(obj / 2).epsilon(1e-12));
+  CHECK(test::loss_term(l, "box") == Approx(box / 2).epsilon(1e-12));
+  CHECK(test::loss_term(l, "class") == Approx(cls / 2).epsilon(1e-12));
+  CHECK(test::loss_term(l, "object") == Approx(obj / 2).epsilon(1e-12));
   CHECK(item<double>(l.total) == Approx((box + cls + obj) / 2).epsilon(1e-12));
   // The weights scale their terms.
   DetSettings s = settings();
   s.box_weight = 3, s.class_weight = 0.5, s.noobject_weight = 0;
   const DetLoss w2 = make_yolo_head(s, kGeom)->loss({out}, b);
-  CHECK(term(w2, "box") == Approx(3 * box / 2).epsilon(1e-12));
-  CHECK(term(w2, "class") == Approx(0.5 * cls / 2).epsilon(1e-12));
-  CHECK(term(w2, "object") == Approx(bce(p(4), 1) / 2).epsilon(1e-12));
+  CHECK(test::loss_term(w2, "box") == Approx(3 * box / 2).epsilon(1e-12));
+  CHECK(test::loss_term(w2, "class") == Approx(0.5 * cls / 2).epsilon(1e-12));
+  CHECK(test::loss_term(w2, "object") == Approx(bce(p(4), 1) / 2).epsilon(1e-12));
 }
 
 TEST_CASE("yolo head: a prediction already overlapping a ground truth is not pushed to background") {
@@ -154,9 +148,9 @@ TEST_CASE("yolo head: a prediction already overlapping a ground truth is not pus
   at(v, 0, 1, 0, 1, 1) = 0, at(v, 0, 1, 1, 1, 1) = 0, at(v, 0, 1, 2, 1, 1) = std::log(8.0 / 20),
                 at(v, 0, 1, 3, 1, 1) = std::log(8.0 / 12), at(v, 0, 1, 4, 1, 1) = 1.5;
   const Tensor out = from_vector(v, {1, A * V, G, G});
-  const double counted = term(make_yolo_head(s, kGeom)->loss({out}, b), "object");
+  const double counted = test::loss_term(make_yolo_head(s, kGeom)->loss({out}, b), "object");
   s.ignore_threshold = 0.5;
-  const double ignored = term(make_yolo_head(s, kGeom)->loss({out}, b), "object");
+  const double ignored = test::loss_term(make_yolo_head(s, kGeom)->loss({out}, b), "object");
   CHECK(counted - ignored == Approx(bce(1.5, 0)).epsilon(1e-12));
 }
 
@@ -166,14 +160,14 @@ TEST_CASE("yolo head: two ground truths in one cell and anchor, the later one is
   const Tensor both = boxes({{0, 9, 9, 15, 15}, {2, 10, 10, 15, 14}});  // both cell (1, 1), anchor 0
   const Tensor later = boxes({{2, 10, 10, 15, 14}});
   const DetLoss a = head->loss({out}, both), b = head->loss({out}, later);
-  CHECK(term(a, "box") == term(b, "box"));
-  CHECK(term(a, "class") == term(b, "class"));
-  CHECK(term(a, "object") == term(b, "object"));
+  CHECK(test::loss_term(a, "box") == test::loss_term(b, "box"));
+  CHECK(test::loss_term(a, "class") == test::loss_term(b, "class"));
+  CHECK(test::loss_term(a, "object") == test::loss_term(b, "object"));
   // Empty slots and an image without objects: objectness only.
   const DetLoss none = head->loss({out}, boxes({}));
-  CHECK(term(none, "box") == 0);
-  CHECK(term(none, "class") == 0);
-  CHECK(term(none, "object") > 0);
+  CHECK(test::loss_term(none, "box") == 0);
+  CHECK(test::loss_term(none, "class") == 0);
+  CHECK(test::loss_term(none, "object") > 0);
 }
 
 TEST_CASE("yolo head: float64 gradients of the loss by finite differences, l2 and giou box losses") {
