@@ -171,4 +171,11 @@ PY
 assert d["detections"] and all(x["mask"]["size"] == [d["height"], d["width"]] for x in d["detections"]), d' ||
   fail "infer mask_rcnn --json: no masks at the image size"
 [ -s "$WORK/mask.png" ] || fail "infer mask_rcnn --out: no picture"
+"$OCELLUS" infer "$TMR" "${DSET[@]}" --checkpoint "$WORK/mrcnn/last.safetensors" --image "$PHOTO" --json \
+  --set task.resize=letterbox | python3 -c 'import json, sys; d = json.load(sys.stdin); w, h = d["width"], d["height"]
+assert d["detections"] and all(0 <= x["box"][0] <= x["box"][2] <= w and 0 <= x["box"][1] <= x["box"][3] <= h
+                               and x["mask"]["size"] == [h, w] for x in d["detections"]), d' ||
+  fail "infer mask_rcnn letterboxed: boxes outside the image or masks of another size"
+expect_error 'task.resize: expected "stretch" or "letterbox"' "$OCELLUS" infer "$TMR" "${DSET[@]}" \
+  --checkpoint "$WORK/mrcnn/last.safetensors" --image "$PHOTO" --set task.resize=pad
 echo "cli: all checks passed"

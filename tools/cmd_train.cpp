@@ -165,9 +165,35 @@ int infer_pose(Experiment& e, const ArgParser& p) {
   return 0;
 }
 
+// Where an image lies in a detector's input: input = image * scale + pad on each axis, covering
+// w x h input pixels.
+struct Placement {
+  double sx = 1, sy = 1, px = 0, py = 0;
+  int64_t w = 0, h = 0;
+};
+
+// The image as the detector's normalized input [1,C,H,W]: stretched to the input size, or with
+// task.resize "letterbox" scaled by one factor to fit, centred, the border at the data mean (0 once
+// normalized).
+Tensor detector_input(const Experiment& e, const Tensor& img, Placement& at) {
+  const Shape& in = e.model->input_shape();
+  const int64_t H = in[1], W = in[2], h = img.size(1), w = img.size(2);
+  if (e.task.det.resize != "letterbox") {
+    at = {double(W) / w, double(H) / h, 0, 0, W, H};
+    return model_input(e, img);
+  }
+  const double s = std::min(double(W) / w, double(H) / h);
+  const int64_t nw = std::clamp<int64_t>(std::lround(w * s), 1, W), nh = std::clamp<int64_t>(std::lround(h * s), 1, H);
+  const int64_t px = (W - nw) / 2, py = (H - nh) / 2;
+  at = {double(nw) / w, double(nh) / h, double(px), double(py), nw, nh};
+  Tensor x = upsample_bilinear2d(unsqueeze(to(img, DType::f32), 0), nh, nw, false);
+  x = div(sub(div(x, 255.0), e.data.loader.mean), e.data.loader.std);
+  return pad(x, {px, W - nw - px, py, H - nh - py}, 0);
+}
+
 // Detection models: the boxes found (class, score, corners in the image's pixels), as JSON or text,
-// and with --out the image with them drawn. The image is resized to the model's input (any size,
-// any aspect: boxes are mapped back by the two scales).
+// and with --out the image with them drawn (masks as overlays). Any size and aspect: the image is
+// stretched or letterboxed to the model's input (task.resize) and the boxes and masks mapped back.
 int infer_detection(Experiment& e, const ArgParser& p) {
   load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
   Device dev = Device::parse(p.get("--device", e.train.device));
@@ -179,16 +205,25 @@ int infer_detection(Experiment& e, const ArgParser& p) {
   const std::string image_path = p.get("--image", "");
   Tensor img = contiguous(read_image(image_path, 3));  // uint8 [3,H,W]
   NoGradGuard no_grad;
-  std::vector<Detection> found = head->decode(forward_outputs(*e.model, to(model_input(e, img), dev)))[0];
-  const double sx = double(img.size(2)) / head->geometry().W, sy = double(img.size(1)) / head->geometry().H;
+  Placement at;
+  const Tensor x = detector_input(e, img, at);
+  std::vector<Detection> found = head->decode(forward_outputs(*e.model, to(x, dev)))[0];
   std::vector<DrawnDetection> drawn;
   for (Detection& d : found) {
-    d.x1 = float(d.x1 * sx), d.x2 = float(d.x2 * sx), d.y1 = float(d.y1 * sy), d.y2 = float(d.y2 * sy);
-    // A mask at the model's input size, resized to the image's (nearest pixel centre).
-    if (d.mask.defined())
-      d.mask = to(select(select(upsample_nearest2d(unsqueeze(unsqueeze(to(d.mask, DType::f32), 0), 0), img.size(1),
-                                                   img.size(2)), 0, 0), 0, 0),
+    // Input pixels -> the image's; a box on the letterbox border is clipped to the image.
+    auto back = [](float v, double pad, double scale, int64_t size) {
+      return float(std::clamp((v - pad) / scale, 0.0, double(size)));
+    };
+    d.x1 = back(d.x1, at.px, at.sx, img.size(2)), d.x2 = back(d.x2, at.px, at.sx, img.size(2));
+    d.y1 = back(d.y1, at.py, at.sy, img.size(1)), d.y2 = back(d.y2, at.py, at.sy, img.size(1));
+    // A mask at the input's size: the image's part of it, resized to the image (nearest pixel centre).
+    if (d.mask.defined()) {
+      const Tensor part = slice(slice(to(d.mask, DType::f32), 0, int64_t(at.py), int64_t(at.py) + at.h), 1,
+                                int64_t(at.px), int64_t(at.px) + at.w);
+      d.mask = to(select(select(upsample_nearest2d(unsqueeze(unsqueeze(part, 0), 0), img.size(1), img.size(2)), 0, 0),
+                         0, 0),
                   DType::u8);
+    }
     drawn.push_back({d.x1, d.y1, d.x2, d.y2, d.label, d.score, d.mask});
   }
   const std::string out_path = p.get("--out", "");

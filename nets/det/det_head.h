@@ -28,6 +28,9 @@ struct DetSettings {
   int64_t pre_nms_top_k = 1000;   // decoding: the best candidates per image that go to NMS
   double nms_threshold = 0.5;     // decoding: per-class NMS IoU threshold
   int64_t max_detections = 100;   // decoding: the best boxes kept per image
+  // `ocellus infer` on an image of another size: "stretch" to the input size (each axis its own
+  // scale), or "letterbox" (one scale that fits, centred, the border at the data mean).
+  std::string resize = "stretch";
 
   // faster_rcnn: anchors of every size x aspect ratio (height / width) at each cell of the stride-s
   // feature map (torchvision's AnchorGenerator), the region proposal network and the RoI stage.

@@ -128,7 +128,7 @@ void read_count(ConfigObject& t, const char* key, int64_t& v) {
 std::vector<std::string> det_task_keys() {
   return {"head", "anchors", "stride", "max_objects", "ignore_threshold", "box_loss", "box_weight", "object_weight",
           "noobject_weight", "class_weight", "score_threshold", "pre_nms_top_k", "nms_threshold", "max_detections",
-          "anchor_sizes", "aspect_ratios", "rpn", "roi", "box_head", "mask_head", "mask_weight"};
+          "anchor_sizes", "aspect_ratios", "rpn", "roi", "box_head", "mask_head", "mask_weight", "resize"};
 }
 
 namespace {
@@ -230,6 +230,9 @@ void read_det_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
   read_count(t, "pre_nms_top_k", d.pre_nms_top_k);
   read_in_range(t, "nms_threshold", d.nms_threshold, 0, 1);
   read_count(t, "max_detections", d.max_detections);
+  d.resize = t.get_string("resize", d.resize);
+  OC_CHECK(d.resize == "stretch" || d.resize == "letterbox", t.where("resize"),
+           ": expected \"stretch\" or \"letterbox\", got \"", d.resize, "\"");
   if (d.head == "faster_rcnn" || d.head == "mask_rcnn") {
     read_two_stage(t, s);
     if (d.head == "faster_rcnn")
