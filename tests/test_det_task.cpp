@@ -141,11 +141,12 @@ TEST_CASE("det task: a short YOLO run lowers the loss and raises the box AP", "[
   CHECK(after.metrics.contains("train_loss_class"));
 }
 
-TEST_CASE("det task: a short Faster R-CNN run lowers the loss and raises the box AP", "[slow][may_skip]") {
-  test::TempDir dir("ocellus_frcnn_train");
-  write_set(dir.file("train"), 512, 64, 1, "train");
-  write_set(dir.file("test"), 64, 64, 2, "test");
-  json c = det_config(dir.file("train"), dir.file("test"));
+namespace {
+
+// det_config's backbone with an RPN and a box head (and with `masks` a mask head): 3 anchors per
+// cell at stride 8, RoIs pooled 4 x 4, 8 epochs.
+json two_stage_config(const std::string& train_dir, const std::string& test_dir, bool masks) {
+  json c = det_config(train_dir, test_dir);
   json& layers = c["model"]["layers"];
   layers.back() = json::parse(R"({"name": "features", "type": "relu"})");
   layers.push_back(json::parse(R"({"name": "rpn", "type": "conv2d", "out_channels": 48, "kernel": 3, "padding": 1})"));
@@ -162,14 +163,48 @@ TEST_CASE("det task: a short Faster R-CNN run lowers the loss and raises the box
                             {"name": "h", "type": "relu"}, {"name": "cls", "type": "linear", "out_features": 11},
                             {"name": "box", "type": "linear", "out_features": 40, "inputs": ["h"]}],
                  "outputs": ["cls", "box"]}})");
-  Experiment e = experiment_from_json(c, "frcnn.json");
+  if (masks) {
+    c["task"]["head"] = "mask_rcnn";
+    c["task"]["roi"]["mask_size"] = 7;
+    c["task"]["mask_head"] = json::parse(R"({"layers": [
+      {"name": "m", "type": "conv2d", "out_channels": 16, "kernel": 3, "padding": 1}, {"type": "relu"},
+      {"name": "up", "type": "conv_transpose2d", "out_channels": 16, "kernel": 2, "stride": 2}, {"type": "relu"},
+      {"name": "maps", "type": "conv2d", "out_channels": 10, "kernel": 1}]})");
+  }
+  return c;
+}
+
+// Trains `c` and returns the test split's results before and after.
+std::pair<EvalResult, EvalResult> train_and_compare(const json& c, const std::string& out_dir) {
+  Experiment e = experiment_from_json(c, "two_stage.json");
   const EvalResult before = make_task(e, false)->evaluate(*e.model, Device::cpu());
   RunOptions opt;
-  opt.out_dir = dir.file("run");
+  opt.out_dir = out_dir;
   const EvalResult after = train_experiment(e, opt);
   INFO("loss " << before.loss << " -> " << after.loss << ", AP " << before.score << " -> " << after.score << ", AP50 "
                << before.metrics["ap50"] << " -> " << after.metrics["ap50"]);
   CHECK(after.loss < 0.6 * before.loss);
   CHECK(after.metrics["ap50"].get<double>() > before.metrics["ap50"].get<double>() + 0.05);
   CHECK(after.metrics["loss_rpn_object"].get<double>() < before.metrics["loss_rpn_object"].get<double>());
+  return {before, after};
+}
+
+}  // namespace
+
+TEST_CASE("det task: a short Faster R-CNN run lowers the loss and raises the box AP", "[slow][may_skip]") {
+  test::TempDir dir("ocellus_frcnn_train");
+  write_set(dir.file("train"), 512, 64, 1, "train");
+  write_set(dir.file("test"), 64, 64, 2, "test");
+  train_and_compare(two_stage_config(dir.file("train"), dir.file("test"), false), dir.file("run"));
+}
+
+TEST_CASE("det task: a short Mask R-CNN run lowers the mask loss and raises the mask AP", "[slow][may_skip]") {
+  test::TempDir dir("ocellus_mrcnn_train");
+  write_set(dir.file("train"), 512, 64, 1, "train");
+  write_set(dir.file("test"), 64, 64, 2, "test");
+  const auto [before, after] = train_and_compare(two_stage_config(dir.file("train"), dir.file("test"), true), dir.file("run"));
+  INFO("mask loss " << before.metrics["loss_mask"] << " -> " << after.metrics["loss_mask"] << ", mask AP50 "
+                    << before.metrics["mask_ap50"] << " -> " << after.metrics["mask_ap50"]);
+  CHECK(after.metrics["loss_mask"].get<double>() < 0.8 * before.metrics["loss_mask"].get<double>());
+  CHECK(after.metrics["mask_ap50"].get<double>() > before.metrics["mask_ap50"].get<double>() + 0.05);
 }
