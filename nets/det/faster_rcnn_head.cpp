@@ -57,7 +57,7 @@ std::vector<GroundTruth> read_ground_truth(const Tensor& gt, int64_t B, int64_t 
 std::vector<int64_t> match_to(const GroundTruth& t, const Tensor& refs, double fg, double bg, bool low_quality) {
   const int64_t N = refs.size(0);
   if (t.count() == 0) return std::vector<int64_t>(N, kMatchBelowLow);
-  const Tensor gt = to(to(from_vector(t.boxes, {t.count(), 4}), refs.dtype()), refs.device());
+  const Tensor gt = host_values(t.boxes, {t.count(), 4}, refs);
   return to_vector<int64_t>(match(box_iou(gt, refs), fg, bg, low_quality));
 }
 
@@ -77,10 +77,6 @@ Sampled sample(const std::vector<int64_t>& labels, int64_t batch, double fractio
     if (neg[i]) out.neg.push_back(i);
   }
   return out;
-}
-
-Tensor index_tensor(const std::vector<int64_t>& v, Device device) {
-  return to(from_vector(v, {static_cast<int64_t>(v.size())}), device);
 }
 
 }  // namespace
@@ -211,10 +207,10 @@ std::pair<Tensor, Tensor> FasterRcnnHead::rpn_loss(const Tensor& obj, const Tens
   Tensor object = zeros({}, dt, dev), box = zeros({}, dt, dev);
   if (n > 0)
     object = bce_with_logits(index_select(reshape(objectness_rows(obj), {B * R}), 0, index_tensor(sampled, dev)),
-                             to(to(from_vector(object_target, {n}), dt), dev));
+                             host_values(object_target, {n}, obj));
   if (p > 0) {
     const Tensor pred = index_select(reshape(delta_rows(del), {B * R, 4}), 0, index_tensor(positive, dev));
-    const Tensor target = encode_boxes(to(to(from_vector(positive_gt, {p, 4}), dt), dev),
+    const Tensor target = encode_boxes(host_values(positive_gt, {p, 4}, obj),
                                        index_select(anchors, 0, index_tensor(positive_anchor, dev)), kRpnBoxWeights);
     box = div(smooth_l1_loss(pred, target, kBoxBeta, Reduction::sum), double(n));
   }
@@ -259,7 +255,7 @@ DetLoss FasterRcnnHead::loss(const std::vector<Tensor>& outputs, const Tensor& b
   const int64_t K = sample.count(), P = static_cast<int64_t>(sample.positives.size());
   Tensor cls = zeros({}, dt, dev), box = zeros({}, dt, dev);
   if (K > 0) {
-    auto [logits, deltas] = run_box_head(features, to(to(from_vector(sample.rois, {K, 5}), dt), dev));
+    auto [logits, deltas] = run_box_head(features, host_values(sample.rois, {K, 5}, features));
     cls = cross_entropy(logits, index_tensor(sample.classes, dev));
     if (P > 0) {
       std::vector<int64_t> cols;  // each positive's 4 delta columns, those of its class
@@ -272,8 +268,8 @@ DetLoss FasterRcnnHead::loss(const std::vector<Tensor>& outputs, const Tensor& b
         refs.insert(refs.end(), sample.rois.begin() + 5 * k + 1, sample.rois.begin() + 5 * k + 5);
       }
       const Tensor pred = reshape(index_select(reshape(deltas, {K * 4 * C}), 0, index_tensor(cols, dev)), {P, 4});
-      const Tensor target = encode_boxes(to(to(from_vector(gt, {P, 4}), dt), dev),
-                                         to(to(from_vector(refs, {P, 4}), dt), dev), kRoiHeadBoxWeights);
+      const Tensor target = encode_boxes(host_values(gt, {P, 4}, features),
+                                         host_values(refs, {P, 4}, features), kRoiHeadBoxWeights);
       box = div(smooth_l1_loss(pred, target, kBoxBeta, Reduction::sum), double(K));
     }
   }
@@ -290,8 +286,6 @@ std::vector<std::vector<Detection>> FasterRcnnHead::decode(const std::vector<Ten
   NoGradGuard no_grad;
   const Tensor features = outputs[0].detach();
   const int64_t B = features.size(0), C = g_.classes;
-  const Device dev = features.device();
-  const DType dt = features.dtype();
   const std::vector<std::vector<float>> proposals = propose(outputs[1], outputs[2], anchor_boxes(features));
   std::vector<float> rois;
   std::vector<int64_t> first(B + 1, 0);  // image b's RoIs are rows first[b] .. first[b + 1] - 1
@@ -305,7 +299,7 @@ std::vector<std::vector<Detection>> FasterRcnnHead::decode(const std::vector<Ten
   std::vector<std::vector<Detection>> found(B);
   const int64_t K = first[B];
   if (K == 0) return found;
-  const Tensor roi_t = to(to(from_vector(rois, {K, 5}), dt), dev);
+  const Tensor roi_t = host_values(rois, {K, 5}, features);
   auto [logits, deltas] = run_box_head(features, roi_t);
   const std::vector<float> probs = to_vector<float>(to(to(softmax(logits, 1), Device::cpu()), DType::f32));
   const Tensor decoded = clip_boxes_to_image(
@@ -318,7 +312,7 @@ std::vector<std::vector<Detection>> FasterRcnnHead::decode(const std::vector<Ten
         const float score = probs[k * (C + 1) + c + 1];
         const float* r = &bv[(k * C + c) * 4];
         if (score > s_.score_threshold && r[2] - r[0] >= kMinDetectionSize && r[3] - r[1] >= kMinDetectionSize)
-          cand.push_back({r[0], r[1], r[2], r[3], score, c});
+          cand.push_back({r[0], r[1], r[2], r[3], score, c, Tensor()});
       }
     found[b] = keep_best_detections(std::move(cand), s_);
   }

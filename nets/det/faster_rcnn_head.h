@@ -19,6 +19,15 @@ struct GroundTruth {
   int64_t count() const { return static_cast<int64_t>(labels.size()); }
 };
 
+// Host-built values (targets, RoIs) as a tensor of `like`'s dtype on its device.
+inline Tensor host_values(const std::vector<float>& v, const Shape& shape, const Tensor& like) {
+  return to(to(from_vector(v, shape), like.dtype()), like.device());
+}
+// Host-built indices as an int64 tensor on `device`.
+inline Tensor index_tensor(const std::vector<int64_t>& v, Device device) {
+  return to(from_vector(v, {static_cast<int64_t>(v.size())}), device);
+}
+
 // The RoI stage's sampled regions of a batch, image by image, each image's positives first.
 struct RoiSample {
   std::vector<float> rois;             // 5 per RoI: batch index, x1, y1, x2, y2

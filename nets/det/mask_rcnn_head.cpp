@@ -78,7 +78,7 @@ class MaskRcnnHead : public FasterRcnnHead {
     const Tensor maps = forward_outputs(*mask_head_, pool(features, rois, s_.roi.mask_size))[0];  // [K, C, S, S]
     std::vector<int64_t> rows(K);
     for (int64_t k = 0; k < K; ++k) rows[k] = k * C + classes[k];
-    return index_select(reshape(maps, {K * C, S, S}), 0, to(from_vector(rows, {K}), features.device()));
+    return index_select(reshape(maps, {K * C, S, S}), 0, index_tensor(rows, features.device()));
   }
 
   void add_terms(const Tensor& features, const RoiSample& sample, const std::vector<GroundTruth>& truth,
@@ -113,8 +113,8 @@ class MaskRcnnHead : public FasterRcnnHead {
       RoiAlignParams p;  // the ground truth is at image resolution: scale 1, adaptive sampling
       p.pooled_h = p.pooled_w = S;
       const Tensor targets =
-          reshape(roi_align(object_masks, to(to(from_vector(target_rois, {P, 5}), dt), dev), p), {P, S, S});
-      term = bce_with_logits(class_maps(features, to(to(from_vector(rois, {P, 5}), dt), dev), classes), targets);
+          reshape(roi_align(object_masks, host_values(target_rois, {P, 5}, features), p), {P, S, S});
+      term = bce_with_logits(class_maps(features, host_values(rois, {P, 5}, features), classes), targets);
     }
     l.terms.push_back({"mask", mul(term, s_.mask_weight)});
   }
@@ -129,7 +129,7 @@ class MaskRcnnHead : public FasterRcnnHead {
       }
     const int64_t K = static_cast<int64_t>(classes.size()), S = map_size();
     if (K == 0) return;
-    const Tensor maps = class_maps(features, to(to(from_vector(rois, {K, 5}), features.dtype()), features.device()), classes);
+    const Tensor maps = class_maps(features, host_values(rois, {K, 5}, features), classes);
     const std::vector<float> probs = to_vector<float>(to(to(sigmoid(maps), Device::cpu()), DType::f32));
     int64_t k = 0;
     for (auto& image : found)

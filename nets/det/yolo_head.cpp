@@ -197,7 +197,7 @@ std::vector<std::vector<Detection>> YoloHead::decode(const std::vector<Tensor>& 
       box[1] = std::clamp(box[1], 0.0f, float(g_.H)), box[3] = std::clamp(box[3], 0.0f, float(g_.H));
       for (int64_t c = 0; c < C; ++c) {
         const float score = obj * sigmoid_of(v[5 + c]);
-        if (score > s_.score_threshold) cand.push_back({box[0], box[1], box[2], box[3], score, c});
+        if (score > s_.score_threshold) cand.push_back({box[0], box[1], box[2], box[3], score, c, Tensor()});
       }
     }
     found[b] = keep_best_detections(std::move(cand), s_);
