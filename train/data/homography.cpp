@@ -38,6 +38,22 @@ Homography homography_rotation(double degrees) {
   return Homography{{c, s, 0, -s, c, 0, 0, 0, 1}};
 }
 
+Homography homography_inverse(const Homography& h) {
+  const double* a = h.m;
+  Homography r;
+  double* m = r.m;  // the adjugate: cofactors, transposed
+  m[0] = a[4] * a[8] - a[5] * a[7], m[1] = a[2] * a[7] - a[1] * a[8], m[2] = a[1] * a[5] - a[2] * a[4];
+  m[3] = a[5] * a[6] - a[3] * a[8], m[4] = a[0] * a[8] - a[2] * a[6], m[5] = a[2] * a[3] - a[0] * a[5];
+  m[6] = a[3] * a[7] - a[4] * a[6], m[7] = a[1] * a[6] - a[0] * a[7], m[8] = a[0] * a[4] - a[1] * a[3];
+  const double det = a[0] * m[0] + a[1] * m[3] + a[2] * m[6];
+  double norm = 0;
+  for (int k = 0; k < 9; ++k) norm = std::max(norm, std::fabs(a[k]));
+  OC_CHECK(std::fabs(det) > 1e-12 * norm * norm * norm, "homography_inverse: the matrix is singular");
+  const double s = std::fabs(m[8]) > 1e-12 * std::fabs(det) ? m[8] : det;  // m[8] / det = 1 afterwards
+  for (int k = 0; k < 9; ++k) m[k] /= s;
+  return r;
+}
+
 Homography homography_from_points(const double from[4][2], const double to[4][2]) {
   // With m[8] = 1, each pair gives two linear equations in m[0..7]:
   //   u (m6 x + m7 y + 1) = m0 x + m1 y + m2,   v (m6 x + m7 y + 1) = m3 x + m4 y + m5.

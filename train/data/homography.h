@@ -14,6 +14,8 @@ struct Homography {
 Homography homography_mul(const Homography& a, const Homography& b);  // a * b: apply b, then a
 // The point h * (x, y, 1), divided by its third coordinate.
 void homography_apply(const Homography& h, double x, double y, double* out_x, double* out_y);
+// The inverse matrix, scaled so that m[8] = 1 when it is not 0; throws oc::Error when `h` is singular.
+Homography homography_inverse(const Homography& h);
 Homography homography_translation(double tx, double ty);
 Homography homography_scaling(double s);  // about the origin
 // Counter-clockwise as displayed (y down) by `degrees`, about the origin.
