@@ -2,6 +2,7 @@
 #include "nets/network.h"
 
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 #include "layers/spatial_transformer.h"
@@ -95,6 +96,23 @@ std::vector<Tensor> Network::run(const Tensor& x) {
   OC_CHECK(x.dim() == static_cast<int64_t>(want.size()) + 1 &&
                Shape(x.shape().begin() + 1, x.shape().end()) == want,
            "network: input ", x.str(), " does not match the configured input [N, ", shape_str(want).substr(1));
+  return run_nodes(x);
+}
+
+std::vector<Tensor> Network::run_any_size(const Tensor& x) {
+  static const std::set<std::string> any_size = {
+      "input", "add", "concat", "conv2d", "conv_transpose2d", "maxpool2d", "avgpool2d", "batchnorm2d", "relu",
+      "leaky_relu", "sigmoid", "tanh", "dropout", "upsample", "basic_block", "bottleneck"};
+  for (const LayerInfo& n : nodes_)
+    OC_CHECK(any_size.count(n.type), "network: layer \"", n.name, "\" (", n.type,
+             ") needs the configured input size, so the network cannot run on other sizes");
+  const Shape& want = nodes_[0].out_shape;
+  OC_CHECK(x.dim() == 4 && want.size() == 3 && x.size(1) == want[0], "network: input ", x.str(),
+           " does not have the configured ", want.empty() ? 0 : want[0], " channels as [N, C, H, W]");
+  return run_nodes(x);
+}
+
+std::vector<Tensor> Network::run_nodes(const Tensor& x) {
   std::vector<Tensor> values(nodes_.size());
   values[0] = x;
   // Remaining uses of each value, so intermediate activations are dropped once consumed.

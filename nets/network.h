@@ -37,6 +37,11 @@ class Network : public Module {
   Tensor forward(const Tensor& x) override;
   // Every named output.
   std::map<std::string, Tensor> forward_all(const Tensor& x);
+  // The named outputs for an input [N, C, H', W'] of any spatial size (C as configured), e.g. a
+  // keypoint detector trained on patches and run on whole images. Only for networks whose layers
+  // all work at any size (convolutions, pooling, normalization, activations, add, concat, upsample,
+  // residual blocks); others are an error naming the first layer that does not.
+  std::vector<Tensor> run_any_size(const Tensor& x);
   std::string type() const override { return "network"; }
 
   const Shape& input_shape() const { return nodes_[0].out_shape; }
@@ -56,6 +61,7 @@ class Network : public Module {
  private:
   void build(ConfigObject& cfg, const Shape& input, Generator& gen);
   std::vector<Tensor> run(const Tensor& x);
+  std::vector<Tensor> run_nodes(const Tensor& x);
   std::vector<LayerInfo> nodes_;
   std::vector<std::string> outputs_;
   std::vector<int> output_nodes_;

@@ -1,6 +1,8 @@
 // Training checkpoints (see checkpoint.h).
 #include "train/checkpoint.h"
 
+#include <set>
+
 #include "layers/basic.h"
 #include "train/io/safetensors.h"
 
@@ -78,6 +80,21 @@ std::map<std::string, std::string> load_model_checkpoint(const std::string& path
            it == f.metadata.end() ? "missing" : "\"" + it->second + "\"", ")");
   model.load_values(model_tensors_of(f), path);
   return f.metadata;
+}
+
+void init_model_from(const std::string& path, Network& model) {
+  SafetensorsFile f = load_safetensors(path);
+  auto format = f.metadata.find("format");
+  OC_CHECK(format != f.metadata.end() && format->second == kFormat, "train.init_from: ", path,
+           ": not an ocellus checkpoint");
+  NamedTensors values = model_tensors_of(f);
+  std::set<std::string> mine;
+  for (auto& [name, t] : model.named_parameters()) mine.insert(name);
+  for (auto& [name, t] : model.named_buffers()) mine.insert(name);
+  for (const auto& [name, t] : values)
+    OC_CHECK(mine.count(name), "train.init_from: ", path, " holds tensor \"", name,
+             "\", which the model does not have (the networks must match layer for layer)");
+  model.load_values(values, "train.init_from: " + path);
 }
 
 }  // namespace oc

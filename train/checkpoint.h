@@ -27,4 +27,9 @@ TrainPosition load_checkpoint(const std::string& path, Network& model, Optimizer
 // Loads a checkpoint's model tensors into `model`; returns the checkpoint's metadata.
 std::map<std::string, std::string> load_model_checkpoint(const std::string& path, Network& model);
 
+// train.init_from: the model tensors of another run's checkpoint (e.g. an earlier training stage),
+// names matched strictly: a tensor the model lacks or the file lacks, or another shape, is an
+// error naming it and the file. The optimizer state and the position are not taken.
+void init_model_from(const std::string& path, Network& model);
+
 }  // namespace oc

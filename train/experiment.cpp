@@ -78,6 +78,7 @@ void read_train(ConfigObject t, TrainSettings& s) {
   loss.finish();
   s.clip_grad_norm = t.get_double("clip_grad_norm", 0);
   s.log_every = t.get_int("log_every", 50);
+  s.init_from = t.get_string("init_from", "");
   t.finish();
 }
 

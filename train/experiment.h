@@ -8,6 +8,7 @@
 
 #include "nets/network.h"
 #include "nets/det/det_head.h"
+#include "nets/lift/lift.h"
 #include "nets/pose/pose_head.h"
 #include "train/data/loader.h"
 #include "train/io/coco_keypoints.h"
@@ -40,6 +41,7 @@ struct TrainSettings {
   double label_smoothing = 0;
   double clip_grad_norm = 0;      // 0: off
   int64_t log_every = 50;         // steps between plain log lines (non-terminal output)
+  std::string init_from;          // a checkpoint whose model tensors start the run (train/checkpoint.h)
 };
 
 // What the network is trained to do: a task_registry() name (train/tasks/task.h). "classification":
@@ -56,9 +58,10 @@ struct AttachedNetwork {
 };
 
 struct TaskSettings {
-  std::string type = "classification";  // classification | pose | detection
+  std::string type = "classification";  // classification | pose | detection | lift
   PoseSettings pose;
   DetSettings det;
+  LiftSettings lift;
   std::vector<AttachedNetwork> attached;
 };
 

@@ -188,9 +188,14 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
   r.task = make_task(e, true);
 
   Network& model = *e.model;
+  if (!e.train.init_from.empty() && !opt.resume) init_model_from(e.train.init_from, model);
   model.to(r.device);
   model.train();
-  for (auto& [name, t] : model.named_parameters()) r.params.push_back({name, t});
+  for (auto& [name, t] : model.named_parameters()) {
+    if (r.task->trains(name)) r.params.push_back({name, t});
+    else t.set_requires_grad(false);
+  }
+  OC_CHECK(!r.params.empty(), e.path, ": the task trains none of the model's parameters");
   r.optimizer = make_optimizer(e.train, r.params);
   DataLoader loader(r.task->train_data(), e.data.loader);
   r.steps_per_epoch = loader.batches_per_epoch();

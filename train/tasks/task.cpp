@@ -4,6 +4,7 @@
 #include "losses/losses.h"
 #include "train/data/datasets.h"
 #include "train/tasks/det_task.h"
+#include "train/tasks/lift_task.h"
 #include "train/tasks/pose_task.h"
 #include "train/trainer.h"
 
@@ -78,6 +79,7 @@ const Registry<TaskKind>& task_registry() {
     r.add("classification", {}, {read_classification, make_classification});
     r.add("pose", pose_task_keys(), {read_pose_task, make_pose_task});
     r.add("detection", det_task_keys(), {read_det_task, make_det_task});
+    r.add("lift", lift_task_keys(), {read_lift_task, make_lift_task});
     return r;
   }();
   return r;

@@ -33,6 +33,12 @@ class Task {
   // Pose and detection: writes the last evaluation's detections as a COCO results file (keypoints or
   // boxes; image ids of the annotation file), so COCO's own tools can score them. Other tasks: an error.
   virtual void write_results(const std::string& path) const;
+  // Whether the optimizer trains the model parameter `name` (named as Module::named_parameters);
+  // the others are frozen (no gradient, no update), e.g. LIFT's earlier stages. Default: all.
+  virtual bool trains(const std::string& name) const {
+    (void)name;
+    return true;
+  }
 };
 
 struct TaskKind {

@@ -1,0 +1,249 @@
+// The LIFT task (see lift_task.h).
+#include "train/tasks/lift_task.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "losses/descriptor_losses.h"
+#include "train/data/datasets.h"
+#include "train/eval_pass.h"
+#include "train/metrics/descriptor_metrics.h"
+
+namespace oc {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// A batch of quadruplets [B, 4, P, P] as its four views [B, 1, P, P], and the true angle of P2
+// relative to P1 as unit (cos, sin) rows [B, 2].
+struct Views {
+  Tensor view[4];
+  Tensor true_cos_sin;
+  std::vector<float> true_angle;
+};
+
+Views split_views(const Batch& b, Device device) {
+  Views v;
+  Tensor x = to(b.images, device);
+  for (int k = 0; k < 4; ++k) v.view[k] = contiguous(slice(x, 1, k, k + 1));
+  std::vector<float> t = to_vector<float>(contiguous(b.targets)), cs;
+  const int64_t cols = b.targets.size(1);
+  for (int64_t i = 0; i < b.targets.size(0); ++i) {
+    const float a = t[static_cast<size_t>(i * cols)];
+    v.true_angle.push_back(a);
+    cs.push_back(std::cos(a)), cs.push_back(std::sin(a));
+  }
+  v.true_cos_sin = to(from_vector<float>(cs, {b.targets.size(0), 2}), device);
+  return v;
+}
+
+// What a stage computes for a batch: descriptors of P1, P2 and P3, and (after the descriptor stage)
+// their orientations [3B, 2]; the detector stage adds the smooth maxima of the four score maps [4B].
+struct StageOutput {
+  Tensor d1, d2, d3;
+  Tensor cos_sin;
+  Tensor scores;
+};
+
+class LiftTask : public Task {
+ public:
+  LiftTask(const Experiment& e, bool with_train, const std::string& eval_split)
+      : s_(e.task.lift), loader_(e.data.loader) {
+    if (with_train) train_ = load_split(e.data, "train");
+    eval_ = load_split(e.data, eval_split);
+    const ImageDataset& probe = with_train ? train_ : eval_;
+    OC_CHECK(probe.images.dim() == 4 && probe.images.size(1) == 4 && probe.targets.defined(), e.path,
+             ": data.dataset \"", e.data.dataset, "\" must give patch quadruplets [N, 4, P, P] with angles");
+    patch_ = probe.images.size(2);
+    const Network& model = *e.model;
+    OC_CHECK(model.input_shape() == (Shape{1, patch_, patch_}), e.path, ": model.input is ",
+             shape_str(model.input_shape()), " but the detector reads one patch of the quadruplets, [1, ", patch_,
+             ", ", patch_, "]");
+    const Shape out = model.output_shape(model.output_names()[0]);
+    OC_CHECK(out == model.input_shape(), e.path, ": the detector's score map is ", shape_str(out),
+             "; it must have the input's size, [1, ", patch_, ", ", patch_, "] (pad the convolutions)");
+    OC_CHECK(s_.detector_window <= patch_, e.path, ": task.detector_window (", s_.detector_window,
+             ") is larger than the patches (", patch_, ")");
+  }
+
+  const ImageDataset& train_data() const override { return train_; }
+
+  bool trains(const std::string& name) const override {
+    const bool orientation = name.rfind("orientation.", 0) == 0, descriptor = name.rfind("descriptor.", 0) == 0;
+    if (s_.stage == "descriptor") return descriptor;
+    if (s_.stage == "orientation") return orientation;
+    return !orientation && !descriptor;
+  }
+
+  Tensor loss(Network& model, const Batch& b, Device device) override {
+    LiftNets n = lift_nets(model);
+    // Frozen networks keep their running statistics (batch norm) as the earlier stage left them.
+    if (s_.stage != "descriptor") n.descriptor->eval();
+    if (s_.stage == "detector") n.orientation->eval();
+    return stage_loss(run_stage(n, split_views(b, device)));
+  }
+
+  EvalResult evaluate(Network& model, Device device) override;
+
+ private:
+  StageOutput run_stage(const LiftNets& n, const Views& v) const;
+  Tensor stage_loss(const StageOutput& o) const;
+
+  LiftSettings s_;
+  LoaderOptions loader_;
+  ImageDataset train_, eval_;
+  int64_t patch_ = 0;
+};
+
+StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v) const {
+  const int64_t B = v.view[0].size(0);
+  const double scale = s_.crop_extent / static_cast<double>(patch_);
+  Tensor three = cat({v.view[0], v.view[1], v.view[2]}, 0);
+  Tensor centre = zeros({3 * B, 2}, three.dtype(), three.device());
+  StageOutput o;
+  if (s_.stage == "detector") {
+    // The keypoint: soft-argmax over the central window of each score map, in the patch's
+    // normalized coordinates.
+    Tensor maps = n.detector->forward(cat({three, v.view[3]}, 0));
+    const int64_t lo = (patch_ - s_.detector_window) / 2, hi = lo + s_.detector_window;
+    Tensor window = slice(slice(maps, 2, lo, hi), 3, lo, hi);
+    SoftArgmaxResult r = soft_argmax_with_value(window, {s_.beta, SoftArgmaxCoords::normalized});
+    // Window-normalized -> patch-normalized: the window is centred, detector_window / P of the patch
+    // (an odd offset of half a pixel when P - window is odd, as lo rounds down).
+    const double shift = (static_cast<double>(lo) + 0.5 * s_.detector_window) * 2.0 / patch_ - 1.0;
+    Tensor coords = reshape(r.coords, {4 * B, 2});
+    centre = add(mul(slice(coords, 0, 0, 3 * B), static_cast<double>(s_.detector_window) / patch_), shift);
+    o.scores = reshape(r.value, {4 * B});
+  }
+  Tensor cos_sin;
+  if (s_.stage == "descriptor") {
+    // The true orientations: P1 and P3 as cut, P2 turned back by the homography's local rotation.
+    Tensor ident = cat({ones({B, 1}, three.dtype(), three.device()), zeros({B, 1}, three.dtype(), three.device())}, 1);
+    cos_sin = cat({ident, v.true_cos_sin, ident}, 0);
+  } else {
+    o.cos_sin = predict_orientation(*n.orientation, crop_patches(three, crop_theta(centre, Tensor(), scale), s_.crop));
+    cos_sin = o.cos_sin;
+  }
+  Tensor d = describe(*n.descriptor, crop_patches(three, crop_theta(centre, cos_sin, scale), s_.crop));
+  o.d1 = slice(d, 0, 0, B), o.d2 = slice(d, 0, B, 2 * B), o.d3 = slice(d, 0, 2 * B, 3 * B);
+  return o;
+}
+
+Tensor LiftTask::stage_loss(const StageOutput& o) const {
+  if (s_.stage == "orientation") return mean(row_distances(o.d1, o.d2));
+  Tensor l = s_.descriptor_loss == "pair_hinge" ? pair_hinge_loss(o.d1, o.d2, o.d3, s_.margin)
+                                                : hardest_triplet_loss(o.d1, o.d2, s_.margin);
+  if (s_.stage == "detector" && s_.classification_weight > 0) {
+    const int64_t B = o.d1.size(0);
+    l = add(l, mul(keypoint_classification_loss(slice(o.scores, 0, 0, 3 * B), slice(o.scores, 0, 3 * B, 4 * B)),
+                   s_.classification_weight));
+  }
+  return l;
+}
+
+// The angle of P2's predicted orientation relative to P1's, against the truth, in degrees in [0, 180].
+void add_angle_errors(const StageOutput& o, const Views& v, std::vector<double>& errors) {
+  if (!o.cos_sin.defined()) return;
+  std::vector<float> cs = to_vector<float>(contiguous(to(o.cos_sin, Device::cpu())));
+  const size_t B = v.true_angle.size();
+  for (size_t i = 0; i < B; ++i) {
+    const double a1 = std::atan2(cs[2 * i + 1], cs[2 * i]), a2 = std::atan2(cs[2 * (B + i) + 1], cs[2 * (B + i)]);
+    const double e = std::remainder(a2 - a1 - v.true_angle[i], 2 * kPi);
+    errors.push_back(std::fabs(e) * 180 / kPi);
+  }
+}
+
+EvalResult LiftTask::evaluate(Network& model, Device device) {
+  auto t0 = std::chrono::steady_clock::now();
+  LiftNets n = lift_nets(model);
+  EvalPass pass(model, eval_, loader_);
+  double loss = 0;
+  int64_t count = 0;
+  std::vector<double> pos, neg, angle_errors;
+  Batch b;
+  while (pass.next(b)) {
+    if (b.images.size(0) < 2) continue;  // the hardest-negative loss needs a pair of pairs
+    Views v = split_views(b, device);
+    StageOutput o = run_stage(n, v);
+    loss += item<double>(stage_loss(o)) * static_cast<double>(b.images.size(0));
+    count += b.images.size(0);
+    for (float d : to_vector<float>(to(row_distances(o.d1, o.d2), Device::cpu()))) pos.push_back(d);
+    for (float d : to_vector<float>(to(row_distances(o.d1, o.d3), Device::cpu()))) neg.push_back(d);
+    add_angle_errors(o, v, angle_errors);
+  }
+  OC_CHECK(count > 0, "lift: the evaluation split has fewer than 2 quadruplets");
+  EvalResult r;
+  r.count = count;
+  r.loss = loss / static_cast<double>(count);
+  const double fpr = fpr_at_recall(pos, neg);
+  r.score = 1 - fpr;
+  r.score_name = "1-fpr95";
+  r.metrics = {{"fpr95", fpr}, {"1-fpr95", 1 - fpr}};
+  if (!angle_errors.empty()) {
+    double sum = 0;
+    for (double e : angle_errors) sum += e;
+    r.metrics["orientation_error_deg"] = sum / static_cast<double>(angle_errors.size());
+  }
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+// t[key] into v, which must be >= lo.
+void read_at_least(ConfigObject& t, const char* key, int64_t& v, int64_t lo) {
+  v = t.get_int(key, v);
+  OC_CHECK(v >= lo, t.where(key), ": must be >= ", lo, ", got ", v);
+}
+
+void read_positive(ConfigObject& t, const char* key, double& v, bool zero_ok = false) {
+  v = t.get_double(key, v);
+  OC_CHECK(std::isfinite(v) && (v > 0 || (zero_ok && v == 0)), t.where(key), ": must be ",
+           zero_ok ? ">= 0" : "positive", ", got ", v);
+}
+
+// An attached network reading [C, crop, crop] crops (C the model input's channels).
+void attach_crop_network(ConfigObject& t, const char* key, int64_t crop, TaskSettings& s) {
+  OC_CHECK(t.has(key), t.where(key), ": the lift task needs its ", key, " network, e.g. {\"layers\": [{\"type\": "
+           "\"conv2d\", ...}, ..., {\"type\": \"linear\", \"out_features\": ", std::string(key) == "orientation" ? "2" : "128",
+           "}]}");
+  s.attached.push_back({key, std::make_shared<ConfigObject>(t.child(key)),
+                        [crop](const Network& m) { return Shape{m.input_shape()[0], crop, crop}; }});
+}
+
+}  // namespace
+
+std::vector<std::string> lift_task_keys() {
+  return {"stage", "crop", "crop_extent", "orientation", "descriptor", "descriptor_loss", "margin", "beta",
+          "detector_window", "classification_weight", "nms_radius", "max_keypoints", "min_score", "refine_radius",
+          "eval_pairs"};
+}
+
+void read_lift_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
+  OC_CHECK(data.dataset == "homography_patches", t.where("type"),
+           ": \"lift\" needs data.dataset \"homography_patches\", got \"", data.dataset, "\"");
+  LiftSettings& l = s.lift;
+  l.stage = t.get_string("stage", l.stage);
+  OC_CHECK(l.stage == "descriptor" || l.stage == "orientation" || l.stage == "detector", t.where("stage"),
+           ": expected \"descriptor\", \"orientation\" or \"detector\", got \"", l.stage, "\"");
+  read_at_least(t, "crop", l.crop, 4);
+  read_positive(t, "crop_extent", l.crop_extent);
+  l.descriptor_loss = t.get_string("descriptor_loss", l.descriptor_loss);
+  OC_CHECK(l.descriptor_loss == "hardest_triplet" || l.descriptor_loss == "pair_hinge", t.where("descriptor_loss"),
+           ": expected \"hardest_triplet\" or \"pair_hinge\", got \"", l.descriptor_loss, "\"");
+  read_positive(t, "margin", l.margin);
+  read_positive(t, "beta", l.beta);
+  read_at_least(t, "detector_window", l.detector_window, 2);
+  read_positive(t, "classification_weight", l.classification_weight, true);
+  read_at_least(t, "nms_radius", l.nms_radius, 1);
+  read_at_least(t, "max_keypoints", l.max_keypoints, 1);
+  l.min_score = t.get_double("min_score", l.min_score);
+  read_at_least(t, "refine_radius", l.refine_radius, 0);
+  read_at_least(t, "eval_pairs", l.eval_pairs, 0);
+  attach_crop_network(t, "orientation", l.crop, s);
+  attach_crop_network(t, "descriptor", l.crop, s);
+}
+
+std::unique_ptr<Task> make_lift_task(const Experiment& e, bool with_train, const std::string& eval_split) {
+  return std::make_unique<LiftTask>(e, with_train, eval_split);
+}
+
+}  // namespace oc
