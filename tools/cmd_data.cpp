@@ -4,7 +4,10 @@
 
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <tuple>
 
@@ -12,6 +15,7 @@
 #include "core/registry.h"
 #include "train/data/anchor_kmeans.h"
 #include "train/data/det_synth.h"
+#include "train/data/homography_pairs.h"
 #include "train/data/pose_synth.h"
 #include "train/io/coco_detection.h"
 
@@ -33,6 +37,29 @@ std::pair<int64_t, int64_t> parse_range(const std::string& name, const std::stri
   const size_t dots = text.find("..");
   OC_CHECK(dots != std::string::npos, name, ": expected MIN..MAX, got \"", text, "\"");
   return {parse_count(name + " MIN", text.substr(0, dots)), parse_count(name + " MAX", text.substr(dots + 2))};
+}
+
+// The whole of `text` as a finite number; anything else is an error naming the option.
+double parse_real(const std::string& option, const std::string& text) {
+  char* end = nullptr;
+  const double v = text.empty() ? 0 : std::strtod(text.c_str(), &end);
+  OC_CHECK(!text.empty() && end == text.c_str() + text.size() && std::isfinite(v), option,
+           ": expected a number, got \"", text, "\"");
+  return v;
+}
+
+// "MIN..MAX" of option `name`, as numbers.
+std::pair<double, double> parse_real_range(const std::string& name, const std::string& text) {
+  const size_t dots = text.find("..");
+  OC_CHECK(dots != std::string::npos, name, ": expected MIN..MAX, got \"", text, "\"");
+  return {parse_real(name + " MIN", text.substr(0, dots)), parse_real(name + " MAX", text.substr(dots + 2))};
+}
+
+// "WxH" of option `name`.
+std::pair<int64_t, int64_t> parse_size(const std::string& name, const std::string& text) {
+  const size_t x = text.find('x');
+  OC_CHECK(x != std::string::npos, name, ": expected WxH (e.g. 320x240), got \"", text, "\"");
+  return {parse_count(name + " W", text.substr(0, x)), parse_count(name + " H", text.substr(x + 1))};
 }
 
 // Up to 6 significant digits: short enough to read, valid JSON for the finite values printed here.
@@ -97,12 +124,58 @@ int run_det_synth(const ArgParser& p) {
   return 0;
 }
 
+// LIFT's training pairs and patch quadruplets (train/data/homography_pairs.h).
+int run_homography_pairs(const ArgParser& p) {
+  HomographyPairsOptions opt;
+  opt.split = p.get("--split", "train");
+  OC_CHECK(opt.split == "train" || opt.split == "test", "--split: expected train or test, got \"", opt.split, "\"");
+  opt.pairs_per_photo = parse_count("--pairs-per-photo", p.get("--pairs-per-photo", "16"));
+  opt.points_per_pair = parse_count("--points-per-pair", p.get("--points-per-pair", "32"));
+  std::tie(opt.width, opt.height) = parse_size("--size", p.get("--size", "320x240"));
+  opt.ranges.rotation_degrees = parse_real("--rotation", p.get("--rotation", "30"));
+  std::tie(opt.ranges.scale_min, opt.ranges.scale_max) = parse_real_range("--scale", p.get("--scale", "0.8..1.25"));
+  opt.ranges.perspective = parse_real("--perspective", p.get("--perspective", "0.1"));
+  opt.ranges.translation = parse_real("--translation", p.get("--translation", "0.1"));
+  opt.noise = parse_real("--noise", p.get("--noise", "3"));
+  opt.seed = static_cast<uint64_t>(parse_count("--seed", p.get("--seed", "0")));
+  const std::string photos = p.get("--photos", "");
+  if (!photos.empty()) {
+    OC_CHECK(std::filesystem::is_directory(photos), "--photos ", photos, ": not a directory");
+    opt.photos = image_files_in(photos);
+    OC_CHECK(!opt.photos.empty(), "--photos ", photos, ": no image files");
+  }
+  // The options' own names in messages: check() names the fields.
+  try {
+    opt.check();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    const std::pair<const char*, const char*> names[] = {
+        {"pairs_per_photo", "--pairs-per-photo"}, {"points_per_pair", "--points-per-pair"}, {"size", "--size"},
+        {"noise", "--noise"}, {"rotation_degrees", "--rotation"}, {"scale", "--scale"},
+        {"perspective", "--perspective"}, {"translation", "--translation"}};
+    for (const auto& [field, option] : names)
+      if (what.rfind(field, 0) == 0) OC_FAIL(option, what.substr(std::strlen(field)));
+    throw;
+  }
+  const std::string out = p.get("--out", "");
+  const auto t0 = std::chrono::steady_clock::now();
+  const HomographyPairsSummary s = write_homography_pairs(out, opt);
+  std::printf("homography-pairs (%s, seed %llu): %lld pairs of %lld x %lld from %lld photos, %lld patch quadruplets, "
+              "in %.2f s: %s/pairs.json, %s/patches.idx.gz, %s/patches.json\n",
+              opt.split.c_str(), static_cast<unsigned long long>(homography_pairs_stream_seed(opt)),
+              static_cast<long long>(s.pairs), static_cast<long long>(opt.width), static_cast<long long>(opt.height),
+              static_cast<long long>(s.photos), static_cast<long long>(s.quadruplets), seconds_since(t0), out.c_str(),
+              out.c_str(), out.c_str());
+  return 0;
+}
+
 struct DataGenerator {
   const char* usage;  // the options after the generator's name
   int (*run)(const ArgParser&);
+  std::vector<std::string> required = {"--out", "--count"};
 };
 
-// Registry keys: the options each generator takes (--out and --count are required by all).
+// Registry keys: the options each generator takes (--out is required by all, --count by the synthetic sets).
 const Registry<DataGenerator>& data_generators() {
   static const Registry<DataGenerator> r = [] {
     Registry<DataGenerator> g("data generator");
@@ -111,6 +184,12 @@ const Registry<DataGenerator>& data_generators() {
     g.add("det-synth", {"--out", "--count", "--size", "--objects", "--seed", "--split", "--backgrounds"},
           {"--out DIR --count N [--size S] [--objects MIN..MAX] [--seed X] [--split train|test] [--backgrounds DIR]",
            run_det_synth});
+    g.add("homography-pairs",
+          {"--out", "--split", "--pairs-per-photo", "--points-per-pair", "--size", "--rotation", "--scale",
+           "--perspective", "--translation", "--noise", "--seed", "--photos"},
+          {"--out DIR [--split train|test] [--pairs-per-photo P] [--points-per-pair Q] [--size WxH] [--rotation DEG] "
+           "[--scale MIN..MAX] [--perspective F] [--translation F] [--noise SIGMA] [--seed S] [--photos DIR]",
+           run_homography_pairs, {"--out"}});
     return g;
   }();
   return r;
@@ -199,8 +278,8 @@ int cmd_data(const Args& args) {
   const auto& entry = *found;
   const ArgParser p(args, entry.keys, {});
   OC_CHECK(p.rest.size() == 1, "one generator name expected, got ", p.rest.size(), "\n", usage());
-  OC_CHECK(p.has("--out") && p.has("--count"), "--out and --count are required\nusage: ocellus data ", name, " ",
-           entry.factory.usage);
+  for (const std::string& option : entry.factory.required)
+    OC_CHECK(p.has(option), option, " is required\nusage: ocellus data ", name, " ", entry.factory.usage);
   OC_CHECK(!p.get("--out", "").empty(), "--out: expected a directory, got an empty string");
   return entry.factory.run(p);
 }

@@ -2,6 +2,7 @@
 #include "train/data/datasets.h"
 
 #include "train/data/distorted_mnist.h"
+#include "train/data/homography_pairs.h"
 
 namespace oc {
 namespace {
@@ -34,6 +35,11 @@ ImageDataset load_folder(const DataSettings& d, const std::string& split) {
     ds.labels = slice(ds.labels, 0, 0, limit);
   }
   return ds;
+}
+
+// LIFT's patch quadruplets (`ocellus data homography-pairs`): images [N,4,64,64], targets (angle, scale).
+ImageDataset load_lift_patches(const DataSettings& d, const std::string& split) {
+  return load_homography_patches(split_dir(d, split), split_limit(d, split));
 }
 
 // COCO keypoint directories; data.crop: one crop per person.
@@ -107,6 +113,10 @@ const Registry<DatasetKind>& dataset_registry() {
     det.check_augment = check_det_augment;
     det.load_detections = load_det_coco;
     r.add("det_coco", {"train_dir", "test_dir"}, det);
+    DatasetKind lift;
+    lift.read = read_split_dirs;
+    lift.load_images = load_lift_patches;
+    r.add("homography_patches", {"train_dir", "test_dir"}, lift);
     return r;
   }();
   return r;

@@ -1,5 +1,6 @@
 // IDX reader: zlib's gz* functions read gzip'd and plain files alike (gzopen looks for the 1f 8b
-// magic and reads other files as they are), so one streaming path serves both.
+// magic and reads other files as they are), so one streaming path serves both. The writer builds the
+// file in memory (deflate with a gzip header) and hands it to write_file_atomic.
 #include "train/io/idx.h"
 
 #include <sys/stat.h>
@@ -9,6 +10,9 @@
 #include <cstring>
 #include <limits>
 #include <vector>
+
+#include "kernels/copy/copy.h"
+#include "train/io/atomic_file.h"
 
 namespace oc {
 namespace {
@@ -172,6 +176,78 @@ Tensor read_idx(const std::string& path, int64_t max_items) {
   }
   if (magic[2] != 0x08) convert(staging.data(), n, magic[2], out);
   return out;
+}
+
+namespace {
+
+// `bytes` compressed as one gzip member (deflate's window bits 15 + 16 ask for the gzip wrapper).
+std::string gzip_bytes(const std::string& path, const std::string& bytes) {
+  z_stream z{};
+  OC_CHECK(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK, "write_idx: ",
+           path, ": zlib's deflateInit2 failed");
+  std::string out(deflateBound(&z, static_cast<uLong>(bytes.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  const size_t written = out.size() - z.avail_out;
+  deflateEnd(&z);
+  OC_CHECK(rc == Z_STREAM_END, "write_idx: ", path, ": zlib's deflate failed (code ", rc, ")");
+  out.resize(written);
+  return out;
+}
+
+void put_big_endian(std::string& out, uint64_t v, int bytes) {
+  for (int k = bytes - 1; k >= 0; --k) out.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
+}
+
+}  // namespace
+
+void write_idx(const std::string& path, const Tensor& t) {
+  OC_CHECK(t.defined(), "write_idx: ", path, ": undefined tensor");
+  unsigned char code = 0;
+  int bytes = 0;
+  switch (t.dtype()) {
+    case DType::u8: code = 0x08, bytes = 1; break;
+    case DType::i32: code = 0x0C, bytes = 4; break;
+    case DType::f32: code = 0x0D, bytes = 4; break;
+    case DType::f64: code = 0x0E, bytes = 8; break;
+    default: OC_FAIL("write_idx: ", path, ": IDX holds uint8, int32, float32 or float64, got ", t.str());
+  }
+  OC_CHECK(t.dim() >= 1, "write_idx: ", path, ": IDX needs at least one dimension, got ", t.str());
+  for (int d = 0; d < t.dim(); ++d)
+    OC_CHECK(t.size(d) <= std::numeric_limits<uint32_t>::max(), "write_idx: ", path, ": dimension ", d, " of ",
+             shape_str(t.shape()), " does not fit IDX's 32-bit sizes");
+  const Tensor src = contiguous(to(t.detach(), Device::cpu()));
+  const int64_t n = src.numel();
+  std::string out;
+  out.reserve(4 + 4 * static_cast<size_t>(t.dim()) + static_cast<size_t>(n) * bytes);
+  out += std::string{'\0', '\0', static_cast<char>(code), static_cast<char>(t.dim())};
+  for (int d = 0; d < t.dim(); ++d) put_big_endian(out, static_cast<uint64_t>(t.size(d)), 4);
+  const auto* p = static_cast<const unsigned char*>(src.raw_data());
+  if (bytes == 1) {
+    out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      // The value's bits as an unsigned integer of its width, whatever the host's byte order.
+      uint64_t v = 0;
+      if (bytes == 4) {
+        uint32_t u;
+        std::memcpy(&u, p + i * 4, 4);
+        v = u;
+      } else {
+        std::memcpy(&v, p + i * 8, 8);
+      }
+      put_big_endian(out, v, bytes);
+    }
+  }
+  const bool gz = path.size() >= 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+  // deflate takes its input length as a 32-bit uInt: one call handles under 4 GiB.
+  if (gz)
+    OC_CHECK(out.size() < (size_t{1} << 32), "write_idx: ", path, ": ", out.size(),
+             " bytes is more than one gzip'd write handles (4 GiB)");
+  write_file_atomic(path, gz ? gzip_bytes(path, out) : out);
 }
 
 }  // namespace oc
