@@ -178,4 +178,49 @@ assert d["detections"] and all(0 <= x["box"][0] <= x["box"][2] <= w and 0 <= x["
   fail "infer mask_rcnn letterboxed: boxes outside the image or masks of another size"
 expect_error 'task.resize: expected "stretch" or "letterbox"' "$OCELLUS" infer "$TMR" "${DSET[@]}" \
   --checkpoint "$WORK/mrcnn/last.safetensors" --image "$PHOTO" --set task.resize=pad
+# match --features: two small features files of a 64x48 image and its copy moved by (3, 2), scored
+# against that translation; missing files, a bad homography file and a wrong image size are errors.
+python3 - "$WORK" <<'PY' || fail "writing match test files"
+import json, random, sys
+w = sys.argv[1]
+rng = random.Random(5)
+img = bytes(rng.randrange(256) for _ in range(64 * 48))
+moved = bytes(img[(y - 2) * 64 + x - 3] if y >= 2 and x >= 3 else 0 for y in range(48) for x in range(64))
+for name, data in (("m1.pgm", img), ("m2.pgm", moved)):
+    open(f"{w}/{name}", "wb").write(b"P5\n64 48\n255\n" + data)
+pts = [[rng.uniform(5, 55), rng.uniform(5, 40)] for _ in range(12)]
+desc = [[rng.uniform(0, 100) for _ in range(8)] for _ in range(12)]
+a = {"width": 64, "height": 48, "keypoints": [[x, y, 4, -1, 1] for x, y in pts], "descriptors": desc}
+# b: the first 10 moved with slightly perturbed descriptors, then 2 strangers
+b = {"width": 64, "height": 48,
+     "keypoints": [[x + 3, y + 2, 4, -1, 1] for x, y in pts[:10]] + [[1, 1, 4, -1, 1], [60, 45, 4, -1, 1]],
+     "descriptors": [[v + rng.uniform(-0.1, 0.1) for v in d] for d in desc[:10]] +
+                    [[rng.uniform(300, 400) for _ in range(8)] for _ in range(2)]}
+json.dump(a, open(f"{w}/fa.json", "w"))
+json.dump(b, open(f"{w}/fb.json", "w"))
+open(f"{w}/H.txt", "w").write("1 0 3\n0 1 2\n0 0 1\n")
+open(f"{w}/H_bad.txt", "w").write("1 0 3\n0 1 2\n0 0\n")
+PY
+"$OCELLUS" match --features "$WORK/fa.json" "$WORK/fb.json" "$WORK/m1.pgm" "$WORK/m2.pgm" --homography "$WORK/H.txt" \
+  --json "$WORK/match.json" --out "$WORK/match.png" > "$WORK/match.log" 2>&1 || fail "match: $(cat "$WORK/match.log")"
+grep -q "MMA @ 1..10 px: 1.000" "$WORK/match.log" || fail "match: no MMA line in: $(cat "$WORK/match.log")"
+python3 - "$WORK/match.json" "$WORK/match.png" <<'PY' || fail "match --json/--out: $(cat "$WORK/match.json")"
+import json, struct, sys
+r = json.load(open(sys.argv[1]))
+# the 10 moved keypoints match exactly; the strangers are far from everything
+assert r["a"]["keypoints"] == 12 and r["matches"] >= 10 and r["correct_3px"] == 10, r
+assert r["mma"][0] == 10 / r["matches"] and r["ransac"]["ok"] and r["ransac"]["inliers"] == 10, r
+assert r["corner_error_px"] < 1e-6, r
+d = open(sys.argv[2], "rb").read()
+assert d[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", d[16:24]) == (128, 48), "not a 128x48 PNG"
+PY
+expect_error "missing.json: cannot open" "$OCELLUS" match --features "$WORK/missing.json" "$WORK/fb.json" \
+  "$WORK/m1.pgm" "$WORK/m2.pgm"
+expect_error "H_bad.txt: expected the 9 numbers of a 3x3 matrix, got 8" "$OCELLUS" match --features "$WORK/fa.json" \
+  "$WORK/fb.json" "$WORK/m1.pgm" "$WORK/m2.pgm" --homography "$WORK/H_bad.txt"
+expect_error "img.pgm: the image is 28 x 28 but" "$OCELLUS" match --features "$WORK/fa.json" "$WORK/fb.json" \
+  "$WORK/img.pgm" "$WORK/m2.pgm"
+expect_error "usage: ocellus match" "$OCELLUS" match "$WORK/fa.json" "$WORK/fb.json" "$WORK/m1.pgm" "$WORK/m2.pgm"
+expect_error "--ransac-threshold: expected a number > 0" "$OCELLUS" match --features "$WORK/fa.json" \
+  "$WORK/fb.json" "$WORK/m1.pgm" "$WORK/m2.pgm" --ransac-threshold -1
 echo "cli: all checks passed"

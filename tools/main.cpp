@@ -46,6 +46,10 @@ commands:
                                 pose: the people found (keypoints, scores), --out draws them;
                                 classifiers: top-5 classes with probabilities; --out writes
                                 what the first spatial transformer made of it
+  match --features A.json B.json IMG1 IMG2 [--homography H] [--out PNG] [--json FILE] [--ransac-threshold PX]
+                                match two images' local features (mutual nearest neighbours); with
+                                the true homography (OpenCV XML/YAML or 9 numbers): MMA @ 1..10 px,
+                                correct matches, repeatability, RANSAC's corner error (docs/matching.md)
   demo [--config F] [--out DIR] [--device auto|cpu|cuda] [--set key.path=value ...]
                                 train a spatial transformer on distorted Fashion-MNIST
                                 (configs/fashion_rts_stn.json), print the test accuracy and
@@ -70,6 +74,7 @@ int main(int argc, char** argv) {
     if (cmd == "train") return oc::cli::cmd_train(args);
     if (cmd == "eval") return oc::cli::cmd_eval(args);
     if (cmd == "infer") return oc::cli::cmd_infer(args);
+    if (cmd == "match") return oc::cli::cmd_match(args);
     if (cmd == "data") return oc::cli::cmd_data(args);
     std::fprintf(stderr, "ocellus: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
     return 2;

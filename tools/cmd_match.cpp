@@ -1,0 +1,153 @@
+// `ocellus match`: local features of two images matched (mutual nearest neighbours) and, given the
+// true homography, scored (MMA, correct matches, repeatability, RANSAC's corner error), printed, as
+// JSON and as a picture. The features come from one place per source (today: two features files,
+// `--features`); everything after them is match_and_report's, shared by every source.
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.h"
+#include "nets/config.h"
+#include "tools/commands.h"
+#include "tools/match_pictures.h"
+#include "train/io/atomic_file.h"
+#include "train/io/features_file.h"
+#include "train/io/homography_file.h"
+#include "train/io/image_io.h"
+#include "train/metrics/matching.h"
+
+namespace oc::cli {
+namespace {
+
+const char* kMatchUsage =
+    "usage: ocellus match --features A.json B.json IMG1 IMG2 [--homography H] [--out matches.png] "
+    "[--json out.json] [--ransac-threshold PX]";
+
+// The options every source of features shares (match_and_report reads them).
+const std::vector<std::string> kReportOptions = {"--homography", "--out", "--json", "--ransac-threshold"};
+
+// The MMA thresholds, px (HPatches' curve).
+const std::vector<double> kThresholds = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+
+struct ReportInputs {
+  std::string source_a, source_b;  // where the features came from (a file, a model), for the report
+  std::string image_a, image_b;    // the images' files
+};
+
+double parse_positive(const std::string& option, const std::string& text) {
+  double v = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  OC_CHECK(!text.empty() && r.ec == std::errc() && r.ptr == text.data() + text.size() && std::isfinite(v) && v > 0,
+           option, ": expected a number > 0, got \"", text, "\"");
+  return v;
+}
+
+// A finite number, or null (JSON has no infinity).
+json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json homography_json(const Homography& h) {
+  json m = json::array();
+  for (double v : h.m) m.push_back(v);
+  return m;
+}
+
+// gray uint8 [1,H,W]; its size must be the one its features were found on.
+Tensor read_gray_checked(const std::string& path, const ImageFeatures& f, const std::string& source) {
+  Tensor img = read_image(path, 1);
+  OC_CHECK(img.size(2) == f.width && img.size(1) == f.height, path, ": the image is ", img.size(2), " x ",
+           img.size(1), " but ", source, " holds features of a ", f.width, " x ", f.height, " image");
+  return img;
+}
+
+// Matches a and b, scores the matches when --homography is given, and prints the report (text to
+// stdout; --json FILE; --out PNG). Every source of features ends here.
+int match_and_report(const ImageFeatures& a, const ImageFeatures& b, const ReportInputs& in, const ArgParser& p) {
+  const double ransac_px = parse_positive("--ransac-threshold", p.get("--ransac-threshold", "3"));
+  const std::string h_path = p.get("--homography", ""), out_path = p.get("--out", ""), json_path = p.get("--json", "");
+  const Tensor img_a = read_gray_checked(in.image_a, a, in.source_a);
+  const Tensor img_b = read_gray_checked(in.image_b, b, in.source_b);
+  const bool judged = !h_path.empty();
+  const Homography truth = judged ? read_homography_file(h_path) : Homography{};
+
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<Match> matches = mutual_nearest_neighbours(a, b);
+  const double match_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+
+  auto side = [](const ImageFeatures& f, const std::string& source, const std::string& image) {
+    return json{{"features", source}, {"image", image}, {"width", f.width}, {"height", f.height},
+                {"keypoints", f.points.size()}, {"dim", f.dim}};
+  };
+  json report{{"a", side(a, in.source_a, in.image_a)}, {"b", side(b, in.source_b, in.image_b)},
+              {"matches", matches.size()}, {"match_ms", match_ms}};
+  std::printf("a: %s (%s, %lld x %lld): %zu keypoints\n", in.source_a.c_str(), in.image_a.c_str(),
+              static_cast<long long>(a.width), static_cast<long long>(a.height), a.points.size());
+  std::printf("b: %s (%s, %lld x %lld): %zu keypoints\n", in.source_b.c_str(), in.image_b.c_str(),
+              static_cast<long long>(b.width), static_cast<long long>(b.height), b.points.size());
+  std::printf("matches (mutual nearest neighbours): %zu, in %.1f ms\n", matches.size(), match_ms);
+
+  RansacResult ransac;
+  std::vector<uint8_t> correct;  // per match, for the picture; empty without a homography
+  if (judged) {
+    const MatchScores s = score_matches(a, b, matches, truth, kThresholds, ransac_px);
+    ransac = s.ransac;
+    for (double e : reprojection_errors(a, b, matches, truth)) correct.push_back(e <= kCorrectPx ? 1 : 0);
+    report["homography"] = h_path;
+    report["thresholds_px"] = kThresholds;
+    report["mma"] = s.mma;
+    report["correct_3px"] = s.correct;
+    report["repeatability_3px"] = s.repeatability;
+    report["visible_a"] = s.visible_a, report["visible_b"] = s.visible_b;
+    report["repeated_a"] = s.repeated_a, report["repeated_b"] = s.repeated_b;
+    report["corner_error_px"] = number_or_null(s.corner_error);
+    std::printf("against %s:\n  MMA @ 1..10 px:", h_path.c_str());
+    for (double v : s.mma) std::printf(" %.3f", v);
+    std::printf("\n  correct matches @ 3 px: %lld (%.1f %%)\n", static_cast<long long>(s.correct),
+                matches.empty() ? 0.0 : 100.0 * double(s.correct) / double(matches.size()));
+    std::printf("  repeatability @ 3 px: %.3f (repeated %lld + %lld of visible %lld + %lld)\n", s.repeatability,
+                static_cast<long long>(s.repeated_a), static_cast<long long>(s.repeated_b),
+                static_cast<long long>(s.visible_a), static_cast<long long>(s.visible_b));
+  } else {
+    ransac = ransac_on_matches(a, b, matches, ransac_px);
+  }
+  report["ransac"] = {{"threshold_px", ransac_px}, {"ok", ransac.ok}, {"inliers", ransac.inliers},
+                      {"homography", ransac.ok ? homography_json(ransac.h) : json(nullptr)}};
+  if (ransac.ok) {
+    std::printf("RANSAC (%.3g px): %lld inliers of %zu matches", ransac_px, static_cast<long long>(ransac.inliers),
+                matches.size());
+    if (judged) std::printf("; corner error %.2f px", report["corner_error_px"].is_null() ? INFINITY
+                                                          : report["corner_error_px"].get<double>());
+    std::printf("\n");
+  } else {
+    std::printf("RANSAC (%.3g px): no homography (%zu matches)\n", ransac_px, matches.size());
+  }
+
+  if (!out_path.empty()) {
+    write_png(out_path, draw_matches(img_a, img_b, a, b, matches, correct));
+    report["drawn"] = out_path;
+    std::printf("drawn: %s\n", out_path.c_str());
+  }
+  if (!json_path.empty()) {
+    write_file_atomic(json_path, report.dump(2) + "\n");
+    std::printf("report: %s\n", json_path.c_str());
+  }
+  return 0;
+}
+
+// --features A.json B.json IMG1 IMG2: features that something else (bench/lift_opencv.py) found.
+int match_features_files(const ArgParser& p) {
+  OC_CHECK(p.rest.size() == 4, kMatchUsage, " (got ", p.rest.size(), " positional arguments, expected 4)");
+  const ImageFeatures a = read_features(p.rest[0]);
+  const ImageFeatures b = read_features(p.rest[1]);
+  return match_and_report(a, b, {p.rest[0], p.rest[1], p.rest[2], p.rest[3]}, p);
+}
+
+}  // namespace
+
+int cmd_match(const Args& args) {
+  const ArgParser p(args, kReportOptions, {"--features"});
+  OC_CHECK(p.has("--features"), kMatchUsage);
+  return match_features_files(p);
+}
+
+}  // namespace oc::cli
