@@ -136,10 +136,10 @@ TEST_CASE("train: an unknown name in any registry is an error at its JSON path, 
   const Case cases[] = {
       {"/task/type", "clasification",
        "c.json: task.type: unknown task type \"clasification\" (did you mean \"classification\"?); known: "
-       "classification, detection, pose"},
+       "classification, detection, lift, pose"},
       {"/data/dataset", "fashion_mnst",
        "c.json: data.dataset: unknown data set \"fashion_mnst\" (did you mean \"fashion_mnist\"?); known: "
-       "det_coco, fashion_mnist, image_folder, pose_coco"},
+       "det_coco, fashion_mnist, homography_patches, image_folder, pose_coco"},
       {"/train/optimizer/type", "adma",
        "c.json: train.optimizer.type: unknown optimizer \"adma\" (did you mean \"adam\"?); known: adam, adamw, sgd"},
       {"/train/schedule/kind", "cosin",

@@ -6,8 +6,12 @@
 
 #include "losses/descriptor_losses.h"
 #include "train/data/datasets.h"
+#include "train/data/homography_pairs.h"
 #include "train/eval_pass.h"
 #include "train/metrics/descriptor_metrics.h"
+#include "train/metrics/matching.h"
+#include "train/io/image_io.h"
+#include "train/tasks/lift_features.h"
 
 namespace oc {
 namespace {
@@ -48,7 +52,7 @@ struct StageOutput {
 class LiftTask : public Task {
  public:
   LiftTask(const Experiment& e, bool with_train, const std::string& eval_split)
-      : s_(e.task.lift), loader_(e.data.loader) {
+      : s_(e.task.lift), loader_(e.data.loader), pairs_dir_(eval_split == "train" ? e.data.train_dir : e.data.test_dir) {
     if (with_train) train_ = load_split(e.data, "train");
     eval_ = load_split(e.data, eval_split);
     const ImageDataset& probe = with_train ? train_ : eval_;
@@ -89,8 +93,12 @@ class LiftTask : public Task {
   StageOutput run_stage(const LiftNets& n, const Views& v) const;
   Tensor stage_loss(const StageOutput& o) const;
 
+  // Matching on the first task.eval_pairs image pairs of the evaluation split: their averages.
+  json evaluate_pairs(Network& model, Device device) const;
+
   LiftSettings s_;
   LoaderOptions loader_;
+  std::string pairs_dir_;
   ImageDataset train_, eval_;
   int64_t patch_ = 0;
 };
@@ -184,8 +192,48 @@ EvalResult LiftTask::evaluate(Network& model, Device device) {
     for (double e : angle_errors) sum += e;
     r.metrics["orientation_error_deg"] = sum / static_cast<double>(angle_errors.size());
   }
+  if (s_.eval_pairs > 0) {
+    json m = evaluate_pairs(model, device);
+    r.metrics.update(m);
+    r.score = m["mma@3"].get<double>();
+    r.score_name = "mma@3";
+  }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+json LiftTask::evaluate_pairs(Network& model, Device device) const {
+  std::vector<HomographyPair> pairs = read_homography_pairs(pairs_dir_);
+  if (static_cast<int64_t>(pairs.size()) > s_.eval_pairs) pairs.resize(static_cast<size_t>(s_.eval_pairs));
+  OC_CHECK(!pairs.empty(), pairs_dir_, "/pairs.json: no image pairs to evaluate (task.eval_pairs)");
+  const bool was_training = model.is_training();
+  model.eval();
+  LiftExtractOptions opt;
+  opt.mean = loader_.mean, opt.std = loader_.std, opt.device = device;
+  const std::vector<double> thresholds = {1, 3, 5, 10};
+  std::vector<double> mma(thresholds.size(), 0);
+  double matches = 0, correct = 0, repeat = 0, keypoints = 0, corner = 0;
+  int64_t corner_ok = 0, good_h = 0;
+  for (const HomographyPair& p : pairs) {
+    ImageFeatures a = lift_features(model, s_, read_image(p.a, 1), opt);
+    ImageFeatures b = lift_features(model, s_, read_image(p.b, 1), opt);
+    MatchScores sc = score_matches(a, b, mutual_nearest_neighbours(a, b), p.h, thresholds);
+    for (size_t k = 0; k < thresholds.size(); ++k) mma[k] += sc.mma[k];
+    matches += static_cast<double>(sc.matches), correct += static_cast<double>(sc.correct);
+    repeat += sc.repeatability;
+    keypoints += 0.5 * static_cast<double>(a.points.size() + b.points.size());
+    if (std::isfinite(sc.corner_error)) corner += sc.corner_error, ++corner_ok;
+    good_h += sc.corner_error <= 3;
+  }
+  model.train(was_training);
+  const double n = static_cast<double>(pairs.size());
+  json m = {{"pairs", pairs.size()}, {"keypoints", keypoints / n}, {"matches", matches / n},
+            {"correct_matches", correct / n}, {"repeatability", repeat / n},
+            {"homography_accuracy@3", static_cast<double>(good_h) / n},
+            {"corner_error", corner_ok ? corner / static_cast<double>(corner_ok) : -1.0}};
+  for (size_t k = 0; k < thresholds.size(); ++k)
+    m["mma@" + std::to_string(static_cast<int>(thresholds[k]))] = mma[k] / n;
+  return m;
 }
 
 // t[key] into v, which must be >= lo.
