@@ -9,8 +9,8 @@
 //   detector     orientation and descriptor frozen: the keypoint is the soft-argmax of the score
 //                map in the patch's central window, the crops follow it; loss = the descriptor
 //                loss + classification_weight x (P1-P3 keypoints vs P4 not, by the smooth maximum)
-// Evaluation: the stage's loss and FPR95 on the test quadruplets (score 1 - FPR95), and with
-// task.eval_pairs matching on held-out image pairs.
+// Evaluation: the stage's loss (score: its negative) and FPR95 on the test quadruplets, and with
+// task.eval_pairs matching on held-out image pairs (score: MMA at 3 px).
 #pragma once
 #include <memory>
 #include <string>
