@@ -99,7 +99,8 @@ TEST_CASE("matching: empty sides give no matches, mismatched descriptors are err
                       {"dimension 3 (image a) and 2 (image b)"});
   ImageFeatures broken = a;
   broken.descriptors.pop_back();
-  test::require_error([&] { mutual_nearest_neighbours(broken, a); }, {"image a", "5 descriptor values for 2 keypoints"});
+  test::require_error([&] { mutual_nearest_neighbours(broken, a); },
+                      {"image a", "5 descriptor values for 2 keypoints"});
 }
 
 TEST_CASE("matching: MMA, correct matches, repeatability and corner error on a known homography", "[matching]") {

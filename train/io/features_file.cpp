@@ -16,7 +16,8 @@ namespace {
 // The keypoint [x, y, size, angle, response] at `at`; the same rules as the writer's.
 FeaturePoint read_point(const json& row, const JsonAt& at) {
   if (!row.is_array() || row.size() != 5)
-    at.fail("expected [x, y, size, angle, response], got ", row.is_array() ? str_cat(row.size(), " values") : row.dump());
+    at.fail("expected [x, y, size, angle, response], got ",
+            row.is_array() ? str_cat(row.size(), " values") : row.dump());
   FeaturePoint p;
   p.x = json_number(row[0], at[0]);
   p.y = json_number(row[1], at[1]);
@@ -25,7 +26,8 @@ FeaturePoint read_point(const json& row, const JsonAt& at) {
   p.response = json_number(row[4], at[4]);
   if (p.size < 0) at[2].fail("size must be >= 0, got ", p.size);
   // 360 itself is let through: OpenCV's float arithmetic can round an angle just below it up to it.
-  if (p.angle != -1 && !(p.angle >= 0 && p.angle <= 360)) at[3].fail("angle must be -1 (none) or in [0, 360], got ", p.angle);
+  if (p.angle != -1 && !(p.angle >= 0 && p.angle <= 360))
+    at[3].fail("angle must be -1 (none) or in [0, 360], got ", p.angle);
   return p;
 }
 
@@ -100,7 +102,8 @@ ImageFeatures read_features(const std::string& path) {
   const std::string key = has_float ? "descriptors" : "binary_descriptors";
   const json& rows = json_need_array(j, key, top);
   if (rows.size() != points.size())
-    top.key(key).fail("has ", rows.size(), " rows; \"keypoints\" has ", points.size(), " (one descriptor per keypoint)");
+    top.key(key).fail("has ", rows.size(), " rows; \"keypoints\" has ", points.size(),
+                      " (one descriptor per keypoint)");
   if (has_float)
     read_float_descriptors(rows, top.key(key), f);
   else

@@ -47,8 +47,9 @@ void jacobi_eigen9(double a[9][9], double v[9][9]) {
         // The rotation angle that zeroes a[p][q]: t = tan(angle), the root of t^2 + 2 theta t - 1 = 0
         // of smaller magnitude (the stable choice).
         const double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-        const double t = std::fabs(theta) > 1e150 ? 0.5 / theta
-                                                  : (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1));
+        const double t = std::fabs(theta) > 1e150
+                             ? 0.5 / theta
+                             : (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1));
         const double c = 1 / std::sqrt(t * t + 1), s = t * c;
         for (int k = 0; k < 9; ++k) {  // a <- a J
           const double akp = a[k][p], akq = a[k][q];
@@ -219,9 +220,11 @@ RansacResult ransac_homography(const std::vector<Point2>& src, const std::vector
     const int64_t count = support.inliers;
     best.ok = true, best.h = h, best.inliers = count, best.inlier = mask, best_support = support;
     const double w4 = std::pow(double(count) / double(n), 4);
+    // log1p(-w4) is 0 for a negligible w4 and -inf at w4 = 1 (no more samples needed); the
+    // minimum is taken in double, before the cast, as the ratio can exceed int64.
     const double denom = std::log1p(-std::min(w4, 1.0));
-    needed = denom == 0 ? max_iterations : std::min<int64_t>(max_iterations, int64_t(std::ceil(std::log1p(-confidence) / denom)));
-    if (w4 >= 1) needed = 0;
+    const double wanted = denom == 0 ? double(max_iterations) : std::ceil(std::log1p(-confidence) / denom);
+    needed = static_cast<int64_t>(std::min(wanted, double(max_iterations)));
   }
   // Refit on all inliers while that gains inliers (an equal count keeps the least-squares fit too).
   for (int round = 0; best.ok && round < 5 && best.inliers >= 4; ++round) {
@@ -252,10 +255,12 @@ double corner_error(const Homography& estimated, const Homography& truth, int64_
     const double centre = m[6] * cx + m[7] * cy + m[8];
     return (m[6] * x + m[7] * y + m[8]) * (centre < 0 ? -1 : 1);
   };
-  const double corners[4][2] = {{0, 0}, {double(width - 1), 0}, {0, double(height - 1)}, {double(width - 1), double(height - 1)}};
+  const double r = double(width - 1), b = double(height - 1);
+  const double corners[4][2] = {{0, 0}, {r, 0}, {0, b}, {r, b}};
   double sum = 0;
   for (const auto& c : corners) {
-    if (!(w_at(estimated, c[0], c[1]) > 0) || !(w_at(truth, c[0], c[1]) > 0)) return std::numeric_limits<double>::infinity();
+    if (!(w_at(estimated, c[0], c[1]) > 0) || !(w_at(truth, c[0], c[1]) > 0))
+      return std::numeric_limits<double>::infinity();
     double ex, ey, tx, ty;
     homography_apply(estimated, c[0], c[1], &ex, &ey);
     homography_apply(truth, c[0], c[1], &tx, &ty);
