@@ -36,4 +36,17 @@ bool ArgParser::has(const std::string& name) const {
   return false;
 }
 
+std::vector<std::string> overrides_of(const Args& args, Args& rest) {
+  std::vector<std::string> sets;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--set") {
+      OC_CHECK(i + 1 < args.size(), "--set needs key.path=value");
+      sets.push_back(args[++i]);
+    } else {
+      rest.push_back(args[i]);
+    }
+  }
+  return sets;
+}
+
 }  // namespace oc::cli

@@ -1,7 +1,8 @@
 // `ocellus match`: local features of two images matched (mutual nearest neighbours) and, given the
 // true homography, scored (MMA, correct matches, repeatability, RANSAC's corner error), printed, as
-// JSON and as a picture. The features come from one place per source (today: two features files,
-// `--features`); everything after them is match_and_report's, shared by every source.
+// JSON and as a picture. The features come from one place per source (two features files,
+// `--features`; or a LIFT model, `CONFIG --checkpoint`, on its own keypoints or on given ones);
+// everything after them is match_and_report's, shared by every source.
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -15,13 +16,19 @@
 #include "train/io/features_file.h"
 #include "train/io/homography_file.h"
 #include "train/io/image_io.h"
+#include "train/checkpoint.h"
+#include "train/experiment.h"
 #include "train/metrics/matching.h"
+#include "train/tasks/lift_features.h"
 
 namespace oc::cli {
 namespace {
 
 const char* kMatchUsage =
     "usage: ocellus match --features A.json B.json IMG1 IMG2 [--homography H] [--out matches.png] "
+    "[--json out.json] [--ransac-threshold PX]\n"
+    "       ocellus match CONFIG --checkpoint F [--keypoints A.json B.json [--given-orientation]] IMG1 IMG2 "
+    "[--device cpu|cuda] [--save-features A.json,B.json] [--set key=value] [--homography H] [--out matches.png] "
     "[--json out.json] [--ransac-threshold PX]";
 
 // The options every source of features shares (match_and_report reads them).
@@ -33,6 +40,7 @@ const std::vector<double> kThresholds = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 struct ReportInputs {
   std::string source_a, source_b;  // where the features came from (a file, a model), for the report
   std::string image_a, image_b;    // the images' files
+  double extract_ms = 0;           // the time to find both images' features, when this run found them
 };
 
 double parse_positive(const std::string& option, const std::string& text) {
@@ -80,6 +88,12 @@ int match_and_report(const ImageFeatures& a, const ImageFeatures& b, const Repor
   };
   json report{{"a", side(a, in.source_a, in.image_a)}, {"b", side(b, in.source_b, in.image_b)},
               {"matches", matches.size()}, {"match_ms", match_ms}};
+  if (in.extract_ms > 0) {
+    report["extract_ms"] = in.extract_ms;
+    report["keypoints_per_s"] = static_cast<double>(a.points.size() + b.points.size()) / (in.extract_ms / 1000);
+    std::printf("features of both images in %.0f ms (%.0f keypoints/s)\n", in.extract_ms,
+                report["keypoints_per_s"].get<double>());
+  }
   std::printf("a: %s (%s, %lld x %lld): %zu keypoints\n", in.source_a.c_str(), in.image_a.c_str(),
               static_cast<long long>(a.width), static_cast<long long>(a.height), a.points.size());
   std::printf("b: %s (%s, %lld x %lld): %zu keypoints\n", in.source_b.c_str(), in.image_b.c_str(),
@@ -142,12 +156,61 @@ int match_features_files(const ArgParser& p) {
   return match_and_report(a, b, {p.rest[0], p.rest[1], p.rest[2], p.rest[3]}, p);
 }
 
+// CONFIG --checkpoint F IMG1 IMG2: a LIFT model's features. With --keypoints A.json B.json it
+// describes those files' keypoints (e.g. SIFT's) instead of detecting its own, turned by the learned
+// orientation or, with --given-orientation, by the files' angles: the ablations of the README.
+int match_lift(const ArgParser& p, const std::vector<std::string>& sets) {
+  const bool given = p.has("--keypoints");
+  OC_CHECK(p.rest.size() == (given ? 5u : 3u) && p.has("--checkpoint"), kMatchUsage);
+  OC_CHECK(given || !p.has("--given-orientation"), "--given-orientation needs --keypoints A.json B.json");
+  Experiment e = load_experiment(p.rest[0], sets);
+  OC_CHECK(e.task.type == "lift", e.path, ": task.type is \"", e.task.type, "\"; match needs a \"lift\" model");
+  load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
+  LiftExtractOptions opt;
+  opt.mean = e.data.loader.mean, opt.std = e.data.loader.std;
+  opt.device = Device::parse(p.get("--device", e.train.device));
+  opt.learned_orientation = !p.has("--given-orientation");
+  e.model->to(opt.device);
+  e.model->eval();
+  const std::string img_a = p.rest[given ? 3 : 1], img_b = p.rest[given ? 4 : 2];
+  std::vector<FeaturePoint> points_a, points_b;
+  std::string source = e.path + " (" + p.get("--checkpoint", "") + ")";
+  if (given) {
+    points_a = read_features(p.rest[1]).points, points_b = read_features(p.rest[2]).points;
+    source += opt.learned_orientation ? " on given keypoints" : " on given keypoints and orientations";
+  }
+  const Tensor gray_a = read_image(img_a, 1), gray_b = read_image(img_b, 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  opt.given = given ? &points_a : nullptr;
+  const ImageFeatures a = lift_features(*e.model, e.task.lift, gray_a, opt);
+  opt.given = given ? &points_b : nullptr;
+  const ImageFeatures b = lift_features(*e.model, e.task.lift, gray_b, opt);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (p.has("--save-features")) {
+    const std::string saved = p.get("--save-features", "");
+    const size_t comma = saved.find(',');
+    OC_CHECK(comma != std::string::npos, "--save-features: expected A.json,B.json, got \"", saved, "\"");
+    write_features(saved.substr(0, comma), a);
+    write_features(saved.substr(comma + 1), b);
+  }
+  return match_and_report(a, b, {source, source, img_a, img_b, ms}, p);
+}
+
 }  // namespace
 
-int cmd_match(const Args& args) {
-  const ArgParser p(args, kReportOptions, {"--features"});
-  OC_CHECK(p.has("--features"), kMatchUsage);
-  return match_features_files(p);
+int cmd_match(const Args& all) {
+  Args args;
+  const std::vector<std::string> sets = overrides_of(all, args);
+  std::vector<std::string> options = kReportOptions;
+  for (const char* o : {"--checkpoint", "--device", "--save-features"}) options.push_back(o);
+  const ArgParser p(args, options, {"--features", "--keypoints", "--given-orientation"});
+  if (p.has("--features")) {
+    OC_CHECK(!p.has("--checkpoint") && !p.has("--keypoints") && sets.empty(),
+             "--features takes no model options (--checkpoint, --keypoints, --set)");
+    return match_features_files(p);
+  }
+  OC_CHECK(!p.rest.empty(), kMatchUsage);
+  return match_lift(p, sets);
 }
 
 }  // namespace oc::cli

@@ -23,19 +23,6 @@ std::string default_out_dir(const std::string& config) {
   return "runs/" + std::filesystem::path(config).stem().string();
 }
 
-std::vector<std::string> overrides_of(const Args& args, Args& rest) {
-  std::vector<std::string> sets;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--set") {
-      OC_CHECK(i + 1 < args.size(), "--set needs key.path=value");
-      sets.push_back(args[++i]);
-    } else {
-      rest.push_back(args[i]);
-    }
-  }
-  return sets;
-}
-
 }  // namespace
 
 int cmd_train(const Args& all) {

@@ -24,4 +24,7 @@ struct ArgParser {
   bool has(const std::string& name) const;
 };
 
+// The values of every `--set key.path=value` in args (config overrides); the other arguments go to rest.
+std::vector<std::string> overrides_of(const Args& args, Args& rest);
+
 }  // namespace oc::cli

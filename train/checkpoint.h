@@ -2,6 +2,7 @@
 // optimizer state under "optimizer.", and metadata (the config, the position in the run, dropout
 // generator offsets) enough to resume a run exactly.
 #pragma once
+#include <limits>
 #include <map>
 #include <string>
 
@@ -16,7 +17,8 @@ struct TrainPosition {
   int64_t epoch = 0;          // epochs completed
   int64_t step_in_epoch = 0;  // batches done in the current epoch
   int64_t global_step = 0;
-  double best_score = -1;     // the best evaluation score so far (metadata "best_accuracy")
+  // The best evaluation score so far (metadata "best_accuracy"); scores may be negative (LIFT's -loss).
+  double best_score = -std::numeric_limits<double>::infinity();
 };
 
 void save_checkpoint(const std::string& path, Network& model, const Optimizer& opt, const Experiment& e,
