@@ -8,13 +8,16 @@
 #                tools/make_goldens.py with /usr/bin/python3, which needs Debian's python3-torch)
 #   make pose-data   the synthetic pose data sets of configs/pose_*.json
 #   make det-data    the synthetic detection data sets of configs/det_*.json
+#   make lift-data   LIFT's homography pairs and patch quadruplets (configs/lift_*.json)
+#   make lift        LIFT's three training stages in order (descriptor, orientation, detector)
+#   make bench-lift  LIFT beside OpenCV's SIFT, ORB and AKAZE on graf1 -> graf3 and the held-out pairs
 #   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample, soft_argmax (ours beside
 #                PyTorch CPU when /usr/bin/python3 has torch); box_iou, nms, roi_align (beside torchvision)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
 
-.PHONY: all setup build demo test test-sanitize test-emulated bench goldens pose-data det-data clean
+.PHONY: all setup build demo test test-sanitize test-emulated bench goldens pose-data det-data lift-data lift bench-lift clean
 
 all: build
 
@@ -97,6 +100,24 @@ pose-data: build
 det-data: build
 	$(BUILD)/ocellus data det-synth --out runs/data/det_train --count 4000 --size 128 --objects 1..4 --seed 1 --split train
 	$(BUILD)/ocellus data det-synth --out runs/data/det_test --count 500 --size 128 --objects 1..4 --seed 2 --split test
+
+# LIFT's data (docs/data.md: Homography pairs): opencv-doc photos in fixed splits, fixed seeds.
+lift-data: build
+	$(BUILD)/ocellus data homography-pairs --out runs/data/lift_train --split train --seed 0
+	$(BUILD)/ocellus data homography-pairs --out runs/data/lift_test --split test --seed 0
+
+# LIFT's stages in LIFT's order, each from the previous stage's best checkpoint (README: LIFT).
+lift: build
+	$(BUILD)/ocellus train configs/lift_descriptor.json --out runs/lift_descriptor
+	$(BUILD)/ocellus train configs/lift_orientation.json --out runs/lift_orientation
+	$(BUILD)/ocellus train configs/lift_detector.json --out runs/lift_detector
+
+# LIFT (its three rows: one learned stage added at a time) beside OpenCV's SIFT, ORB and AKAZE, one
+# run, one scorer (ocellus match), on graf1 -> graf3 and the held-out synthetic pairs.
+bench-lift: build
+	@/usr/bin/python3 -c "import cv2" 2>/dev/null || { echo "bench-lift: needs OpenCV for Python (apt-get install python3-opencv)"; exit 1; }
+	/usr/bin/python3 bench/lift_opencv.py --graf --pairs runs/data/lift_test/pairs.json --ocellus $(BUILD)/ocellus \
+	  --lift configs/lift_detector.json --checkpoint runs/lift_detector/best.safetensors --out runs/bench_lift
 
 clean:
 	rm -rf $(BUILD) build-sanitize build-emulated

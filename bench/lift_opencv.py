@@ -7,10 +7,17 @@ error), and the results averaged per method into a table (JSON + Markdown), graf
 from the --pairs set. Keypoints/s: keypoints of both images / the median (of --runs) detect+compute
 time of both, on this machine's CPU with OpenCV's default threads.
 
-Run: /usr/bin/python3 bench/lift_opencv.py [--graf] [--pairs pairs.json] [--ocellus build/ocellus]
+With --lift CONFIG --checkpoint F, a LIFT model goes through the same scorer in the same run, in
+three rows that add one learned stage at a time: its descriptor on SIFT's keypoints and orientations
+("sift kp+ori, lift desc"), then its orientation too ("sift kp, lift ori+desc"), then its own
+detector ("lift"). Its keypoints/s is one run of `ocellus match` on both images (all stages).
+
+Run: /usr/bin/python3 bench/lift_opencv.py [--graf] [--pairs pairs.json [--limit N]] [--ocellus build/ocellus]
      [--out runs/lift_opencv] [--methods sift,orb,akaze] [--nfeatures 2000] [--runs 3]
+     [--lift CONFIG --checkpoint F]
 pairs.json: [{"a": path, "b": path, "H": [9 numbers, row-major, a -> b] or "H_file": path,
-"name": "..."}, ...]; relative paths are taken from the pairs file's folder.
+"name": "..."}, ...] (a "photo" key, as `ocellus data homography-pairs` writes, names the pair);
+relative paths are taken from the pairs file's folder.
 (Debian's python3-opencv; --graf needs opencv-doc's graf1.png, graf3.png and H1to3p.xml.)
 """
 import argparse
@@ -105,12 +112,12 @@ def load_pairs(path, out_dir):
         where = f"{path}: [{i}]"
         if not isinstance(e, dict) or "a" not in e or "b" not in e:
             fail(f"{where}: expected an object with \"a\" and \"b\"")
-        unknown = set(e) - {"a", "b", "H", "H_file", "name"}
+        unknown = set(e) - {"a", "b", "H", "H_file", "name", "photo"}
         if unknown:
             fail(f"{where}: unknown keys {sorted(unknown)}")
         if ("H" in e) == ("H_file" in e):
             fail(f"{where}: expected exactly one of \"H\" (9 numbers) and \"H_file\"")
-        name = str(e.get("name", f"pair{i}"))
+        name = str(e.get("name", f"pair{i:04d}"))
         if "H" in e:
             h = e["H"]
             if not (isinstance(h, list) and len(h) == 9 and all(isinstance(v, (int, float)) for v in h)):
@@ -161,6 +168,39 @@ def run_pair(pair, method, args, out_dir):
     }
 
 
+LIFT_VARIANTS = {  # row name -> the extra `ocellus match` arguments (SIFT's files as keypoints)
+    "sift kp+ori, lift desc": ["--keypoints", "{sift_a}", "{sift_b}", "--given-orientation"],
+    "sift kp, lift ori+desc": ["--keypoints", "{sift_a}", "{sift_b}"],
+    "lift": [],
+}
+
+
+def run_lift(pair, variant, args, out_dir):
+    """A LIFT model's row for one pair, through `ocellus match CONFIG --checkpoint` (SIFT's features
+    files of this pair, written by run_pair, give the keypoints of the ablations)."""
+    sift = os.path.join(out_dir, f"{pair['name']}_sift")
+    stem = os.path.join(out_dir, f"{pair['name']}_{variant.replace(' ', '_').replace(',', '').replace('+', '_')}")
+    extra = [a.format(sift_a=sift + "_a.json", sift_b=sift + "_b.json") for a in LIFT_VARIANTS[variant]]
+    cmd = [args.ocellus, "match", args.lift, "--checkpoint", args.checkpoint] + extra[:3] + \
+          [pair["a"], pair["b"]] + extra[3:] + ["--homography", pair["H"], "--json", stem + "_match.json"]
+    if args.pictures:
+        cmd += ["--out", stem + "_matches.png"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        fail(f"{' '.join(cmd)} exited {r.returncode}:\n{r.stdout}{r.stderr}")
+    with open(stem + "_match.json") as f:
+        m = json.load(f)
+    mma = dict(zip(m["thresholds_px"], m["mma"]))
+    return {
+        "pair": pair["name"], "method": variant,
+        "keypoints": (m["a"]["keypoints"] + m["b"]["keypoints"]) / 2, "matches": m["matches"],
+        "mma@1": mma[1], "mma@3": mma[3], "mma@5": mma[5], "mma@10": mma[10],
+        "correct_3px": m["correct_3px"], "repeatability_3px": m["repeatability_3px"],
+        "corner_error_px": m["corner_error_px"], "ransac_inliers": m["ransac"]["inliers"],
+        "keypoints_per_s": m.get("keypoints_per_s", 0.0),
+    }
+
+
 def average(rows):
     """Means over the pairs; the corner error over the pairs where RANSAC found a homography."""
     out = {"pairs": len(rows)}
@@ -192,7 +232,12 @@ def main():
     ap.add_argument("--nfeatures", type=int, default=2000, help="SIFT's and ORB's feature cap")
     ap.add_argument("--runs", type=int, default=3, help="detect+compute runs per image (median)")
     ap.add_argument("--pictures", action="store_true", help="also draw each pair's matches (ocellus match --out)")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N pairs of --pairs")
+    ap.add_argument("--lift", help="a LIFT config: its model's rows too (needs --checkpoint)")
+    ap.add_argument("--checkpoint", help="the LIFT model's checkpoint")
     args = ap.parse_args()
+    if bool(args.lift) != bool(args.checkpoint):
+        fail("--lift CONFIG and --checkpoint F go together")
     if not args.pairs and not args.graf:
         fail("nothing to do: give --pairs FILE and/or --graf")
     if args.runs < 1 or args.nfeatures < 1:
@@ -200,6 +245,8 @@ def main():
     if not os.access(args.ocellus, os.X_OK):
         fail(f"--ocellus {args.ocellus}: not an executable (build it first, or pass its path)")
     methods = [m for m in args.methods.split(",") if m]
+    if args.lift and "sift" not in methods:
+        methods.insert(0, "sift")  # its keypoints feed the LIFT ablations
     for m in methods:
         make_detector(m, args.nfeatures)  # an unknown name fails before any work
     os.makedirs(args.out, exist_ok=True)
@@ -207,14 +254,19 @@ def main():
     if args.graf:
         groups["graf1 -> graf3"] = [graf_pair()]
     if args.pairs:
-        groups[f"pairs of {args.pairs}"] = load_pairs(args.pairs, args.out)
+        pairs = load_pairs(args.pairs, args.out)
+        groups[f"pairs of {args.pairs}"] = pairs[:args.limit] if args.limit > 0 else pairs
     results = {"opencv": cv2.__version__, "threads": cv2.getNumThreads(), "nfeatures": args.nfeatures,
                "runs": args.runs, "groups": {}}
     text = f"OpenCV {cv2.__version__}, {cv2.getNumThreads()} threads; SIFT/ORB nfeatures={args.nfeatures}; " \
            f"keypoints/s: median of {args.runs} runs\n\n"
     for title, pairs in groups.items():
         rows = [run_pair(p, m, args, args.out) for p in pairs for m in methods]
-        table = {m: average([r for r in rows if r["method"] == m]) for m in methods}
+        names = list(methods)
+        if args.lift:
+            rows += [run_lift(p, v, args, args.out) for p in pairs for v in LIFT_VARIANTS]
+            names += list(LIFT_VARIANTS)
+        table = {m: average([r for r in rows if r["method"] == m]) for m in names}
         results["groups"][title] = {"per_pair": rows, "mean": table}
         text += markdown(title, table) + "\n"
     with open(os.path.join(args.out, "results.json"), "w") as f:
