@@ -18,9 +18,11 @@
 namespace oc {
 
 struct DataSettings {
-  std::string dataset = "fashion_mnist";  // a dataset_registry() name: fashion_mnist | image_folder | pose_coco
+  std::string dataset = "fashion_mnist";  // a dataset_registry() name: fashion_mnist | image_folder | pose_coco |
+                                           // det_coco | homography_patches
   std::string dir;                         // fashion_mnist: the IDX directory ("" = the Debian package's)
-  std::string train_dir, test_dir;         // image_folder roots; pose_coco: DIR/annotations.json + DIR/images
+  std::string train_dir, test_dir;         // image_folder roots; pose_coco, det_coco: DIR/annotations.json +
+                                           // DIR/images; homography_patches: DIR/patches.* + DIR/pairs.json
   int64_t train_limit = 0, test_limit = 0;  // > 0: use only the first N images
   std::string distortion = "none";         // fashion_mnist only: none | rotated | rts | projective | cluttered
   uint64_t distortion_seed = 1;            // the train split's distortions (test: kDistortionTestSeed)
