@@ -223,4 +223,50 @@ expect_error "img.pgm: the image is 28 x 28 but" "$OCELLUS" match --features "$W
 expect_error "usage: ocellus match" "$OCELLUS" match "$WORK/fa.json" "$WORK/fb.json" "$WORK/m1.pgm" "$WORK/m2.pgm"
 expect_error "--ransac-threshold: expected a number > 0" "$OCELLUS" match --features "$WORK/fa.json" \
   "$WORK/fb.json" "$WORK/m1.pgm" "$WORK/m2.pgm" --ransac-threshold -1
+# LIFT: a tiny set from one photo, two chained stages, match with the model (own keypoints, given
+# ones, the saved features), eval on a pair; errors of match's model path.
+mkdir -p "$WORK/lift_photos" && cp "$PHOTO" "$WORK/lift_photos/"
+"$OCELLUS" data homography-pairs --out "$WORK/lift_d" --photos "$WORK/lift_photos" --pairs-per-photo 2 \
+  --points-per-pair 16 --seed 1 > "$WORK/lift_data.log" 2>&1 || fail "homography-pairs: $(cat "$WORK/lift_data.log")"
+TLIFT="$SRC/tests/data/tiny_lift.json"
+LSET=(--set "data.train_dir=$WORK/lift_d" --set "data.test_dir=$WORK/lift_d")
+"$OCELLUS" train "$TLIFT" "${LSET[@]}" --out "$WORK/lift1" > "$WORK/lift1.log" 2>&1 ||
+  fail "train tiny_lift descriptor: $(cat "$WORK/lift1.log")"
+"$OCELLUS" train "$TLIFT" "${LSET[@]}" --set task.stage=orientation --set "train.init_from=$WORK/lift1/last.safetensors" \
+  --out "$WORK/lift2" > "$WORK/lift2.log" 2>&1 || fail "train tiny_lift orientation: $(cat "$WORK/lift2.log")"
+python3 - "$WORK/lift_d/pairs.json" "$WORK/lift_H.txt" <<'PY' || fail "reading the LIFT pair's homography"
+import json, sys
+h = json.load(open(sys.argv[1]))[0]["H"]
+open(sys.argv[2], "w").write(" ".join(repr(v) for v in h) + "\n")
+PY
+LA="$WORK/lift_d/pairs/000000_a.png"
+LB="$WORK/lift_d/pairs/000000_b.png"
+"$OCELLUS" match "$TLIFT" "${LSET[@]}" --checkpoint "$WORK/lift2/last.safetensors" "$LA" "$LB" \
+  --homography "$WORK/lift_H.txt" --json "$WORK/lift_match.json" --out "$WORK/lift_match.png" \
+  --save-features "$WORK/lift_fa.json,$WORK/lift_fb.json" > "$WORK/lift_match.log" 2>&1 ||
+  fail "match tiny_lift: $(cat "$WORK/lift_match.log")"
+python3 - "$WORK/lift_match.json" <<'PY' || fail "match tiny_lift --json: $(cat "$WORK/lift_match.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert 0 < r["a"]["keypoints"] <= 200 and r["a"]["dim"] == 16 and r["keypoints_per_s"] > 0, r
+assert len(r["mma"]) == 10 and all(0 <= v <= 1 for v in r["mma"]) and r["mma"] == sorted(r["mma"]), r
+PY
+[ -s "$WORK/lift_match.png" ] && [ -s "$WORK/lift_fa.json" ] || fail "match tiny_lift: no picture or saved features"
+"$OCELLUS" match "$TLIFT" "${LSET[@]}" --checkpoint "$WORK/lift2/last.safetensors" --keypoints "$WORK/lift_fa.json" \
+  "$WORK/lift_fb.json" "$LA" "$LB" --given-orientation --homography "$WORK/lift_H.txt" --json "$WORK/lift_given.json" \
+  > "$WORK/lift_given.log" 2>&1 || fail "match tiny_lift --keypoints: $(cat "$WORK/lift_given.log")"
+python3 - "$WORK/lift_match.json" "$WORK/lift_given.json" <<'PY' || fail "match --keypoints with the model's own keypoints and angles differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["a"]["keypoints"] == b["a"]["keypoints"] and a["matches"] == b["matches"] and a["mma"] == b["mma"], (a, b)
+PY
+"$OCELLUS" eval "$TLIFT" "${LSET[@]}" --checkpoint "$WORK/lift2/last.safetensors" --set task.stage=orientation \
+  --set task.eval_pairs=1 --json | python3 -c 'import json, sys; d = json.load(sys.stdin)
+assert d["pairs"] == 1 and 0 <= d["mma@3"] <= 1 and "orientation_error_deg" in d and 0 <= d["fpr95"] <= 1, d' ||
+  fail "eval tiny_lift: no pair scores"
+expect_error 'match needs a "lift" model' "$OCELLUS" match "$TDET" "${DSET[@]}" --checkpoint "$WORK/det/last.safetensors" "$LA" "$LB"
+expect_error "--given-orientation needs --keypoints" "$OCELLUS" match "$TLIFT" "${LSET[@]}" \
+  --checkpoint "$WORK/lift2/last.safetensors" "$LA" "$LB" --given-orientation
+expect_error "train.init_from: $WORK/lift1/nothing.safetensors" "$OCELLUS" train "$TLIFT" "${LSET[@]}" \
+  --set "train.init_from=$WORK/lift1/nothing.safetensors" --out "$WORK/lift3"
 echo "cli: all checks passed"

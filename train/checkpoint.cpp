@@ -1,6 +1,7 @@
 // Training checkpoints (see checkpoint.h).
 #include "train/checkpoint.h"
 
+#include <filesystem>
 #include <set>
 
 #include "layers/basic.h"
@@ -83,6 +84,7 @@ std::map<std::string, std::string> load_model_checkpoint(const std::string& path
 }
 
 void init_model_from(const std::string& path, Network& model) {
+  OC_CHECK(std::filesystem::is_regular_file(path), "train.init_from: ", path, " does not exist");
   SafetensorsFile f = load_safetensors(path);
   auto format = f.metadata.find("format");
   OC_CHECK(format != f.metadata.end() && format->second == kFormat, "train.init_from: ", path,

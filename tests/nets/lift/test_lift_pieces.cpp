@@ -135,5 +135,6 @@ TEST_CASE("train: init_from loads another run's model tensors, names matched str
   Experiment d = experiment_from_json(fewer, "d.json");
   CHECK_THROWS_WITH(init_model_from(dir + "/a.safetensors", *d.model),
                     Catch::Contains("c.bias") && Catch::Contains("does not have"));
-  CHECK_THROWS_WITH(init_model_from(dir + "/missing.safetensors", *b.model), Catch::Contains("missing.safetensors"));
+  CHECK_THROWS_WITH(init_model_from(dir + "/missing.safetensors", *b.model),
+                    Catch::Contains("train.init_from") && Catch::Contains("missing.safetensors does not exist"));
 }
