@@ -29,7 +29,7 @@ Tensor pair_hinge_loss(const Tensor& anchor, const Tensor& positive, const Tenso
   return mean(add(row_distances(anchor, positive), relu(rsub(margin, row_distances(anchor, negative)))));
 }
 
-Tensor hardest_triplet_loss(const Tensor& anchor, const Tensor& positive, double margin) {
+Tensor hardest_triplet_loss(const Tensor& anchor, const Tensor& positive, double margin, const Tensor& same_point) {
   check_rows(anchor, positive, "hardest_triplet_loss");
   const int64_t n = anchor.size(0);
   OC_CHECK(n >= 2, "hardest_triplet_loss: needs at least 2 pairs in the batch, got ", n);
@@ -39,8 +39,14 @@ Tensor hardest_triplet_loss(const Tensor& anchor, const Tensor& positive, double
     Tensor d2 = sub(add(xx, yy), mul(matmul(x, transpose(y, 0, 1)), 2.0));
     return sqrt(add(clamp(d2, 0, 1e30), 1e-12));
   };
-  // Own pairs (the diagonal) are never negatives: push them out of the minimum.
+  // Own pairs (the diagonal) and other views of the same point are never negatives: push them out
+  // of the minimum, beyond any hinge.
   Tensor diag = mul(eye(n, n, anchor.dtype(), anchor.device()), 1e6);
+  if (same_point.defined()) {
+    OC_CHECK(same_point.shape() == (Shape{n, n}), "hardest_triplet_loss: same_point must be [", n, ", ", n,
+             "], got ", same_point.str());
+    diag = add(diag, mul(to(to(same_point, anchor.dtype()), anchor.device()), 1e6));
+  }
   Tensor ap = add(pairwise(anchor, positive), diag);  // a_i to p_j
   Tensor aa = add(pairwise(anchor, anchor), diag);    // a_i to a_j
   Tensor pp = add(pairwise(positive, positive), diag);

@@ -16,7 +16,11 @@ Tensor pair_hinge_loss(const Tensor& anchor, const Tensor& positive, const Tenso
 // The triplet margin loss with the hardest negative in the batch (HardNet's mining): for each i,
 // the negative is the closest of {p_j : j != i} and {a_j : j != i} to a_i or p_i, and the loss is
 // the mean of max(0, margin + ||a_i - p_i|| - ||hardest negative||). Needs N >= 2.
-Tensor hardest_triplet_loss(const Tensor& anchor, const Tensor& positive, double margin);
+// same_point (optional, [N, N], symmetric, 1 or 0): rows i and j show one physical point (e.g. two
+// pairs of one photo), so j's descriptors are no negatives of i's; a row left without any negative
+// contributes 0.
+Tensor hardest_triplet_loss(const Tensor& anchor, const Tensor& positive, double margin,
+                            const Tensor& same_point = Tensor());
 
 // The logistic loss of classifying scores: mean of softplus(-s) over keypoint scores and of
 // softplus(s) over non-keypoint scores, each group weighted equally; softplus computed without

@@ -227,7 +227,7 @@ TEST_CASE("homography_pairs: the same seed writes identical files on any thread 
   CHECK(std::memcmp(first[0].h.m, read_homography_pairs(test_split.str())[0].h.m, sizeof first[0].h.m) != 0);
 }
 
-TEST_CASE("homography_patches data set: four patches as channels, zero labels, (angle, scale) targets, limits",
+TEST_CASE("homography_patches data set: four patches as channels, zero labels, (angle, scale, photo, point) targets, limits",
           "[lift_data]") {
   const TinySet& set = tiny_set();
   const std::vector<PatchQuadruplet> quads = read_patch_quadruplets(set.out.str());
@@ -243,11 +243,17 @@ TEST_CASE("homography_patches data set: four patches as channels, zero labels, (
   REQUIRE(test.size() == static_cast<int64_t>(quads.size()));
   CHECK(test.labels.dtype() == DType::i64);
   CHECK(test.num_classes == 0);
-  REQUIRE(test.targets.shape() == Shape{test.size(), 2});
+  REQUIRE(test.targets.shape() == Shape{test.size(), 5});
+  const std::vector<HomographyPair> pairs = read_homography_pairs(set.out.str());
   for (int64_t i = 0; i < test.size(); ++i) {
+    const PatchQuadruplet& q = quads[static_cast<size_t>(i)];
+    const float* row = test.targets.data<float>() + 5 * i;
     CHECK(test.labels.data<int64_t>()[i] == 0);
-    CHECK(test.targets.data<float>()[2 * i] == static_cast<float>(quads[static_cast<size_t>(i)].angle));
-    CHECK(test.targets.data<float>()[2 * i + 1] == static_cast<float>(quads[static_cast<size_t>(i)].scale));
+    CHECK(row[0] == static_cast<float>(q.angle));
+    CHECK(row[1] == static_cast<float>(q.scale));
+    CHECK(row[2] == (pairs[static_cast<size_t>(q.pair)].photo == "one.png" ? 0.0f : 1.0f));
+    CHECK(row[3] == static_cast<float>(q.p[0]));
+    CHECK(row[4] == static_cast<float>(q.p[1]));
   }
   CHECK(std::memcmp(train.images.data<uint8_t>(), test.images.data<uint8_t>(), 5 * 4 * 64 * 64) == 0);
 }

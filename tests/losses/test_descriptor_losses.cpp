@@ -59,6 +59,19 @@ TEST_CASE("descriptor losses: the hardest negative comes from every candidate se
   }
 }
 
+TEST_CASE("descriptor losses: views of the same point are no negatives", "[lift]") {
+  // Row 1 is another view of row 0's point (a near copy): as a negative it would dominate row 0.
+  Tensor a = rows({0, 0, 0.1, 0, 10, 10}, 3), p = rows({1, 0, 1.1, 0, 10, 11}, 3);
+  Tensor same = from_vector<float>({0, 1, 0, 1, 0, 0, 0, 0, 0}, {3, 3});
+  // Without the mask: rows 0 and 1 see a negative 0.1 away: 2 x (1 + 1 - 0.1); row 2: 0.
+  CHECK(value(hardest_triplet_loss(a, p, 1.0)) == Approx(2 * 1.9 / 3).epsilon(1e-5));
+  // With it: rows 0 and 1 have only row 2's far views (>= 13 away): nothing; row 2 likewise.
+  CHECK(value(hardest_triplet_loss(a, p, 1.0, same)) == Approx(0).margin(1e-9));
+  // Everything masked: no negatives at all, no loss.
+  CHECK(value(hardest_triplet_loss(a, p, 1.0, ones({3, 3}))) == Approx(0).margin(1e-9));
+  CHECK_THROWS_WITH(hardest_triplet_loss(a, p, 1.0, ones({2, 3})), Catch::Contains("same_point"));
+}
+
 TEST_CASE("descriptor losses: keypoint classification by hand", "[lift]") {
   Tensor pos = from_vector<double>({0.0, 2.0}, {2}), negs = from_vector<double>({-1.0}, {1});
   const double sp_pos = (std::log(2.0) + std::log1p(std::exp(-2.0))) / 2, sp_neg = std::log1p(std::exp(-1.0));

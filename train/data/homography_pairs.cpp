@@ -2,6 +2,7 @@
 #include "train/data/homography_pairs.h"
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -421,11 +422,21 @@ ImageDataset load_homography_patches(const std::string& dir, int64_t limit) {
   OC_CHECK(n == expected, idx, ": holds ", n, " quadruplets", limit > 0 ? " (after the limit)" : "", ", but ",
            (fs::path(dir) / "patches.json").string(), " describes ", quads.size());
   ds.labels = zeros({n}, DType::i64);
-  ds.targets = Tensor::empty({n, 2}, DType::f32);
+  // Which photo each quadruplet's pair comes from: every pair of a photo shares view a's pixels before
+  // noise, so (photo, p) names a physical point, and two quadruplets of one point are no negatives.
+  const std::vector<HomographyPair> pairs = read_homography_pairs(dir);
+  std::map<std::string, int64_t> photo_index;
+  for (const HomographyPair& pr : pairs) photo_index.emplace(pr.photo, static_cast<int64_t>(photo_index.size()));
+  ds.targets = Tensor::empty({n, kLiftTargetColumns}, DType::f32);
   float* t = ds.targets.data<float>();
   for (int64_t i = 0; i < n; ++i) {
-    t[2 * i] = static_cast<float>(quads[static_cast<size_t>(i)].angle);
-    t[2 * i + 1] = static_cast<float>(quads[static_cast<size_t>(i)].scale);
+    const PatchQuadruplet& q = quads[static_cast<size_t>(i)];
+    OC_CHECK(q.pair >= 0 && q.pair < static_cast<int64_t>(pairs.size()), (fs::path(dir) / "patches.json").string(),
+             ": [", i, "].pair ", q.pair, " is not a pair of pairs.json (", pairs.size(), " pairs)");
+    float* row = t + i * kLiftTargetColumns;
+    row[0] = static_cast<float>(q.angle), row[1] = static_cast<float>(q.scale);
+    row[2] = static_cast<float>(photo_index.at(pairs[static_cast<size_t>(q.pair)].photo));
+    row[3] = static_cast<float>(q.p[0]), row[4] = static_cast<float>(q.p[1]);
   }
   ds.num_classes = 0;
   return ds;

@@ -16,6 +16,7 @@
 namespace oc {
 
 constexpr int64_t kLiftPatchSize = 64;      // each patch is 64 x 64, centred on its point
+constexpr int64_t kLiftTargetColumns = 5;   // the data set's targets: angle, scale, photo, p.x, p.y
 constexpr double kLiftMargin = 32;          // keypoints keep this far from the image edges (px)
 constexpr double kLiftRepeatRadius = 2;     // a keypoint is repeated when b has a corner this close to H(p)
 constexpr double kLiftMinApart = 16;        // P3 from H(p), and P4 from every corner of a, at least (px)
@@ -96,7 +97,8 @@ std::vector<HomographyPair> read_homography_pairs(const std::string& dir);
 std::vector<PatchQuadruplet> read_patch_quadruplets(const std::string& dir);
 
 // The quadruplets as a data set: images uint8 [N,4,64,64] (the four patches as channels), labels
-// int64 zeros [N], targets float32 [N,2] = (angle, scale), num_classes 0. limit > 0 keeps the first
+// int64 zeros [N], targets float32 [N,5] = (angle, scale, photo, p.x, p.y) (photo: the index of the
+// pair's photo in pairs.json's order of first appearance), num_classes 0. limit > 0 keeps the first
 // `limit`. Errors name the file (a missing one, or patches.idx.gz and patches.json disagreeing).
 ImageDataset load_homography_patches(const std::string& dir, int64_t limit = 0);
 

@@ -17,13 +17,17 @@ namespace oc {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+// Two quadruplets of one photo whose points in view a lie closer than this show the same point.
+constexpr double kSamePointPx = 8;
 
-// A batch of quadruplets [B, 4, P, P] as its four views [B, 1, P, P], and the true angle of P2
-// relative to P1 as unit (cos, sin) rows [B, 2].
+// A batch of quadruplets [B, 4, P, P] as its four views [B, 1, P, P], the true angle of P2
+// relative to P1 as unit (cos, sin) rows [B, 2], and which quadruplets show one physical point
+// ([B, B], 1 = the same point; the descriptor loss takes no negatives from there).
 struct Views {
   Tensor view[4];
   Tensor true_cos_sin;
   std::vector<float> true_angle;
+  Tensor same_point;
 };
 
 Views split_views(const Batch& b, Device device) {
@@ -37,13 +41,24 @@ Views split_views(const Batch& b, Device device) {
     v.true_angle.push_back(a);
     cs.push_back(std::cos(a)), cs.push_back(std::sin(a));
   }
-  v.true_cos_sin = to(from_vector<float>(cs, {b.targets.size(0), 2}), device);
+  const int64_t B = b.targets.size(0);
+  v.true_cos_sin = to(from_vector<float>(cs, {B, 2}), device);
+  std::vector<float> same(static_cast<size_t>(B * B), 0.0f);
+  for (int64_t i = 0; i < B; ++i)
+    for (int64_t j = 0; j < B; ++j) {
+      const float* ri = &t[static_cast<size_t>(i * cols)];
+      const float* rj = &t[static_cast<size_t>(j * cols)];
+      const bool one = i != j && ri[2] == rj[2] && std::hypot(ri[3] - rj[3], ri[4] - rj[4]) < kSamePointPx;
+      same[static_cast<size_t>(i * B + j)] = one ? 1.0f : 0.0f;
+    }
+  v.same_point = to(from_vector<float>(same, {B, B}), device);
   return v;
 }
 
 // What a stage computes for a batch: descriptors of P1, P2 and P3, and (after the descriptor stage)
 // their orientations [3B, 2]; the detector stage adds the smooth maxima of the four score maps [4B].
 struct StageOutput {
+  Tensor same_point;  // the batch's, for the loss
   Tensor d1, d2, d3;
   Tensor cos_sin;
   Tensor scores;
@@ -56,8 +71,10 @@ class LiftTask : public Task {
     if (with_train) train_ = load_split(e.data, "train");
     eval_ = load_split(e.data, eval_split);
     const ImageDataset& probe = with_train ? train_ : eval_;
-    OC_CHECK(probe.images.dim() == 4 && probe.images.size(1) == 4 && probe.targets.defined(), e.path,
-             ": data.dataset \"", e.data.dataset, "\" must give patch quadruplets [N, 4, P, P] with angles");
+    OC_CHECK(probe.images.dim() == 4 && probe.images.size(1) == 4 && probe.targets.defined() &&
+                 probe.targets.dim() == 2 && probe.targets.size(1) == kLiftTargetColumns,
+             e.path, ": data.dataset \"", e.data.dataset, "\" must give patch quadruplets [N, 4, P, P] with ",
+             kLiftTargetColumns, " targets each (angle, scale, photo, p.x, p.y)");
     patch_ = probe.images.size(2);
     const Network& model = *e.model;
     OC_CHECK(model.input_shape() == (Shape{1, patch_, patch_}), e.path, ": model.input is ",
@@ -109,6 +126,7 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v) const {
   Tensor three = cat({v.view[0], v.view[1], v.view[2]}, 0);
   Tensor centre = zeros({3 * B, 2}, three.dtype(), three.device());
   StageOutput o;
+  o.same_point = v.same_point;
   if (s_.stage == "detector") {
     // The keypoint: soft-argmax over the central window of each score map, in the patch's
     // normalized coordinates.
@@ -140,7 +158,7 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v) const {
 Tensor LiftTask::stage_loss(const StageOutput& o) const {
   if (s_.stage == "orientation") return mean(row_distances(o.d1, o.d2));
   Tensor l = s_.descriptor_loss == "pair_hinge" ? pair_hinge_loss(o.d1, o.d2, o.d3, s_.margin)
-                                                : hardest_triplet_loss(o.d1, o.d2, s_.margin);
+                                                : hardest_triplet_loss(o.d1, o.d2, s_.margin, o.same_point);
   if (s_.stage == "detector" && s_.classification_weight > 0) {
     const int64_t B = o.d1.size(0);
     l = add(l, mul(keypoint_classification_loss(slice(o.scores, 0, 0, 3 * B), slice(o.scores, 0, 3 * B, 4 * B)),
