@@ -20,6 +20,8 @@ struct LiftSettings {
   std::string descriptor_loss = "hardest_triplet";  // | "pair_hinge" (LIFT's)
   double margin = 1.0;                     // of the descriptor loss
   double beta = 10;                        // soft-argmax temperature on the score map
+  double augment_degrees = 180;            // orientation stage, training: each crop is first turned by a
+                                           // random angle in [-a, a] (0: off)
   int64_t detector_window = 20;            // training: the keypoint is sought in the central window x window
                                            // pixels of the patch, so its rotated crop stays inside
   double classification_weight = 0.1;      // detector stage: the keypoint / non-keypoint term's weight

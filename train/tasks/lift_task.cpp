@@ -67,7 +67,7 @@ struct StageOutput {
 class LiftTask : public Task {
  public:
   LiftTask(const Experiment& e, bool with_train, const std::string& eval_split)
-      : s_(e.task.lift), loader_(e.data.loader), pairs_dir_(eval_split == "train" ? e.data.train_dir : e.data.test_dir) {
+      : s_(e.task.lift), augment_gen_(e.train.seed + 0x4c494654), loader_(e.data.loader), pairs_dir_(eval_split == "train" ? e.data.train_dir : e.data.test_dir) {
     if (with_train) train_ = load_split(e.data, "train");
     eval_ = load_split(e.data, eval_split);
     const ImageDataset& probe = with_train ? train_ : eval_;
@@ -101,26 +101,34 @@ class LiftTask : public Task {
     // Frozen networks keep their running statistics (batch norm) as the earlier stage left them.
     if (s_.stage != "descriptor") n.descriptor->eval();
     if (s_.stage == "detector") n.orientation->eval();
-    return stage_loss(run_stage(n, split_views(b, device)));
+    return stage_loss(run_stage(n, split_views(b, device), true));
   }
 
   EvalResult evaluate(Network& model, Device device) override;
 
  private:
-  StageOutput run_stage(const LiftNets& n, const Views& v) const;
+  // training: the orientation stage turns the crops by random angles first (augment_degrees).
+  StageOutput run_stage(const LiftNets& n, const Views& v, bool training);
   Tensor stage_loss(const StageOutput& o) const;
 
   // Matching on the first task.eval_pairs image pairs of the evaluation split: their averages.
   json evaluate_pairs(Network& model, Device device) const;
 
   LiftSettings s_;
+  Generator augment_gen_;  // the orientation stage's random turns
   LoaderOptions loader_;
   std::string pairs_dir_;
   ImageDataset train_, eval_;
   int64_t patch_ = 0;
 };
 
-StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v) const {
+// The rotation by a then by b, as unit (cos, sin) rows: the product of the complex numbers.
+Tensor compose_rotations(const Tensor& a, const Tensor& b) {
+  Tensor ca = slice(a, 1, 0, 1), sa = slice(a, 1, 1, 2), cb = slice(b, 1, 0, 1), sb = slice(b, 1, 1, 2);
+  return cat({sub(mul(ca, cb), mul(sa, sb)), add(mul(sa, cb), mul(ca, sb))}, 1);
+}
+
+StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training) {
   const int64_t B = v.view[0].size(0);
   const double scale = s_.crop_extent / static_cast<double>(patch_);
   Tensor three = cat({v.view[0], v.view[1], v.view[2]}, 0);
@@ -147,7 +155,18 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v) const {
     Tensor ident = cat({ones({B, 1}, three.dtype(), three.device()), zeros({B, 1}, three.dtype(), three.device())}, 1);
     cos_sin = cat({ident, v.true_cos_sin, ident}, 0);
   } else {
-    o.cos_sin = predict_orientation(*n.orientation, crop_patches(three, crop_theta(centre, Tensor(), scale), s_.crop));
+    // The orientation is predicted from a crop turned by a (random while training the orientation
+    // stage: the net must find each patch's own orientation, not the upright one) and is relative to
+    // that turn.
+    Tensor turn;
+    if (training && s_.stage == "orientation" && s_.augment_degrees > 0) {
+      Tensor a = mul(uniform({3 * B, 1}, -s_.augment_degrees, s_.augment_degrees, &augment_gen_), kPi / 180);
+      std::vector<float> av = to_vector<float>(a), cs;
+      for (float x : av) cs.push_back(std::cos(x)), cs.push_back(std::sin(x));
+      turn = to(from_vector<float>(cs, {3 * B, 2}), three.device());
+    }
+    o.cos_sin = predict_orientation(*n.orientation, crop_patches(three, crop_theta(centre, turn, scale), s_.crop));
+    if (turn.defined()) o.cos_sin = compose_rotations(turn, o.cos_sin);
     cos_sin = o.cos_sin;
   }
   Tensor d = describe(*n.descriptor, crop_patches(three, crop_theta(centre, cos_sin, scale), s_.crop));
@@ -190,7 +209,7 @@ EvalResult LiftTask::evaluate(Network& model, Device device) {
   while (pass.next(b)) {
     if (b.images.size(0) < 2) continue;  // the hardest-negative loss needs a pair of pairs
     Views v = split_views(b, device);
-    StageOutput o = run_stage(n, v);
+    StageOutput o = run_stage(n, v, false);
     loss += item<double>(stage_loss(o)) * static_cast<double>(b.images.size(0));
     count += b.images.size(0);
     for (float d : to_vector<float>(to(row_distances(o.d1, o.d2), Device::cpu()))) pos.push_back(d);
@@ -281,6 +300,7 @@ void attach_crop_network(ConfigObject& t, const char* key, int64_t crop, TaskSet
 
 std::vector<std::string> lift_task_keys() {
   return {"stage", "crop", "crop_extent", "orientation", "descriptor", "descriptor_loss", "margin", "beta",
+          "augment_degrees",
           "detector_window", "classification_weight", "nms_radius", "max_keypoints", "min_score", "refine_radius",
           "eval_pairs"};
 }
@@ -299,6 +319,9 @@ void read_lift_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
            ": expected \"hardest_triplet\" or \"pair_hinge\", got \"", l.descriptor_loss, "\"");
   read_positive(t, "margin", l.margin);
   read_positive(t, "beta", l.beta);
+  l.augment_degrees = t.get_double("augment_degrees", l.augment_degrees);
+  OC_CHECK(l.augment_degrees >= 0 && l.augment_degrees <= 180, t.where("augment_degrees"), ": must be in [0, 180], got ",
+           l.augment_degrees);
   read_at_least(t, "detector_window", l.detector_window, 2);
   read_positive(t, "classification_weight", l.classification_weight, true);
   read_at_least(t, "nms_radius", l.nms_radius, 1);
