@@ -52,4 +52,16 @@ Tensor describe(Network& descriptor, const Tensor& crops) {
   return unit_rows(d);
 }
 
+Tensor compose_rotations(const Tensor& a, const Tensor& b) {
+  Tensor ca = slice(a, 1, 0, 1), sa = slice(a, 1, 1, 2), cb = slice(b, 1, 0, 1), sb = slice(b, 1, 1, 2);
+  return cat({sub(mul(ca, cb), mul(sa, sb)), add(mul(sa, cb), mul(ca, sb))}, 1);
+}
+
+Tensor inverse_rotation(const Tensor& a) { return cat({slice(a, 1, 0, 1), neg(slice(a, 1, 1, 2))}, 1); }
+
+Tensor turn_error_loss(const Tensor& o1, const Tensor& o2, const Tensor& truth) {
+  Tensor err = compose_rotations(compose_rotations(o2, inverse_rotation(o1)), inverse_rotation(truth));
+  return mean(rsub(1.0, slice(err, 1, 0, 1)));
+}
+
 }  // namespace oc

@@ -22,6 +22,8 @@ struct LiftSettings {
   double beta = 10;                        // soft-argmax temperature on the score map
   double augment_degrees = 180;            // orientation stage, training: each crop is first turned by a
                                            // random angle in [-a, a] (0: off)
+  double orientation_angle_weight = 0;     // orientation stage: + w x (1 - cos) of the predicted relative
+                                           // turn's error against the true one (0: LIFT's loss alone)
   int64_t detector_window = 20;            // training: the keypoint is sought in the central window x window
                                            // pixels of the patch, so its rotated crop stays inside
   double classification_weight = 0.1;      // detector stage: the keypoint / non-keypoint term's weight
@@ -53,5 +55,13 @@ Tensor crop_patches(const Tensor& images, const Tensor& theta, int64_t size);
 Tensor predict_orientation(Network& orientation, const Tensor& crops);
 // The descriptor net's [N, D] output as unit rows.
 Tensor describe(Network& descriptor, const Tensor& crops);
+
+// Rotations as unit (cos, sin) rows [N, 2] (angles counter-clockwise as displayed):
+// by a, then by b (the complex product), and the inverse of a (cos, -sin).
+Tensor compose_rotations(const Tensor& a, const Tensor& b);
+Tensor inverse_rotation(const Tensor& a);
+// The mean of 1 - cos(a2 - a1 - t): how far the turn from orientation o1 to o2 is from the true turn
+// t (all [N, 2] unit rows); 0 when it is right, 2 when it is off by 180 degrees.
+Tensor turn_error_loss(const Tensor& o1, const Tensor& o2, const Tensor& truth);
 
 }  // namespace oc

@@ -58,7 +58,8 @@ Views split_views(const Batch& b, Device device) {
 // What a stage computes for a batch: descriptors of P1, P2 and P3, and (after the descriptor stage)
 // their orientations [3B, 2]; the detector stage adds the smooth maxima of the four score maps [4B].
 struct StageOutput {
-  Tensor same_point;  // the batch's, for the loss
+  Tensor same_point;    // the batch's, for the loss
+  Tensor true_cos_sin;  // P2's true turn relative to P1 [B, 2]
   Tensor d1, d2, d3;
   Tensor cos_sin;
   Tensor scores;
@@ -122,12 +123,6 @@ class LiftTask : public Task {
   int64_t patch_ = 0;
 };
 
-// The rotation by a then by b, as unit (cos, sin) rows: the product of the complex numbers.
-Tensor compose_rotations(const Tensor& a, const Tensor& b) {
-  Tensor ca = slice(a, 1, 0, 1), sa = slice(a, 1, 1, 2), cb = slice(b, 1, 0, 1), sb = slice(b, 1, 1, 2);
-  return cat({sub(mul(ca, cb), mul(sa, sb)), add(mul(sa, cb), mul(ca, sb))}, 1);
-}
-
 StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training) {
   const int64_t B = v.view[0].size(0);
   const double scale = s_.crop_extent / static_cast<double>(patch_);
@@ -135,6 +130,7 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training
   Tensor centre = zeros({3 * B, 2}, three.dtype(), three.device());
   StageOutput o;
   o.same_point = v.same_point;
+  o.true_cos_sin = v.true_cos_sin;
   if (s_.stage == "detector") {
     // The keypoint: soft-argmax over the central window of each score map, in the patch's
     // normalized coordinates.
@@ -175,7 +171,15 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training
 }
 
 Tensor LiftTask::stage_loss(const StageOutput& o) const {
-  if (s_.stage == "orientation") return mean(row_distances(o.d1, o.d2));
+  if (s_.stage == "orientation") {
+    Tensor l = mean(row_distances(o.d1, o.d2));
+    if (s_.orientation_angle_weight > 0) {
+      const int64_t B = o.d1.size(0);
+      Tensor e = turn_error_loss(slice(o.cos_sin, 0, 0, B), slice(o.cos_sin, 0, B, 2 * B), o.true_cos_sin);
+      l = add(l, mul(e, s_.orientation_angle_weight));
+    }
+    return l;
+  }
   Tensor l = s_.descriptor_loss == "pair_hinge" ? pair_hinge_loss(o.d1, o.d2, o.d3, s_.margin)
                                                 : hardest_triplet_loss(o.d1, o.d2, s_.margin, o.same_point);
   if (s_.stage == "detector" && s_.classification_weight > 0) {
@@ -300,7 +304,7 @@ void attach_crop_network(ConfigObject& t, const char* key, int64_t crop, TaskSet
 
 std::vector<std::string> lift_task_keys() {
   return {"stage", "crop", "crop_extent", "orientation", "descriptor", "descriptor_loss", "margin", "beta",
-          "augment_degrees",
+          "augment_degrees", "orientation_angle_weight",
           "detector_window", "classification_weight", "nms_radius", "max_keypoints", "min_score", "refine_radius",
           "eval_pairs"};
 }
@@ -319,6 +323,7 @@ void read_lift_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
            ": expected \"hardest_triplet\" or \"pair_hinge\", got \"", l.descriptor_loss, "\"");
   read_positive(t, "margin", l.margin);
   read_positive(t, "beta", l.beta);
+  read_positive(t, "orientation_angle_weight", l.orientation_angle_weight, true);
   l.augment_degrees = t.get_double("augment_degrees", l.augment_degrees);
   OC_CHECK(l.augment_degrees >= 0 && l.augment_degrees <= 180, t.where("augment_degrees"), ": must be in [0, 180], got ",
            l.augment_degrees);

@@ -3,6 +3,8 @@
 // the orientation and descriptor nets; Network::run_any_size; train.init_from's strict matching.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "kernels/ops.h"
 #include "nets/lift/lift.h"
 #include "tests/helpers.h"
@@ -53,6 +55,23 @@ TEST_CASE("lift: float64 gradients of the crop in its centre and orientation", "
   REQUIRE_GRADCHECK(
       [](const std::vector<Tensor>& x) { return crop_patches(x[0], crop_theta(x[1], x[2], 0.4), 5); },
       {images, centre, cs});
+}
+
+TEST_CASE("lift: rotations compose as angles add, and the turn error by hand", "[lift]") {
+  auto rot = [](std::vector<double> degrees) {
+    std::vector<double> v;
+    for (double d : degrees) v.push_back(std::cos(d * M_PI / 180)), v.push_back(std::sin(d * M_PI / 180));
+    return from_vector<double>(v, {static_cast<int64_t>(degrees.size()), 2});
+  };
+  REQUIRE_CLOSE(compose_rotations(rot({30, -100}), rot({50, 170})), rot({80, 70}), 1e-12, 1e-12);
+  REQUIRE_CLOSE(inverse_rotation(rot({30, -100})), rot({-30, 100}), 1e-12, 1e-12);
+  // Orientations 10 and 50 degrees: the turn is 40. Truths 40 (right), 100 (60 off), -140 (180 off).
+  Tensor o1 = rot({10, 10, 10}), o2 = rot({50, 50, 50});
+  CHECK(item<double>(turn_error_loss(o1, o2, rot({40, 100, -140}))) == Approx((0 + 0.5 + 2) / 3.0));
+  Tensor a = test::rand({4, 2}, 9, -1, 1, DType::f64).set_requires_grad();
+  Tensor b = test::rand({4, 2}, 10, -1, 1, DType::f64).set_requires_grad();
+  Tensor t = test::rand({4, 2}, 11, -1, 1, DType::f64).set_requires_grad();
+  REQUIRE_GRADCHECK([](const std::vector<Tensor>& x) { return turn_error_loss(x[0], x[1], x[2]); }, {a, b, t});
 }
 
 namespace {
