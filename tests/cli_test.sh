@@ -221,6 +221,10 @@ expect_error "H_bad.txt: expected the 9 numbers of a 3x3 matrix, got 8" "$OCELLU
 expect_error "img.pgm: the image is 28 x 28 but" "$OCELLUS" match --features "$WORK/fa.json" "$WORK/fb.json" \
   "$WORK/img.pgm" "$WORK/m2.pgm"
 expect_error "usage: ocellus match" "$OCELLUS" match "$WORK/fa.json" "$WORK/fb.json" "$WORK/m1.pgm" "$WORK/m2.pgm"
+"$OCELLUS" match --features "$WORK/fa.json" "$WORK/fb.json" "$WORK/m1.pgm" "$WORK/m2.pgm" --homography "$WORK/H.txt" \
+  --out "$WORK/match1.png" --draw-max 1 > /dev/null 2>&1 && [ -s "$WORK/match1.png" ] || fail "match --draw-max 1: no picture"
+expect_error "--draw-max: expected a number > 0" "$OCELLUS" match --features "$WORK/fa.json" "$WORK/fb.json" \
+  "$WORK/m1.pgm" "$WORK/m2.pgm" --out "$WORK/match1.png" --draw-max 0
 expect_error "--ransac-threshold: expected a number > 0" "$OCELLUS" match --features "$WORK/fa.json" \
   "$WORK/fb.json" "$WORK/m1.pgm" "$WORK/m2.pgm" --ransac-threshold -1
 # LIFT: a tiny set from one photo, two chained stages, match with the model (own keypoints, given

@@ -26,13 +26,13 @@ namespace {
 
 const char* kMatchUsage =
     "usage: ocellus match --features A.json B.json IMG1 IMG2 [--homography H] [--out matches.png] "
-    "[--json out.json] [--ransac-threshold PX]\n"
+    "[--json out.json] [--ransac-threshold PX] [--draw-max N]\n"
     "       ocellus match CONFIG --checkpoint F [--keypoints A.json B.json [--given-orientation]] IMG1 IMG2 "
     "[--device cpu|cuda] [--save-features A.json,B.json] [--set key=value] [--homography H] [--out matches.png] "
-    "[--json out.json] [--ransac-threshold PX]";
+    "[--json out.json] [--ransac-threshold PX] [--draw-max N]";
 
 // The options every source of features shares (match_and_report reads them).
-const std::vector<std::string> kReportOptions = {"--homography", "--out", "--json", "--ransac-threshold"};
+const std::vector<std::string> kReportOptions = {"--homography", "--out", "--json", "--ransac-threshold", "--draw-max"};
 
 // The MMA thresholds, px (HPatches' curve).
 const std::vector<double> kThresholds = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -137,7 +137,16 @@ int match_and_report(const ImageFeatures& a, const ImageFeatures& b, const Repor
   }
 
   if (!out_path.empty()) {
-    write_png(out_path, draw_matches(img_a, img_b, a, b, matches, correct));
+    // --draw-max N: every k-th match only, so that a picture of thousands of lines stays readable.
+    const int64_t cap = static_cast<int64_t>(parse_positive("--draw-max", p.get("--draw-max", "1e18")));
+    std::vector<Match> drawn;
+    std::vector<uint8_t> drawn_correct;
+    const size_t step = matches.size() > static_cast<size_t>(cap) ? (matches.size() + cap - 1) / cap : 1;
+    for (size_t k = 0; k < matches.size(); k += step) {
+      drawn.push_back(matches[k]);
+      if (!correct.empty()) drawn_correct.push_back(correct[k]);
+    }
+    write_png(out_path, draw_matches(img_a, img_b, a, b, drawn, drawn_correct));
     report["drawn"] = out_path;
     std::printf("drawn: %s\n", out_path.c_str());
   }
