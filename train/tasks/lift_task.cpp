@@ -20,6 +20,33 @@ constexpr double kPi = 3.14159265358979323846;
 // Two quadruplets of one photo whose points in view a lie closer than this show the same point.
 constexpr double kSamePointPx = 8;
 
+// The three networks, by the parameter names' prefix ("orientation.", "descriptor.", else the detector).
+enum class LiftPart { detector, orientation, descriptor };
+
+LiftPart part_of(const std::string& parameter) {
+  if (parameter.rfind("orientation.", 0) == 0) return LiftPart::orientation;
+  if (parameter.rfind("descriptor.", 0) == 0) return LiftPart::descriptor;
+  return LiftPart::detector;
+}
+
+// What a stage (task.stage) trains, and how it places and turns the crops; the others are frozen.
+struct LiftStage {
+  LiftPart trains;
+  bool crops_follow_detector;  // the score map's soft-argmax places the crops (else the patch centre)
+  bool true_orientation;       // P2 turned back by the homography's true turn (else predicted turns)
+};
+
+const Registry<LiftStage>& lift_stage_registry() {
+  static const Registry<LiftStage> r = [] {
+    Registry<LiftStage> r("lift stage");
+    r.add("descriptor", {}, {LiftPart::descriptor, false, true});
+    r.add("orientation", {}, {LiftPart::orientation, false, false});
+    r.add("detector", {}, {LiftPart::detector, true, false});
+    return r;
+  }();
+  return r;
+}
+
 // A batch of quadruplets [B, 4, P, P] as its four views [B, 1, P, P], the true angle of P2
 // relative to P1 as unit (cos, sin) rows [B, 2], and which quadruplets show one physical point
 // ([B, B], 1 = the same point; the descriptor loss takes no negatives from there).
@@ -68,7 +95,10 @@ struct StageOutput {
 class LiftTask : public Task {
  public:
   LiftTask(const Experiment& e, bool with_train, const std::string& eval_split)
-      : s_(e.task.lift), augment_gen_(e.train.seed + 0x4c494654), loader_(e.data.loader), pairs_dir_(eval_split == "train" ? e.data.train_dir : e.data.test_dir) {
+      : s_(e.task.lift),
+        stage_(lift_stage_registry().at(e.task.lift.stage, e.path + ": task.stage").factory),
+        augment_gen_(e.train.seed + 0x4c494654),
+        loader_(e.data.loader), pairs_dir_(eval_split == "train" ? e.data.train_dir : e.data.test_dir) {
     if (with_train) train_ = load_split(e.data, "train");
     eval_ = load_split(e.data, eval_split);
     const ImageDataset& probe = with_train ? train_ : eval_;
@@ -90,18 +120,13 @@ class LiftTask : public Task {
 
   const ImageDataset& train_data() const override { return train_; }
 
-  bool trains(const std::string& name) const override {
-    const bool orientation = name.rfind("orientation.", 0) == 0, descriptor = name.rfind("descriptor.", 0) == 0;
-    if (s_.stage == "descriptor") return descriptor;
-    if (s_.stage == "orientation") return orientation;
-    return !orientation && !descriptor;
-  }
+  bool trains(const std::string& name) const override { return part_of(name) == stage_.trains; }
 
   Tensor loss(Network& model, const Batch& b, Device device) override {
     LiftNets n = lift_nets(model);
     // Frozen networks keep their running statistics (batch norm) as the earlier stage left them.
-    if (s_.stage != "descriptor") n.descriptor->eval();
-    if (s_.stage == "detector") n.orientation->eval();
+    if (stage_.trains != LiftPart::descriptor) n.descriptor->eval();
+    if (stage_.trains != LiftPart::orientation) n.orientation->eval();
     return stage_loss(run_stage(n, split_views(b, device), true));
   }
 
@@ -116,6 +141,7 @@ class LiftTask : public Task {
   json evaluate_pairs(Network& model, Device device) const;
 
   LiftSettings s_;
+  LiftStage stage_;
   Generator augment_gen_;  // the orientation stage's random turns
   LoaderOptions loader_;
   std::string pairs_dir_;
@@ -131,7 +157,7 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training
   StageOutput o;
   o.same_point = v.same_point;
   o.true_cos_sin = v.true_cos_sin;
-  if (s_.stage == "detector") {
+  if (stage_.crops_follow_detector) {
     // The keypoint: soft-argmax over the central window of each score map, in the patch's
     // normalized coordinates.
     Tensor maps = n.detector->forward(cat({three, v.view[3]}, 0));
@@ -146,7 +172,7 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training
     o.scores = reshape(r.value, {4 * B});
   }
   Tensor cos_sin;
-  if (s_.stage == "descriptor") {
+  if (stage_.true_orientation) {
     // The true orientations: P1 and P3 as cut, P2 turned back by the homography's local rotation.
     Tensor ident = cat({ones({B, 1}, three.dtype(), three.device()), zeros({B, 1}, three.dtype(), three.device())}, 1);
     cos_sin = cat({ident, v.true_cos_sin, ident}, 0);
@@ -155,7 +181,7 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training
     // stage: the net must find each patch's own orientation, not the upright one) and is relative to
     // that turn.
     Tensor turn;
-    if (training && s_.stage == "orientation" && s_.augment_degrees > 0) {
+    if (training && stage_.trains == LiftPart::orientation && s_.augment_degrees > 0) {
       Tensor a = mul(uniform({3 * B, 1}, -s_.augment_degrees, s_.augment_degrees, &augment_gen_), kPi / 180);
       std::vector<float> av = to_vector<float>(a), cs;
       for (float x : av) cs.push_back(std::cos(x)), cs.push_back(std::sin(x));
@@ -171,7 +197,7 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training
 }
 
 Tensor LiftTask::stage_loss(const StageOutput& o) const {
-  if (s_.stage == "orientation") {
+  if (stage_.trains == LiftPart::orientation) {
     Tensor l = mean(row_distances(o.d1, o.d2));
     if (s_.orientation_angle_weight > 0) {
       const int64_t B = o.d1.size(0);
@@ -182,7 +208,7 @@ Tensor LiftTask::stage_loss(const StageOutput& o) const {
   }
   Tensor l = s_.descriptor_loss == "pair_hinge" ? pair_hinge_loss(o.d1, o.d2, o.d3, s_.margin)
                                                 : hardest_triplet_loss(o.d1, o.d2, s_.margin, o.same_point);
-  if (s_.stage == "detector" && s_.classification_weight > 0) {
+  if (stage_.crops_follow_detector && s_.classification_weight > 0) {
     const int64_t B = o.d1.size(0);
     l = add(l, mul(keypoint_classification_loss(slice(o.scores, 0, 0, 3 * B), slice(o.scores, 0, 3 * B, 4 * B)),
                    s_.classification_weight));
@@ -314,8 +340,7 @@ void read_lift_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
            ": \"lift\" needs data.dataset \"homography_patches\", got \"", data.dataset, "\"");
   LiftSettings& l = s.lift;
   l.stage = t.get_string("stage", l.stage);
-  OC_CHECK(l.stage == "descriptor" || l.stage == "orientation" || l.stage == "detector", t.where("stage"),
-           ": expected \"descriptor\", \"orientation\" or \"detector\", got \"", l.stage, "\"");
+  lift_stage_registry().at(l.stage, t.where("stage"));
   read_at_least(t, "crop", l.crop, 4);
   read_positive(t, "crop_extent", l.crop_extent);
   l.descriptor_loss = t.get_string("descriptor_loss", l.descriptor_loss);
