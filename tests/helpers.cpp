@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <unistd.h>
 
 namespace oc::test {
@@ -18,6 +20,13 @@ TempDir::TempDir(const std::string& prefix) {
   path = std::filesystem::temp_directory_path() / str_cat(prefix, "_", ::getpid(), "_", counter++);
   std::filesystem::remove_all(path);
   std::filesystem::create_directories(path);
+}
+
+std::string read_file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 TempDir::~TempDir() {

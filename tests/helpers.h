@@ -19,6 +19,9 @@ namespace oc::test {
 // run by hand without ctest, the program stops at the first skip (the message says why).
 [[noreturn]] void skip_test(const std::string& reason);
 
+// A file's whole contents as bytes ("" when it cannot be read), for comparing written files.
+std::string read_file_bytes(const std::string& path);
+
 // A fresh directory under the system temp dir, removed with everything in it when destroyed.
 struct TempDir {
   std::filesystem::path path;

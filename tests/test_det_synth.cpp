@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 
 #include "core/thread_pool.h"
 #include "tests/helpers.h"
@@ -20,13 +19,6 @@
 using namespace oc;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // n random 28 x 28 items: a bright ellipse (intensity 120..255, soft edge) at a random place, and
 // labels drawn from [first_label, first_label + 5).
@@ -223,10 +215,10 @@ TEST_CASE("det_synth: files are byte-identical for a seed with any thread count,
   for (int i = 0; i < 5; ++i) files.push_back("images/00000" + std::to_string(i) + ".png");
   int differ = 0;
   for (const std::string& f : files) {
-    const std::string fa = slurp(a.file(f));
+    const std::string fa = test::read_file_bytes(a.file(f));
     REQUIRE(!fa.empty());
-    CHECK(fa == slurp(b.file(f)));
-    differ += fa != slurp(c.file(f));
+    CHECK(fa == test::read_file_bytes(b.file(f)));
+    differ += fa != test::read_file_bytes(c.file(f));
   }
   CHECK(differ == static_cast<int>(files.size()));
   CHECK(!std::filesystem::exists(a.file("images/000005.png")));

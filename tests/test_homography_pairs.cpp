@@ -11,7 +11,6 @@
 #include <fstream>
 #include <random>
 #include <set>
-#include <sstream>
 
 #include "core/thread_pool.h"
 #include "tests/helpers.h"
@@ -24,13 +23,6 @@ using namespace oc;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // A W x H RGB "photo": a random background with 40 random rectangles of random colours (plenty of
 // corners at every angle the homographies give them), seeded.
@@ -209,7 +201,7 @@ TEST_CASE("homography_pairs: the same seed writes identical files on any thread 
   write_homography_pairs(again.str(), tiny_options(set.photos.str(), 3));
   set_num_threads(0);
   for (const char* f : {"pairs.json", "patches.json", "patches.idx.gz", "pairs/000000_a.png", "pairs/000003_b.png"})
-    CHECK(slurp(set.out.file(f)) == slurp(again.file(f)));
+    CHECK(test::read_file_bytes(set.out.file(f)) == test::read_file_bytes(again.file(f)));
   CHECK(!fs::exists(again.file("pairs.json.tmp")));
   HomographyPairsOptions opt = tiny_options(set.photos.str(), 4);
   opt.pairs_per_photo = 1;
@@ -217,7 +209,7 @@ TEST_CASE("homography_pairs: the same seed writes identical files on any thread 
   const auto first = read_homography_pairs(set.out.str()), second = read_homography_pairs(other.str());
   REQUIRE(second.size() == 2);
   CHECK(std::memcmp(first[0].h.m, second[0].h.m, sizeof first[0].h.m) != 0);
-  CHECK(slurp(set.out.file("pairs/000000_b.png")) != slurp(other.file("pairs/000000_b.png")));
+  CHECK(test::read_file_bytes(set.out.file("pairs/000000_b.png")) != test::read_file_bytes(other.file("pairs/000000_b.png")));
   // The test split draws from seed + kHomographyPairsTestSeedOffset: seed 3 there is not seed 3 here.
   opt = tiny_options(set.photos.str(), 3);
   opt.split = "test";

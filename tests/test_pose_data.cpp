@@ -5,7 +5,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "core/thread_pool.h"
 #include "nets/config.h"
@@ -16,13 +15,6 @@
 using namespace oc;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // Two images, three people, 17 joints with every visibility.
 CocoKeypoints small_coco() {
@@ -293,10 +285,10 @@ TEST_CASE("pose_data: pose-synth output is byte-identical for a seed and thread 
                                           "images/000002.png", "images/000003.png"};
   int differ = 0;
   for (const std::string& f : files) {
-    const std::string fa = slurp(a.file(f));
+    const std::string fa = test::read_file_bytes(a.file(f));
     REQUIRE(!fa.empty());
-    CHECK(fa == slurp(b.file(f)));
-    differ += fa != slurp(c.file(f));
+    CHECK(fa == test::read_file_bytes(b.file(f)));
+    differ += fa != test::read_file_bytes(c.file(f));
   }
   CHECK(differ == static_cast<int>(files.size()));
   CHECK(!std::filesystem::exists(a.file("images/000004.png")));
