@@ -148,8 +148,15 @@ def run_pair(pair, method, args, out_dir):
     stem = os.path.join(out_dir, f"{pair['name']}_{method}")
     write_features(stem + "_a.json", img_a, kp_a, des_a, binary)
     write_features(stem + "_b.json", img_b, kp_b, des_b, binary)
-    cmd = [args.ocellus, "match", "--features", stem + "_a.json", stem + "_b.json", pair["a"], pair["b"],
-           "--homography", pair["H"], "--json", stem + "_match.json"]
+    cmd = [args.ocellus, "match", "--features", stem + "_a.json", stem + "_b.json", pair["a"], pair["b"]]
+    speed = (len(kp_a) + len(kp_b)) / (t_a + t_b) if t_a + t_b > 0 else 0.0
+    return match_row(cmd, stem, pair, method, args, speed)
+
+
+def match_row(cmd, stem, pair, method, args, keypoints_per_s=None):
+    """Runs `ocellus match` (cmd, without the scoring options) against the pair's homography and
+    returns the method's row for the pair; keypoints/s from the report unless given."""
+    cmd = cmd + ["--homography", pair["H"], "--json", stem + "_match.json"]
     if args.pictures:
         cmd += ["--out", stem + "_matches.png"]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -160,11 +167,11 @@ def run_pair(pair, method, args, out_dir):
     mma = dict(zip(m["thresholds_px"], m["mma"]))
     return {
         "pair": pair["name"], "method": method,
-        "keypoints": (len(kp_a) + len(kp_b)) / 2, "matches": m["matches"],
+        "keypoints": (m["a"]["keypoints"] + m["b"]["keypoints"]) / 2, "matches": m["matches"],
         "mma@1": mma[1], "mma@3": mma[3], "mma@5": mma[5], "mma@10": mma[10],
         "correct_3px": m["correct_3px"], "repeatability_3px": m["repeatability_3px"],
         "corner_error_px": m["corner_error_px"], "ransac_inliers": m["ransac"]["inliers"],
-        "keypoints_per_s": (len(kp_a) + len(kp_b)) / (t_a + t_b) if t_a + t_b > 0 else 0.0,
+        "keypoints_per_s": m.get("keypoints_per_s", 0.0) if keypoints_per_s is None else keypoints_per_s,
     }
 
 
@@ -182,23 +189,8 @@ def run_lift(pair, variant, args, out_dir):
     stem = os.path.join(out_dir, f"{pair['name']}_{variant.replace(' ', '_').replace(',', '').replace('+', '_')}")
     extra = [a.format(sift_a=sift + "_a.json", sift_b=sift + "_b.json") for a in LIFT_VARIANTS[variant]]
     cmd = [args.ocellus, "match", args.lift, "--checkpoint", args.checkpoint] + extra[:3] + \
-          [pair["a"], pair["b"]] + extra[3:] + ["--homography", pair["H"], "--json", stem + "_match.json"]
-    if args.pictures:
-        cmd += ["--out", stem + "_matches.png"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        fail(f"{' '.join(cmd)} exited {r.returncode}:\n{r.stdout}{r.stderr}")
-    with open(stem + "_match.json") as f:
-        m = json.load(f)
-    mma = dict(zip(m["thresholds_px"], m["mma"]))
-    return {
-        "pair": pair["name"], "method": variant,
-        "keypoints": (m["a"]["keypoints"] + m["b"]["keypoints"]) / 2, "matches": m["matches"],
-        "mma@1": mma[1], "mma@3": mma[3], "mma@5": mma[5], "mma@10": mma[10],
-        "correct_3px": m["correct_3px"], "repeatability_3px": m["repeatability_3px"],
-        "corner_error_px": m["corner_error_px"], "ransac_inliers": m["ransac"]["inliers"],
-        "keypoints_per_s": m.get("keypoints_per_s", 0.0),
-    }
+          [pair["a"], pair["b"]] + extra[3:]
+    return match_row(cmd, stem, pair, variant, args)
 
 
 def average(rows):

@@ -362,13 +362,24 @@ HomographyPairsSummary write_homography_pairs(const std::string& dir, const Homo
   return {static_cast<int64_t>(views.size()), count, total};
 }
 
-std::vector<HomographyPair> read_homography_pairs(const std::string& dir) {
-  const std::string file = (fs::path(dir) / "pairs.json").string();
+namespace {
+
+// dir/name, a JSON array of `items` that write_homography_pairs wrote; errors name the file.
+json read_written_array(const std::string& dir, const char* name, const char* items, std::string& file) {
+  file = (fs::path(dir) / name).string();
   OC_CHECK(fs::is_regular_file(file), file, ": no such file (write it with `ocellus data homography-pairs --out ", dir,
            "`)");
-  const json root = read_json_file(file);
+  json root = read_json_file(file);
+  if (!root.is_array()) JsonAt{file, ""}.fail("expected an array of ", items, ", got ", root.type_name());
+  return root;
+}
+
+}  // namespace
+
+std::vector<HomographyPair> read_homography_pairs(const std::string& dir) {
+  std::string file;
+  const json root = read_written_array(dir, "pairs.json", "pairs", file);
   const JsonAt top{file, ""};
-  if (!root.is_array()) top.fail("expected an array of pairs, got ", root.type_name());
   std::vector<HomographyPair> out;
   for (size_t i = 0; i < root.size(); ++i) {
     const JsonAt at = top[i];
@@ -385,12 +396,9 @@ std::vector<HomographyPair> read_homography_pairs(const std::string& dir) {
 }
 
 std::vector<PatchQuadruplet> read_patch_quadruplets(const std::string& dir) {
-  const std::string file = (fs::path(dir) / "patches.json").string();
-  OC_CHECK(fs::is_regular_file(file), file, ": no such file (write it with `ocellus data homography-pairs --out ", dir,
-           "`)");
-  const json root = read_json_file(file);
+  std::string file;
+  const json root = read_written_array(dir, "patches.json", "quadruplets", file);
   const JsonAt top{file, ""};
-  if (!root.is_array()) top.fail("expected an array of quadruplets, got ", root.type_name());
   std::vector<PatchQuadruplet> out(root.size());
   for (size_t i = 0; i < root.size(); ++i) {
     const JsonAt at = top[i];
