@@ -138,6 +138,7 @@ class LiftTask : public Task {
   Tensor stage_loss(const StageOutput& o) const;
 
   // Matching on the first task.eval_pairs image pairs of the evaluation split: their averages.
+  // Called inside evaluate's EvalPass, which holds the model in eval mode.
   json evaluate_pairs(Network& model, Device device) const;
 
   LiftSettings s_;
@@ -275,8 +276,6 @@ json LiftTask::evaluate_pairs(Network& model, Device device) const {
   std::vector<HomographyPair> pairs = read_homography_pairs(pairs_dir_);
   if (static_cast<int64_t>(pairs.size()) > s_.eval_pairs) pairs.resize(static_cast<size_t>(s_.eval_pairs));
   OC_CHECK(!pairs.empty(), pairs_dir_, "/pairs.json: no image pairs to evaluate (task.eval_pairs)");
-  const bool was_training = model.is_training();
-  model.eval();
   LiftExtractOptions opt;
   opt.mean = loader_.mean, opt.std = loader_.std, opt.device = device;
   const std::vector<double> thresholds = {1, 3, 5, 10};
@@ -294,7 +293,6 @@ json LiftTask::evaluate_pairs(Network& model, Device device) const {
     if (std::isfinite(sc.corner_error)) corner += sc.corner_error, ++corner_ok;
     good_h += sc.corner_error <= 3;
   }
-  model.train(was_training);
   const double n = static_cast<double>(pairs.size());
   json m = {{"pairs", pairs.size()}, {"keypoints", keypoints / n}, {"matches", matches / n},
             {"correct_matches", correct / n}, {"repeatability", repeat / n},
