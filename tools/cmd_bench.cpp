@@ -20,6 +20,7 @@
 #include "tools/bench_grid_sample.h"
 #include "tools/bench_roi_align.h"
 #include "tools/bench_soft_argmax.h"
+#include "tools/bench_train.h"
 
 namespace oc::cli {
 namespace {
@@ -244,9 +245,10 @@ int bench_conv2d(const ArgParser& p) {
 }  // namespace
 
 int cmd_bench(const Args& args) {
+  if (!args.empty() && args[0] == "train") return bench_train(Args(args.begin() + 1, args.end()));
   ArgParser p(args, {"--device", "--json", "--inputs"}, {"--quick", "--cases"});
   OC_CHECK(!p.rest.empty(),
-           "usage: ocellus bench gemm|conv2d|affine_grid|grid_sample|soft_argmax|box_iou|nms|roi_align|roi_pool ... "
+           "usage: ocellus bench train CONFIG ... | gemm|conv2d|affine_grid|grid_sample|soft_argmax|box_iou|nms|roi_align|roi_pool ... "
            "[--device cpu|cuda] [--json FILE] [--quick] [--cases] [--inputs DIR (box_iou, nms)]");
   if (p.has("--cases")) {  // the shapes, as rows of the op case tables
     print_bench_cases(p.rest);
@@ -261,7 +263,7 @@ int cmd_bench(const Args& args) {
   nlohmann::json all = nlohmann::json::object();
   for (const std::string& name : p.rest) {
     OC_CHECK(name == "affine_grid" || name == "grid_sample", "unknown benchmark \"", name,
-             "\" (available: gemm, conv2d, affine_grid, grid_sample, soft_argmax, box_iou, nms, roi_align, roi_pool; "
+             "\" (available: train, gemm, conv2d, affine_grid, grid_sample, soft_argmax, box_iou, nms, roi_align, roi_pool; "
              "only affine_grid and grid_sample "
              "may be combined)");
     all[name] = bench_spatial(name, p);

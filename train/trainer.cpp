@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "core/log.h"
+#include "core/profile.h"
 #include "losses/losses.h"
 #include "train/eval_pass.h"
 #include "train/optimizers.h"
@@ -66,6 +67,24 @@ struct EpochStats {
   double seconds = 0;
   double mean_loss() const { return loss_count ? loss_sum / loss_count : 0; }
 };
+
+// What a run builds before its first step: the task, the model on the device in training mode (from
+// train.init_from unless resuming), the trained parameters (the rest frozen), the optimizer.
+void prepare_run(Run& r) {
+  Experiment& e = r.e;
+  r.task = make_task(e, true);
+  Network& model = *e.model;
+  if (!e.train.init_from.empty() && !r.opt.resume) init_model_from(e.train.init_from, model);
+  model.to(r.device);
+  model.train();
+  for (auto& [name, t] : model.named_parameters()) {
+    if (r.task->trains(name)) r.params.push_back({name, t});
+    else t.set_requires_grad(false);
+  }
+  OC_CHECK(!r.params.empty(), e.path, ": the task trains none of the model's parameters");
+  r.optimizer = make_optimizer(e.train, r.params);
+  r.schedule = e.train.schedule;
+}
 
 // One optimizer step on batch b; returns the loss before the step.
 double train_step(Run& r, const Batch& b, int64_t epoch) {
@@ -185,21 +204,10 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
   Run r(e, opt, choose_device(e, opt));
   fs::create_directories(opt.out_dir);
   r.last_path = opt.out_dir + "/last.safetensors", r.best_path = opt.out_dir + "/best.safetensors";
-  r.task = make_task(e, true);
-
+  prepare_run(r);
   Network& model = *e.model;
-  if (!e.train.init_from.empty() && !opt.resume) init_model_from(e.train.init_from, model);
-  model.to(r.device);
-  model.train();
-  for (auto& [name, t] : model.named_parameters()) {
-    if (r.task->trains(name)) r.params.push_back({name, t});
-    else t.set_requires_grad(false);
-  }
-  OC_CHECK(!r.params.empty(), e.path, ": the task trains none of the model's parameters");
-  r.optimizer = make_optimizer(e.train, r.params);
   DataLoader loader(r.task->train_data(), e.data.loader);
   r.steps_per_epoch = loader.batches_per_epoch();
-  r.schedule = e.train.schedule;
   r.schedule.total_steps = r.steps_per_epoch * e.train.epochs;
 
   if (opt.resume) {
@@ -223,6 +231,51 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
     last_eval = finish_epoch(r, epoch, st, metrics);
   }
   return last_eval;
+}
+
+StepTimes time_training_steps(Experiment& e, Device device, int steps, int warmup, bool profile) {
+  OC_CHECK(steps > 0 && warmup >= 0, "bench train: --steps must be positive and --warmup not negative");
+  RunOptions opt;
+  Run r(e, opt, device);
+  prepare_run(r);
+  DataLoader loader(r.task->train_data(), e.data.loader);
+  r.steps_per_epoch = loader.batches_per_epoch();
+  r.schedule.total_steps = r.steps_per_epoch * e.train.epochs;
+  StepTimes out;
+  int64_t epoch = 0;
+  loader.start_epoch(epoch);
+  auto next_batch = [&](Batch& b) {
+    while (!loader.next(b)) loader.start_epoch(++epoch);
+  };
+  // The epoch loop: the loader's wait and the step, as train_epoch runs them.
+  Batch b;
+  for (int i = 0; i < warmup + steps; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    next_batch(b);
+    train_step(r, b, epoch);
+    if (i >= warmup) out.loop_ms.push_back(seconds_since(t0) * 1e3);
+  }
+  // The bare step: one batch held in memory, no loader.
+  Batch held;
+  next_batch(held);
+  out.batch_size = held.images.size(0);
+  for (int i = 0; i < warmup + steps; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    train_step(r, held, epoch);
+    if (i >= warmup) out.step_ms.push_back(seconds_since(t0) * 1e3);
+  }
+  if (profile) {  // separate steps, so the profile's own cost stays out of the timings above
+    auto t0 = std::chrono::steady_clock::now();
+    profile_start();
+    for (int i = 0; i < steps; ++i) train_step(r, held, epoch);
+    out.profile = profile_stop();
+    out.profile_ms = seconds_since(t0) * 1e3 / steps;
+    for (ProfileEntry& p : out.profile) {  // every step makes the same calls
+      p.ms /= steps;
+      p.calls /= steps;
+    }
+  }
+  return out;
 }
 
 }  // namespace oc

@@ -2,6 +2,9 @@
 // resume, Ctrl-C, and evaluation.
 #pragma once
 #include <string>
+#include <vector>
+
+#include "core/profile.h"
 
 #include "train/checkpoint.h"
 #include "train/data/dataset.h"
@@ -27,5 +30,18 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
 // Mean cross-entropy loss and accuracy (the score) of the model (eval mode) on a data set.
 EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOptions& loader, Device device,
                     double label_smoothing = 0);
+
+// `ocellus bench train`: builds what a run builds before its first step, then times `steps` steps of
+// the epoch loop with the real loader (its waits included), then `steps` steps on one batch held in
+// memory (the bare step: forward, loss, backward, optimizer), each after `warmup` untimed steps. The
+// steps are real (the weights change); nothing is written. With `profile`, `steps` more bare steps
+// under the op profile (core/profile.h), per step.
+struct StepTimes {
+  std::vector<double> step_ms, loop_ms;  // one per timed step
+  int64_t batch_size = 0;
+  std::vector<ProfileEntry> profile;     // per step (ms and calls), the slowest kernel first
+  double profile_ms = 0;                 // a profiled step's wall time
+};
+StepTimes time_training_steps(Experiment& e, Device device, int steps, int warmup, bool profile);
 
 }  // namespace oc

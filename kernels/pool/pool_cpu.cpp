@@ -1,5 +1,5 @@
 // CPU reference of the pooling kernels: threaded over planes, each plane a plain loop over its
-// outputs (forward) or inputs (backward) calling the window math of pool_math.h.
+// outputs (forward, max backward) or inputs (average backward) calling the window math of pool_math.h.
 #include <algorithm>
 
 #include "core/thread_pool.h"
@@ -37,15 +37,24 @@ void max_pool2d_cpu(const Tensor& x, const Tensor& y, const Tensor& indices, con
   });
 }
 
+// Per plane, the outputs scatter their gradients to their argmax inputs in row-major output order:
+// an input then receives its terms in the order max_pool2d_input_grad gathers them (the CUDA kernel's
+// order), and the pass costs one visit per output instead of a window search per input.
 void max_pool2d_backward_cpu(const Tensor& gy, const Tensor& indices, const Tensor& gx, const Pool2dGeom& g) {
   OC_DISPATCH_FLOATING(gy.dtype(), "max_pool2d_backward", [&] {
     const scalar_t* gyp = static_cast<const scalar_t*>(gy.raw_data());
     const int64_t* ip = static_cast<const int64_t*>(indices.raw_data());
     scalar_t* gxp = static_cast<scalar_t*>(gx.raw_data());
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
-    for_each_plane_element(planes_of(gx, g.in_h, g.in_w), g.in_h, g.in_w, 4, [&](int64_t p, int64_t ih, int64_t iw) {
-      gxp[p * in_plane + ih * g.in_w + iw] =
-          max_pool2d_input_grad(gyp + p * out_plane, ip + p * out_plane, g, ih, iw);
+    const int64_t planes = planes_of(gx, g.in_h, g.in_w);
+    parallel_for(0, planes, std::max<int64_t>(1, 16384 / std::max<int64_t>(1, in_plane)), [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        scalar_t* gxr = gxp + p * in_plane;
+        const scalar_t* gyr = gyp + p * out_plane;
+        const int64_t* ir = ip + p * out_plane;
+        std::fill(gxr, gxr + in_plane, scalar_t(0));
+        for (int64_t o = 0; o < out_plane; ++o) gxr[ir[o]] += gyr[o];
+      }
     });
   });
 }
