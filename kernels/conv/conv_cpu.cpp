@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "kernels/conv/conv_direct_cpu.h"
 #include "kernels/conv/conv_kernels.h"
 #include "kernels/conv/conv_math.h"
 #include "kernels/gemm/gemm_cpu.h"
@@ -246,6 +248,8 @@ void depthwise_weight_grad(const ConvGeom& g, const T* x, const T* gy, T* gw) {
 template <class T>
 void forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   if (use_direct(g)) return depthwise_forward(g, x, w, bias, y);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_direct_applies(g, ConvPass::forward)) return conv_direct_forward(g, x, w, bias, y);
   const int64_t P = g.P(), CRS = g.CRS(), Kg = g.Kg(), Cg = g.Cg();
   const int64_t tc = tile_cols(g), tiles = ceil_div(P, tc);
   const bool pointwise = g.pointwise();
@@ -271,6 +275,8 @@ void forward(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
 template <class T>
 void input_grad(const ConvGeom& g, const T* gy, const T* w, const T* bias, T* gx) {
   if (use_direct(g)) return depthwise_input_grad(g, gy, w, bias, gx);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_direct_applies(g, ConvPass::input_grad)) return conv_direct_input_grad(g, gy, w, bias, gx);
   const int64_t P = g.P(), CRS = g.CRS(), Kg = g.Kg(), Cg = g.Cg(), HW = g.HW();
   const int64_t tc = tile_cols(g), tiles = ceil_div(P, tc);
   // Units (image, group) write disjoint blocks of gx; the tiles of one unit overlap (neighbouring
@@ -298,6 +304,8 @@ void input_grad(const ConvGeom& g, const T* gy, const T* w, const T* bias, T* gx
 template <class T>
 void weight_grad(const ConvGeom& g, const T* x, const T* gy, T* gw) {
   if (use_direct(g)) return depthwise_weight_grad(g, x, gy, gw);
+  if constexpr (std::is_same_v<T, float>)
+    if (conv_direct_applies(g, ConvPass::weight_grad)) return conv_direct_weight_grad(g, x, gy, gw);
   const int64_t P = g.P(), CRS = g.CRS(), Kg = g.Kg(), Cg = g.Cg(), numel = g.K * CRS;
   const int64_t tc = tile_cols(g), tiles = ceil_div(P, tc), units = g.N * g.G * tiles;
   // Each part sums a fixed, contiguous range of units into its own buffer (part 0: gw), and the
