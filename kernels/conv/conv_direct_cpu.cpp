@@ -28,6 +28,11 @@ using namespace conv_direct_detail;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// Output runs per band of the forward pass (even: tiles take two), and output pixels per band of
+// the weight gradient: a band's inputs and gradients are a few tens of KiB.
+constexpr size_t kBandRuns = 16;
+constexpr int64_t kBandPixels = 512;
+
 // A per-thread buffer that grows and is kept (zeroed when it grows, so slack reads see zeros).
 std::vector<float>& thread_buffer(int which) {
   thread_local std::vector<float> buffers[3];
@@ -136,20 +141,24 @@ void direct_conv(const DirectGeom& d, int64_t N, const float* in, const std::vec
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t n = u / splits, part = u % splits;
       if (filled != n) fill_phased(d, L, in + n * d.Ci * d.Hi * d.Wi, buf), filled = n;
-      for (int64_t b = part * blocks / splits; b < (part + 1) * blocks / splits; ++b) {
-        const int rows = static_cast<int>(std::min<int64_t>(kRows, d.Co - b * kRows));
-        const float* wb = wpack.data() + b * T * kRows;
-        float* ob = out + (n * d.Co + b * kRows) * P;
-        for (size_t k = 0; k < runs.size(); k += 2) {
-          const Run& r0 = runs[k];
-          const Run& r1 = k + 1 < runs.size() ? runs[k + 1] : runs[k];
-          const uint32_t m1 = k + 1 < runs.size() ? lanes_mask(r1.n) : 0u;
-          forward_tile_avx512(T, wb, off.data(), buf + r0.oh * d.st * L.row + r0.ow0,
-                              buf + r1.oh * d.st * L.row + r1.ow0, ob + r0.oh * d.Wo + r0.ow0,
-                              ob + r1.oh * d.Wo + r1.ow0, P, rows, lanes_mask(r0.n), m1,
-                              bias ? bias + b * kRows : nullptr);
+      // Bands of runs, every block of the unit over one band: the band's input rows stay in cache
+      // while the blocks' weights take turns (block-outer order streamed the whole image per block).
+      const int64_t b0 = part * blocks / splits, b1 = (part + 1) * blocks / splits;
+      for (size_t band = 0; band < runs.size(); band += kBandRuns)
+        for (int64_t b = b0; b < b1; ++b) {
+          const int rows = static_cast<int>(std::min<int64_t>(kRows, d.Co - b * kRows));
+          const float* wb = wpack.data() + b * T * kRows;
+          float* ob = out + (n * d.Co + b * kRows) * P;
+          for (size_t k = band; k < std::min(runs.size(), band + kBandRuns); k += 2) {
+            const Run& r0 = runs[k];
+            const bool pair = k + 1 < std::min(runs.size(), band + kBandRuns);
+            const Run& r1 = pair ? runs[k + 1] : runs[k];
+            forward_tile_avx512(T, wb, off.data(), buf + r0.oh * d.st * L.row + r0.ow0,
+                                buf + r1.oh * d.st * L.row + r1.ow0, ob + r0.oh * d.Wo + r0.ow0,
+                                ob + r1.oh * d.Wo + r1.ow0, P, rows, lanes_mask(r0.n), pair ? lanes_mask(r1.n) : 0u,
+                                bias ? bias + b * kRows : nullptr);
+          }
         }
-      }
     }
   });
 }
@@ -157,6 +166,8 @@ void direct_conv(const DirectGeom& d, int64_t N, const float* in, const std::vec
 }  // namespace
 
 namespace {
+constexpr int64_t kMinChannels = 8, kMinWeightGradTaps = 48;
+
 std::atomic<bool> g_direct_enabled{[] {
   const char* env = std::getenv("OCELLUS_CONV_DIRECT");
   return !(env && std::strcmp(env, "0") == 0);
@@ -170,7 +181,11 @@ bool conv_direct_applies(const ConvGeom& g, ConvPass pass) {
   if (!g_direct_enabled) return false;
   if (std::strcmp(gemm_cpu_isa(), "avx512") != 0) return false;
   if (g.G != 1 || g.pointwise() || g.sh != g.sw || g.sh > 4) return false;
-  if (pass == ConvPass::input_grad && g.sh != 1) return false;
+  // Measured against im2col + GEMM (docs/performance.md): a tile is 12 channels of the pass's output
+  // (or 12 taps of the weight gradient), so too few of them leave most of it idle.
+  if (pass == ConvPass::input_grad && (g.sh != 1 || g.C < kMinChannels)) return false;
+  if (pass == ConvPass::forward && g.K < kMinChannels) return false;
+  if (pass == ConvPass::weight_grad && g.CRS() < kMinWeightGradTaps) return false;
   return g.N > 0 && g.P() > 0 && g.C > 0 && g.K > 0;
 #else
   (void)g;
@@ -226,12 +241,15 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
           const int64_t k = kb * kCols + j;
           gt[(kb * P + p) * kCols + j] = k < g.K ? gy[(n * g.K + k) * P + p] : 0.0f;
         }
+    // Bands of output rows, every tile over one band (tile-outer order streamed the image per tile).
+    const int64_t band_rows = std::max<int64_t>(1, kBandPixels / g.Wo);
     auto tiles = [&](int64_t b, int64_t e) {
-      for (int64_t tb = b; tb < e; ++tb)
-        for (int64_t kb = 0; kb < kblocks; ++kb)
-          weight_grad_tile_avx512(g.Ho, g.Wo, g.sh * Wp, g.sw, xp, off.data() + tb * kRows,
-                                  static_cast<int>(std::min<int64_t>(kRows, T - tb * kRows)), gt + kb * P * kCols,
-                                  acc + (tb * kblocks + kb) * kRows * kCols);
+      for (int64_t a0 = 0; a0 < g.Ho; a0 += band_rows)
+        for (int64_t tb = b; tb < e; ++tb)
+          for (int64_t kb = 0; kb < kblocks; ++kb)
+            weight_grad_tile_avx512(std::min(band_rows, g.Ho - a0), g.Wo, g.sh * Wp, g.sw, xp + a0 * g.sh * Wp,
+                                    off.data() + tb * kRows, static_cast<int>(std::min<int64_t>(kRows, T - tb * kRows)),
+                                    gt + (kb * P + a0 * g.Wo) * kCols, acc + (tb * kblocks + kb) * kRows * kCols);
     };
     if (parallel_tiles) {
       parallel_for(0, tap_blocks, 1, tiles);

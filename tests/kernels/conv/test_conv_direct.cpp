@@ -18,16 +18,18 @@ namespace {
 
 struct DirectCase {
   int64_t N, C, H, W, K, R, S, stride, ph, pw, dil;
+  bool direct_input_grad;  // stride 1 and enough input channels for a tile (conv_direct_applies)
 };
 
 const DirectCase kCases[] = {
-    {3, 5, 11, 37, 13, 3, 3, 1, 1, 1, 1},  // Wo 37: runs 16, 16, 5 (odd count); K 13 = 12 + 1
-    {2, 3, 20, 19, 25, 5, 5, 2, 2, 2, 1},  // stride 2: two column phases
-    {1, 7, 9, 18, 40, 3, 3, 1, 2, 2, 2},   // dilation 2, one image (blocks split over threads)
-    {2, 4, 15, 16, 6, 7, 7, 3, 3, 3, 1},   // stride 3 (the input gradient goes through GEMM)
-    {4, 2, 8, 8, 33, 3, 1, 1, 1, 0, 1},    // R != S, K 33: two 32-channel weight-gradient tiles
-    {2, 3, 10, 12, 8, 3, 5, 1, 0, 2, 1},   // padding only along W
-    {1, 1, 5, 5, 1, 2, 2, 1, 0, 0, 1},     // one channel in, one out
+    {3, 9, 11, 37, 13, 3, 3, 1, 1, 1, 1, true},   // Wo 37: runs 16, 16, 5 (odd count); K 13 = 12 + 1
+    {2, 3, 20, 19, 25, 5, 5, 2, 2, 2, 1, false},  // stride 2: two column phases
+    {1, 10, 9, 18, 40, 3, 3, 1, 2, 2, 2, true},   // dilation 2, one image (blocks split over threads)
+    {2, 4, 15, 16, 9, 7, 7, 3, 3, 3, 1, false},   // stride 3
+    {4, 16, 8, 8, 33, 3, 1, 1, 1, 0, 1, true},    // R != S, K 33: two 32-channel weight-gradient tiles
+    {2, 4, 10, 12, 8, 3, 5, 1, 0, 2, 1, false},   // padding only along W; 4 input channels
+    {1, 12, 5, 5, 8, 2, 2, 1, 0, 0, 1, true},     // taps 48 = four 12-tap tiles; 2x2 output
+    {2, 8, 70, 40, 12, 3, 3, 1, 1, 1, 1, true},   // several bands of runs and of pixels
 };
 
 ConvGeom geom_of(const DirectCase& c) {
@@ -67,7 +69,7 @@ TEST_CASE("conv direct: forward and gradients match the definition and the GEMM 
               << " stride " << c.stride << " pad " << c.ph << "," << c.pw << " dilation " << c.dil);
     REQUIRE(conv_direct_applies(g, ConvPass::forward));
     REQUIRE(conv_direct_applies(g, ConvPass::weight_grad));
-    REQUIRE(conv_direct_applies(g, ConvPass::input_grad) == (c.stride == 1));
+    REQUIRE(conv_direct_applies(g, ConvPass::input_grad) == c.direct_input_grad);
     const Conv2dParams p = test::conv_params(c.stride, c.stride, c.ph, c.pw, c.dil, c.dil, 1);
     const Tensor x = test::rand({c.N, c.C, c.H, c.W}, seed++), w = test::rand({c.K, c.C, c.R, c.S}, seed++);
     const Tensor b = test::rand({c.K}, seed++), gy = test::rand({c.N, c.K, g.Ho, g.Wo}, seed++);
