@@ -1,10 +1,14 @@
-// The AVX-512 tiles of the direct convolution (conv_direct_cpu.h): the GEMM microkernel's shape, 12
-// rows by 32 columns in 24 zmm accumulators, with the input read where it lies instead of packed.
+// The AVX-512 tiles of the direct convolution (conv_direct_cpu.h): the GEMM microkernel's budget of
+// 24 zmm accumulators (12 rows by 32 columns, or 24 x 16, or 8 x 48 for the weight gradient), with
+// the input read where it lies instead of packed.
 // Compiled with per-function target attributes, so the file builds without -march flags.
 #include "kernels/conv/conv_direct_cpu.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+#include <array>
+#include <utility>
 
 namespace oc::conv_direct_detail {
 namespace {
@@ -35,35 +39,51 @@ __attribute__((target("avx512f"))) void forward_tile(int64_t taps, const float* 
   }
 }
 
-template <int TAPS>
+template <int TAPS, int VECS>
 __attribute__((target("avx512f"))) void weight_grad_tile(int64_t rows_out, int64_t cols_out, int64_t row_step,
                                                          int64_t col_step, const float* x, const int64_t* off,
                                                          const float* g, float* acc_out) {
-  __m512 acc[TAPS][2];
-#pragma GCC unroll 12
-  for (int i = 0; i < TAPS; ++i) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+  constexpr int kCols = VECS * kLanes;
+  __m512 acc[TAPS][VECS];
+#pragma GCC unroll 24
+  for (int i = 0; i < TAPS; ++i)
+#pragma GCC unroll 3
+    for (int v = 0; v < VECS; ++v) acc[i][v] = _mm512_setzero_ps();
   int64_t o[TAPS];
   for (int i = 0; i < TAPS; ++i) o[i] = off[i];
+  // Each pixel: VECS vectors of 16 output channels' gradients, one broadcast input value per tap.
   for (int64_t a = 0; a < rows_out; ++a) {
     const float* xr = x + a * row_step;
     for (int64_t b = 0; b < cols_out; ++b) {
-      const __m512 g0 = _mm512_loadu_ps(g), g1 = _mm512_loadu_ps(g + 16);
+      __m512 gv[VECS];
+#pragma GCC unroll 3
+      for (int v = 0; v < VECS; ++v) gv[v] = _mm512_loadu_ps(g + v * kLanes);
       const float* xp = xr + b * col_step;
-#pragma GCC unroll 12
+#pragma GCC unroll 24
       for (int i = 0; i < TAPS; ++i) {
         const __m512 xv = _mm512_set1_ps(xp[o[i]]);
-        acc[i][0] = _mm512_fmadd_ps(xv, g0, acc[i][0]);
-        acc[i][1] = _mm512_fmadd_ps(xv, g1, acc[i][1]);
+#pragma GCC unroll 3
+        for (int v = 0; v < VECS; ++v) acc[i][v] = _mm512_fmadd_ps(xv, gv[v], acc[i][v]);
       }
-      g += 32;
+      g += kCols;
     }
   }
-#pragma GCC unroll 12
-  for (int i = 0; i < TAPS; ++i) {
-    float* r = acc_out + i * 32;
-    _mm512_storeu_ps(r, _mm512_add_ps(_mm512_loadu_ps(r), acc[i][0]));
-    _mm512_storeu_ps(r + 16, _mm512_add_ps(_mm512_loadu_ps(r + 16), acc[i][1]));
-  }
+#pragma GCC unroll 24
+  for (int i = 0; i < TAPS; ++i)
+#pragma GCC unroll 3
+    for (int v = 0; v < VECS; ++v) {
+      float* r = acc_out + i * kCols + v * kLanes;
+      _mm512_storeu_ps(r, _mm512_add_ps(_mm512_loadu_ps(r), acc[i][v]));
+    }
+}
+
+using WeightGradTile = void (*)(int64_t, int64_t, int64_t, int64_t, const float*, const int64_t*, const float*,
+                                float*);
+
+// The instantiations for 1..MAX taps of VECS vectors, indexed by taps - 1.
+template <int VECS, int... I>
+constexpr std::array<WeightGradTile, sizeof...(I)> weight_grad_tiles(std::integer_sequence<int, I...>) {
+  return {&weight_grad_tile<I + 1, VECS>...};
 }
 
 }  // namespace
@@ -91,25 +111,13 @@ __attribute__((target("avx512f"))) void forward_tile_avx512(int64_t taps, const 
 #undef OC_FORWARD_TILE
 }
 
-__attribute__((target("avx512f"))) void weight_grad_tile_avx512(int64_t rows_out, int64_t cols_out, int64_t row_step,
-                                                                int64_t col_step, const float* x, const int64_t* off,
-                                                                int taps, const float* g, float* acc) {
-#define OC_WGRAD_TILE(T) return weight_grad_tile<T>(rows_out, cols_out, row_step, col_step, x, off, g, acc)
-  switch (taps) {
-    case 1: OC_WGRAD_TILE(1);
-    case 2: OC_WGRAD_TILE(2);
-    case 3: OC_WGRAD_TILE(3);
-    case 4: OC_WGRAD_TILE(4);
-    case 5: OC_WGRAD_TILE(5);
-    case 6: OC_WGRAD_TILE(6);
-    case 7: OC_WGRAD_TILE(7);
-    case 8: OC_WGRAD_TILE(8);
-    case 9: OC_WGRAD_TILE(9);
-    case 10: OC_WGRAD_TILE(10);
-    case 11: OC_WGRAD_TILE(11);
-    default: OC_WGRAD_TILE(12);
-  }
-#undef OC_WGRAD_TILE
+void weight_grad_tile_avx512(int64_t rows_out, int64_t cols_out, int64_t row_step, int64_t col_step, const float* x,
+                             const int64_t* off, int taps, int vecs, const float* g, float* acc) {
+  static constexpr auto one = weight_grad_tiles<1>(std::make_integer_sequence<int, weight_grad_taps(1)>());
+  static constexpr auto two = weight_grad_tiles<2>(std::make_integer_sequence<int, weight_grad_taps(2)>());
+  static constexpr auto three = weight_grad_tiles<3>(std::make_integer_sequence<int, weight_grad_taps(3)>());
+  const WeightGradTile f = vecs == 1 ? one[taps - 1] : vecs == 2 ? two[taps - 1] : three[taps - 1];
+  f(rows_out, cols_out, row_step, col_step, x, off, g, acc);
 }
 
 }  // namespace oc::conv_direct_detail

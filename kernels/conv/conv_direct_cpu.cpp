@@ -4,8 +4,8 @@
 //   once into a zero-padded buffer whose columns are split by phase (column % stride), so the 16
 //   outputs of a vector read 16 consecutive floats for every tap; each tile computes 12 output
 //   channels of two 16-pixel runs over all C*R*S taps.
-// - weight gradient: each tile sums, over the image's output pixels, 12 taps of the padded input
-//   times 32 output channels of gy (transposed to pixel-major once per image).
+// - weight gradient: each tile sums, over the image's output pixels, up to 24 taps of the padded
+//   input times 16, 32 or 48 output channels of gy (transposed to pixel-major once per image).
 // Work is split over images (and output-channel blocks when the batch is small); the weight
 // gradient keeps one partial sum per fixed range of images, added in order, so results do not
 // depend on thread timing.
@@ -68,6 +68,14 @@ struct PhasedLayout {
   }
 };
 
+// dst[j] = src[j - left] for j < n, zero where j - left falls outside [0, width).
+void copy_padded_row(const float* src, int64_t width, int64_t left, float* dst, int64_t n) {
+  const int64_t a = std::clamp<int64_t>(left, 0, n), b = std::clamp<int64_t>(left + width, a, n);
+  std::fill(dst, dst + a, 0.0f);
+  std::copy(src + (a - left), src + (b - left), dst + a);
+  std::fill(dst + b, dst + n, 0.0f);
+}
+
 void fill_phased(const DirectGeom& d, const PhasedLayout& L, const float* in, float* buf) {
   for (int64_t i = 0; i < d.Ci; ++i)
     for (int64_t hp = 0; hp < L.Hp; ++hp) {
@@ -78,6 +86,10 @@ void fill_phased(const DirectGeom& d, const PhasedLayout& L, const float* in, fl
         continue;
       }
       const float* src = in + (i * d.Hi + ih) * d.Wi;
+      if (d.st == 1) {
+        copy_padded_row(src, d.Wi, d.pl, dst, L.Wq);
+        continue;
+      }
       for (int64_t phase = 0; phase < d.st; ++phase)
         for (int64_t q = 0; q < L.Wq; ++q) {
           const int64_t iw = q * d.st + phase - d.pl;
@@ -166,7 +178,7 @@ void direct_conv(const DirectGeom& d, int64_t N, const float* in, const std::vec
 }  // namespace
 
 namespace {
-constexpr int64_t kMinChannels = 8, kMinWeightGradTaps = 48;
+constexpr int64_t kMinChannels = 8, kMinWeightGradTaps = 16;
 
 std::atomic<bool> g_direct_enabled{[] {
   const char* env = std::getenv("OCELLUS_CONV_DIRECT");
@@ -214,12 +226,20 @@ void conv_direct_input_grad(const ConvGeom& g, const float* gy, const float* w, 
   direct_conv(d, g.N, gy, wp, bias, gx);
 }
 
+// Vectors of 16 output channels per weight-gradient tile: K = 48 takes three (8 taps a tile), K = 16
+// one (24 taps), the rest two (12 taps), so a tile wastes no lanes on channels K does not have.
+int weight_grad_vecs(int64_t K) {
+  const int64_t v = ceil_div(K, kLanes);
+  return v == 1 ? 1 : v % 3 == 0 && v % 2 != 0 ? 3 : 2;
+}
+
 void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy, float* gw) {
-  constexpr int64_t kCols = 2 * kLanes;  // output channels per tile
-  const int64_t P = g.P(), T = g.CRS(), tap_blocks = ceil_div(T, kRows), kblocks = ceil_div(g.K, kCols);
+  const int vecs = weight_grad_vecs(g.K);
+  const int64_t kCols = vecs * kLanes, kTaps = weight_grad_taps(vecs);  // a tile: kTaps taps x kCols channels
+  const int64_t P = g.P(), T = g.CRS(), tap_blocks = ceil_div(T, kTaps), kblocks = ceil_div(g.K, kCols);
   const int64_t Hp = (g.Ho - 1) * g.sh + (g.R - 1) * g.dh + 1, Wp = (g.Wo - 1) * g.sw + (g.S - 1) * g.dw + 1;
-  const int64_t plane = Hp * Wp, acc_size = tap_blocks * kblocks * kRows * kCols;
-  std::vector<int64_t> off(static_cast<size_t>(tap_blocks * kRows), 0);
+  const int64_t plane = Hp * Wp, acc_size = tap_blocks * kblocks * kTaps * kCols;
+  std::vector<int64_t> off(static_cast<size_t>(tap_blocks * kTaps), 0);
   for (int64_t c = 0; c < g.C; ++c)
     for (int64_t r = 0; r < g.R; ++r)
       for (int64_t s = 0; s < g.S; ++s) off[static_cast<size_t>((c * g.R + r) * g.S + s)] = c * plane + r * g.dh * Wp + s * g.dw;
@@ -229,18 +249,22 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
     float* xp = scratch(1, g.C * plane);
     float* gt = scratch(2, kblocks * P * kCols);
     for (int64_t c = 0; c < g.C; ++c)
-      for (int64_t hp = 0; hp < Hp; ++hp)
-        for (int64_t wp = 0; wp < Wp; ++wp) {
-          const int64_t ih = hp - g.ph, iw = wp - g.pw;
-          xp[(c * Hp + hp) * Wp + wp] =
-              ih >= 0 && ih < g.H && iw >= 0 && iw < g.W ? x[((n * g.C + c) * g.H + ih) * g.W + iw] : 0.0f;
-        }
-    for (int64_t kb = 0; kb < kblocks; ++kb)
-      for (int64_t p = 0; p < P; ++p)
-        for (int64_t j = 0; j < kCols; ++j) {
-          const int64_t k = kb * kCols + j;
-          gt[(kb * P + p) * kCols + j] = k < g.K ? gy[(n * g.K + k) * P + p] : 0.0f;
-        }
+      for (int64_t hp = 0; hp < Hp; ++hp) {
+        float* dst = xp + (c * Hp + hp) * Wp;
+        const int64_t ih = hp - g.ph;
+        if (ih < 0 || ih >= g.H) std::fill(dst, dst + Wp, 0.0f);
+        else copy_padded_row(x + ((n * g.C + c) * g.H + ih) * g.W, g.W, g.pw, dst, Wp);
+      }
+    // Reading gy's rows in order; the writes stride kCols floats within a block that stays in cache.
+    for (int64_t k = 0; k < kblocks * kCols; ++k) {
+      float* dst = gt + (k / kCols) * P * kCols + k % kCols;
+      if (k >= g.K) {
+        for (int64_t p = 0; p < P; ++p) dst[p * kCols] = 0.0f;
+        continue;
+      }
+      const float* src = gy + (n * g.K + k) * P;
+      for (int64_t p = 0; p < P; ++p) dst[p * kCols] = src[p];
+    }
     // Bands of output rows, every tile over one band (tile-outer order streamed the image per tile).
     const int64_t band_rows = std::max<int64_t>(1, kBandPixels / g.Wo);
     auto tiles = [&](int64_t b, int64_t e) {
@@ -248,8 +272,8 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
         for (int64_t tb = b; tb < e; ++tb)
           for (int64_t kb = 0; kb < kblocks; ++kb)
             weight_grad_tile_avx512(std::min(band_rows, g.Ho - a0), g.Wo, g.sh * Wp, g.sw, xp + a0 * g.sh * Wp,
-                                    off.data() + tb * kRows, static_cast<int>(std::min<int64_t>(kRows, T - tb * kRows)),
-                                    gt + (kb * P + a0 * g.Wo) * kCols, acc + (tb * kblocks + kb) * kRows * kCols);
+                                    off.data() + tb * kTaps, static_cast<int>(std::min<int64_t>(kTaps, T - tb * kTaps)),
+                                    vecs, gt + (kb * P + a0 * g.Wo) * kCols, acc + (tb * kblocks + kb) * kTaps * kCols);
     };
     if (parallel_tiles) {
       parallel_for(0, tap_blocks, 1, tiles);
@@ -275,7 +299,7 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
     for (int64_t i = 0; i < acc_size; ++i) sums[static_cast<size_t>(i)] += sums[static_cast<size_t>(part * acc_size + i)];
   for (int64_t k = 0; k < g.K; ++k)
     for (int64_t t = 0; t < T; ++t)
-      gw[k * T + t] = sums[static_cast<size_t>(((t / kRows) * kblocks + k / kCols) * kRows * kCols + (t % kRows) * kCols +
+      gw[k * T + t] = sums[static_cast<size_t>(((t / kTaps) * kblocks + k / kCols) * kTaps * kCols + (t % kTaps) * kCols +
                                                k % kCols)];
 }
 #else

@@ -37,11 +37,16 @@ void forward_tile_avx512(int64_t taps, const float* w, const int64_t* off, const
                          float* out0, float* out1, int64_t out_stride, int rows, uint32_t mask0, uint32_t mask1,
                          const float* bias);
 
-// acc[i * 32 + j] += sum over pixels (a, b) < (rows_out, cols_out) of
-//   x[a * row_step + b * col_step + off[i]] * g[(a * cols_out + b) * 32 + j]
-// for i < taps (<= 12), j < 32: g is the output gradient of 32 channels, pixel-major.
+// The weight gradient's tiles hold vecs (1..3) vectors of 16 output channels by
+// weight_grad_taps(vecs) taps: 24 accumulators, so 48 channels need no padding to 64.
+constexpr int weight_grad_taps(int vecs) { return 24 / vecs; }
+
+// acc[i * cols + j] += sum over pixels (a, b) < (rows_out, cols_out) of
+//   x[a * row_step + b * col_step + off[i]] * g[(a * cols_out + b) * cols + j]
+// for i < taps (<= weight_grad_taps(vecs)), j < cols = 16 * vecs: g holds the output gradient of
+// cols channels, pixel-major.
 void weight_grad_tile_avx512(int64_t rows_out, int64_t cols_out, int64_t row_step, int64_t col_step, const float* x,
-                             const int64_t* off, int taps, const float* g, float* acc);
+                             const int64_t* off, int taps, int vecs, const float* g, float* acc);
 
 }  // namespace conv_direct_detail
 }  // namespace oc

@@ -26,10 +26,10 @@ const DirectCase kCases[] = {
     {2, 3, 20, 19, 25, 5, 5, 2, 2, 2, 1, false},  // stride 2: two column phases
     {1, 10, 9, 18, 40, 3, 3, 1, 2, 2, 2, true},   // dilation 2, one image (blocks split over threads)
     {2, 4, 15, 16, 9, 7, 7, 3, 3, 3, 1, false},   // stride 3
-    {4, 16, 8, 8, 33, 3, 1, 1, 1, 0, 1, true},    // R != S, K 33: two 32-channel weight-gradient tiles
+    {4, 16, 8, 8, 33, 3, 1, 1, 1, 0, 1, true},    // R != S, K 33: one 48-channel weight-gradient tile
     {2, 4, 10, 12, 8, 3, 5, 1, 0, 2, 1, false},   // padding only along W; 4 input channels
     {1, 12, 5, 5, 8, 2, 2, 1, 0, 0, 1, true},     // taps 48 = four 12-tap tiles; 2x2 output
-    {2, 8, 70, 40, 12, 3, 3, 1, 1, 1, 1, true},   // several bands of runs and of pixels
+    {2, 8, 70, 40, 70, 3, 3, 1, 1, 1, 1, true},   // several bands of runs and of pixels; K 70: 3 x 32 columns
 };
 
 ConvGeom geom_of(const DirectCase& c) {
@@ -83,9 +83,10 @@ TEST_CASE("conv direct: forward and gradients match the definition and the GEMM 
       REQUIRE_FALSE(conv_direct_applies(g, ConvPass::forward));
       gemm = run_conv(x, w, b, gy, p);
     }
-    REQUIRE_CLOSE(direct.y, gemm.y, 1e-5, 1e-5);
-    REQUIRE_CLOSE(direct.gx, gemm.gx, 1e-5, 1e-5);
-    REQUIRE_CLOSE(direct.gw, gemm.gw, 1e-4, 1e-5);
+    // Both paths lie within the bounds above of the definition, so within twice them of each other.
+    REQUIRE_CLOSE(direct.y, gemm.y, 2e-5, 2e-5);
+    REQUIRE_CLOSE(direct.gx, gemm.gx, 2e-5, 2e-5);
+    REQUIRE_CLOSE(direct.gw, gemm.gw, 2e-4, 2e-5);
   }
 }
 
