@@ -16,9 +16,9 @@ std::map<std::string, ProfileEntry> g_entries;
 thread_local int t_depth = 0;
 }  // namespace
 
-bool profile_enter() {
-  if (std::this_thread::get_id() != g_profiled_thread) return false;
-  return t_depth++ == 0;
+int profile_enter() {
+  if (std::this_thread::get_id() != g_profiled_thread) return 0;
+  return t_depth++ == 0 ? 1 : 2;
 }
 
 void profile_leave() { --t_depth; }

@@ -25,27 +25,31 @@ std::vector<ProfileEntry> profile_stop();
 namespace detail {
 extern std::atomic<bool> g_profiling;
 void profile_add(const char* name, std::chrono::steady_clock::time_point t0);
-bool profile_enter();  // true when this is the profiling thread's outermost kernel
+// On the profiling thread: counts the scope's depth and returns 1 (the outermost scope) or 2
+// (nested); elsewhere 0, and nothing is counted.
+int profile_enter();
 void profile_leave();
 }  // namespace detail
 
 class ProfileScope {
  public:
   explicit ProfileScope(const char* name) {
-    if (detail::g_profiling.load(std::memory_order_relaxed) && detail::profile_enter()) {
+    if (!detail::g_profiling.load(std::memory_order_relaxed)) return;
+    level_ = detail::profile_enter();
+    if (level_ == 1) {
       name_ = name;
       t0_ = std::chrono::steady_clock::now();
     }
   }
   ~ProfileScope() {
-    if (!name_) return;
-    detail::profile_add(name_, t0_);
-    detail::profile_leave();
+    if (level_ == 1) detail::profile_add(name_, t0_);
+    if (level_ != 0) detail::profile_leave();
   }
   ProfileScope(const ProfileScope&) = delete;
   ProfileScope& operator=(const ProfileScope&) = delete;
 
  private:
+  int level_ = 0;
   const char* name_ = nullptr;
   std::chrono::steady_clock::time_point t0_;
 };

@@ -15,6 +15,7 @@ namespace {
 Tensor unary_raw(UnaryOp op, const char* name, const Tensor& x, EwParams p = {}) {
   check_floating(name, x);
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
+  ProfileScope profile(name);  // the op's own name in the profile, not "unary"
   OC_ON_DEVICE(x.device(), unary, op, out, x, p);
   return out;
 }
@@ -25,6 +26,7 @@ Tensor binary_raw(BinaryOp op, const char* name, const Tensor& a, const Tensor& 
   check_same_dtype(name, {&a, &b});
   Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  ProfileScope profile(name);
   OC_ON_DEVICE(a.device(), binary, op, out, broadcast_view(a, shape), broadcast_view(b, shape), p);
   return out;
 }
@@ -36,6 +38,7 @@ Tensor ternary_raw(TernaryOp op, const char* name, const Tensor& a, const Tensor
   check_same_dtype(name, {&a, &b, &c});
   Shape shape = broadcast_shapes(broadcast_shapes(a.shape(), b.shape(), name), c.shape(), name);
   Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  ProfileScope profile(name);
   OC_ON_DEVICE(a.device(), ternary, op, out, broadcast_view(a, shape), broadcast_view(b, shape),
                broadcast_view(c, shape), p);
   return out;
