@@ -1,11 +1,12 @@
-"""Timing shared by the PyTorch comparison scripts: warm up, then the median of `runs` timed calls
-(CUDA events on the GPU, a monotonic clock on the CPU), in milliseconds."""
+"""Timing shared by the PyTorch comparison scripts: warm up, then `runs` timed calls (CUDA events on
+the GPU, a monotonic clock on the CPU), in milliseconds: their median, or all of them."""
 import time
 
 import torch
 
 
-def median_ms(fn, device, runs):
+def run_times_ms(fn, device, runs):
+    """fn's time in ms for each of `runs` calls after 2 warm-up calls, sorted."""
     for _ in range(2):
         fn()
     times = []
@@ -22,6 +23,11 @@ def median_ms(fn, device, runs):
             fn()
             times.append((time.perf_counter() - t0) * 1e3)
     times.sort()
+    return times
+
+
+def median_ms(fn, device, runs):
+    times = run_times_ms(fn, device, runs)
     return times[len(times) // 2]
 
 

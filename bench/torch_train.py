@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from torch_timing import median_ms
+from torch_timing import run_times_ms
 
 
 class ConfigError(Exception):
@@ -418,6 +418,12 @@ def make_optimizer(cfg, params):
 
 def bench(cfg, steps):
     """The median ms of one training step and the batch size."""
+    times, b = bench_times(cfg, steps)
+    return times[len(times) // 2], b
+
+
+def bench_times(cfg, steps):
+    """The ms of each timed training step (sorted) and the batch size."""
     seed = cfg.get("train", {}).get("seed", 0)
     torch.manual_seed(seed)  # parameters and dropout
     model_cfg = cfg.get("model")
@@ -439,7 +445,7 @@ def bench(cfg, steps):
         loss.backward()
         opt.step()
 
-    return median_ms(step, "cpu", steps), b
+    return run_times_ms(step, "cpu", steps), b
 
 
 def read_ours(path):

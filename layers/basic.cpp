@@ -25,6 +25,10 @@ Tensor BatchNorm2d::forward(const Tensor& x) {
   return batch_norm(x, weight_, bias_, running_mean_, running_var_, is_training(), momentum_, eps_);
 }
 
+Tensor BatchNorm2d::forward_relu(const Tensor& x) {
+  return batch_norm_relu(x, weight_, bias_, running_mean_, running_var_, is_training(), momentum_, eps_);
+}
+
 Tensor Activation::forward(const Tensor& x) {
   switch (kind_) {
     case ActivationKind::relu: return relu(x);

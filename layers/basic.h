@@ -25,6 +25,9 @@ class BatchNorm2d : public Module {
  public:
   BatchNorm2d(int64_t channels, double momentum = 0.1, double eps = 1e-5);
   Tensor forward(const Tensor& x) override;
+  // relu(forward(x)) by the fused kernels (batch_norm_relu): what a network runs when a relu alone
+  // reads this layer's output.
+  Tensor forward_relu(const Tensor& x);
   std::string type() const override { return "batchnorm2d"; }
 
  private:

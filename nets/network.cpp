@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "layers/basic.h"
 #include "layers/spatial_transformer.h"
 #include "nets/layer_registry.h"
 
@@ -112,6 +113,11 @@ std::vector<Tensor> Network::run_any_size(const Tensor& x) {
   return run_nodes(x);
 }
 
+bool Network::relu_fuses_into(size_t i, const std::vector<int>& uses) const {
+  return i + 1 < nodes_.size() && nodes_[i].type == "batchnorm2d" && nodes_[i + 1].type == "relu" &&
+         nodes_[i + 1].inputs == std::vector<int>{static_cast<int>(i)} && uses[i] == 1;
+}
+
 std::vector<Tensor> Network::run_nodes(const Tensor& x) {
   std::vector<Tensor> values(nodes_.size());
   values[0] = x;
@@ -122,6 +128,12 @@ std::vector<Tensor> Network::run_nodes(const Tensor& x) {
   for (int k : output_nodes_) uses[k]++;
   for (size_t i = 1; i < nodes_.size(); ++i) {
     const LayerInfo& n = nodes_[i];
+    if (relu_fuses_into(i, uses)) {  // batchnorm2d + relu in one pass each way; node i's value is never made
+      values[i + 1] = static_cast<BatchNorm2d&>(*n.module).forward_relu(values[n.inputs[0]]);
+      if (--uses[n.inputs[0]] == 0) values[n.inputs[0]] = Tensor();
+      ++i;
+      continue;
+    }
     if (n.type == "add") {
       Tensor acc = values[n.inputs[0]];
       for (size_t k = 1; k < n.inputs.size(); ++k) acc = add(acc, values[n.inputs[k]]);

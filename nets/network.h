@@ -62,6 +62,9 @@ class Network : public Module {
   void build(ConfigObject& cfg, const Shape& input, Generator& gen);
   std::vector<Tensor> run(const Tensor& x);
   std::vector<Tensor> run_nodes(const Tensor& x);
+  // Whether node i is a batchnorm2d whose only reader (not an output) is the relu at node i + 1:
+  // run_nodes then runs both as one fused op (BatchNorm2d::forward_relu).
+  bool relu_fuses_into(size_t i, const std::vector<int>& uses) const;
   std::vector<LayerInfo> nodes_;
   std::vector<std::string> outputs_;
   std::vector<int> output_nodes_;

@@ -2,6 +2,7 @@
 // forward passes for every layer type, skip connections, the summary table, overrides.
 #include <catch2/catch.hpp>
 
+#include "core/profile.h"
 #include "nets/network.h"
 #include "tests/helpers.h"
 
@@ -125,4 +126,45 @@ TEST_CASE("nets: the resolved config holds every value used, defaults included")
   REQUIRE(r["model"]["layers"][1]["stride"] == json::array({2, 2}));
   REQUIRE(r["model"]["layers"][1]["ceil_mode"] == false);
   REQUIRE(r["model"]["outputs"] == json::array({"p"}));
+}
+
+TEST_CASE("nets: a batchnorm2d read only by a relu runs as one fused op, with the composition's results") {
+  // The same layers twice; naming bn an output gives it a second reader, which keeps it unfused.
+  const std::string layers = R"("input": [3, 9, 7], "layers": [
+      {"name": "conv", "type": "conv2d", "out_channels": 5, "kernel": 3, "padding": 1},
+      {"name": "bn", "type": "batchnorm2d"}, {"name": "act", "type": "relu"}])";
+  Network fused = build("{" + layers + R"(, "outputs": ["act"]})");
+  Network plain = build("{" + layers + R"(, "outputs": ["act", "bn"]})");
+  const Tensor x = test::rand({4, 3, 9, 7}, 5), w = test::rand({4, 5, 9, 7}, 6);
+  for (bool training : {true, false}) {
+    INFO("training " << training);
+    fused.train(training);
+    plain.train(training);
+    profile_start();
+    Tensor yf = fused.forward(x);
+    sum(mul(yf, w)).backward();
+    const std::vector<ProfileEntry> fused_ops = profile_stop();
+    profile_start();
+    Tensor yp = plain.forward(x);
+    sum(mul(yp, w)).backward();
+    const std::vector<ProfileEntry> plain_ops = profile_stop();
+    auto ran = [](const std::vector<ProfileEntry>& ops, const std::string& name) {
+      for (const ProfileEntry& e : ops)
+        if (e.name == name) return true;
+      return false;
+    };
+    REQUIRE_FALSE(ran(fused_ops, "relu"));
+    REQUIRE(ran(plain_ops, "relu"));
+    REQUIRE_CLOSE(yf, yp, 1e-6, 1e-6);
+    auto pf = fused.named_parameters(), pp = plain.named_parameters();
+    REQUIRE(pf.size() == pp.size());
+    for (size_t i = 0; i < pf.size(); ++i) {
+      INFO(pf[i].first);
+      REQUIRE_CLOSE(pf[i].second.grad(), pp[i].second.grad(), 1e-5, 1e-5);
+      pf[i].second.zero_grad();
+      pp[i].second.zero_grad();
+    }
+    auto bf = fused.named_buffers(), bp = plain.named_buffers();
+    for (size_t i = 0; i < bf.size(); ++i) REQUIRE_CLOSE(bf[i].second, bp[i].second, 1e-6, 1e-6);
+  }
 }

@@ -1,5 +1,5 @@
-// Front end of batch_norm: checks, statistics, the running-buffer update, dispatch, and one fused
-// gradient rule (batch_norm_math.h):
+// Front end of batch_norm and batch_norm_relu: checks, statistics, the running-buffer update,
+// dispatch, and one fused gradient rule (batch_norm_math.h; with the ReLU, g masked first):
 //   dx = w * invstd * (g - mean(g) - xhat * mean(g * xhat))   with batch statistics
 //   dx = w * invstd * g                                       with running statistics
 //   dw = sum(g * xhat),  db = sum(g)                          (sums over N and the spatial dims)
@@ -18,10 +18,8 @@
 namespace oc {
 namespace {
 
-constexpr const char* kOp = "batch_norm";
-
 // A per-channel tensor (weight, bias, running stat): undefined, or [C] of x's dtype and device.
-void check_channel_param(const Tensor& x, const Tensor& t, const char* what) {
+void check_channel_param(const char* kOp, const Tensor& x, const Tensor& t, const char* what) {
   if (!t.defined()) return;
   OC_CHECK(t.dim() == 1 && t.size(0) == x.size(1), kOp, ": ", what, " ", shape_str(t.shape()),
            " does not match the ", x.size(1), " channels of input ", shape_str(x.shape()));
@@ -29,16 +27,16 @@ void check_channel_param(const Tensor& x, const Tensor& t, const char* what) {
   OC_CHECK(t.device() == x.device(), kOp, ": ", what, " ", t.str(), " and input ", x.str(), " are on different devices");
 }
 
-}  // namespace
-
-Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
-                  const Tensor& running_var, bool training, double momentum, double eps) {
+// batch_norm, and batch_norm_relu when `relu`.
+Tensor batch_norm_maybe_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                             const Tensor& running_var, bool training, double momentum, double eps, bool relu) {
+  const char* kOp = relu ? "batch_norm_relu" : "batch_norm";
   check_floating(kOp, x);
   OC_CHECK(x.dim() >= 2, kOp, ": expected an input [N, C] or [N, C, H, W], got ", shape_str(x.shape()));
-  check_channel_param(x, weight, "weight");
-  check_channel_param(x, bias, "bias");
-  check_channel_param(x, running_mean, "running_mean");
-  check_channel_param(x, running_var, "running_var");
+  check_channel_param(kOp, x, weight, "weight");
+  check_channel_param(kOp, x, bias, "bias");
+  check_channel_param(kOp, x, running_mean, "running_mean");
+  check_channel_param(kOp, x, running_var, "running_var");
   OC_CHECK(running_mean.defined() == running_var.defined(), kOp,
            ": running_mean and running_var must both be given or both be undefined");
   OC_CHECK(!running_mean.defined() || (!running_mean.requires_grad() && !running_var.requires_grad()), kOp,
@@ -88,11 +86,12 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
     }
   }
 
+  const BnAffine affine{mean, invstd, wc, bc, relu};
   Tensor y = Tensor::empty(x.shape(), dt, dev);
-  if (y.numel() > 0) OC_ON_DEVICE(dev, batch_norm_apply, xc, mean, invstd, wc, bc, y, d);
+  if (y.numel() > 0) OC_ON_DEVICE(dev, batch_norm_apply, xc, affine, y, d);
 
   record_op(y, kOp, {x, weight, bias},
-            [xc, mean, invstd, w = wc, d, batch_stats,
+            [xc, affine, d, batch_stats,
              need_x = x.requires_grad(), need_w = weight.defined() && weight.requires_grad(),
              need_b = bias.defined() && bias.requires_grad()](const Tensor& gy) {
               const Device dev = gy.device();
@@ -102,18 +101,29 @@ Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, con
               if (batch_stats || need_w || need_b) {
                 sum_g = Tensor::empty({d.c}, dt, dev);
                 sum_gxmu = Tensor::empty({d.c}, dt, dev);
-                if (d.c > 0) OC_ON_DEVICE(dev, batch_norm_backward_reduce, gyc, xc, mean, sum_g, sum_gxmu, d);
+                if (d.c > 0) OC_ON_DEVICE(dev, batch_norm_backward_reduce, gyc, xc, affine, sum_g, sum_gxmu, d);
               }
               Tensor gx;
               if (need_x) {
                 gx = Tensor::empty(xc.shape(), dt, dev);
                 if (gx.numel() > 0)
-                  OC_ON_DEVICE(dev, batch_norm_backward_input, gyc, xc, mean, invstd, w, sum_g, sum_gxmu, gx, d,
-                               batch_stats);
+                  OC_ON_DEVICE(dev, batch_norm_backward_input, gyc, xc, affine, sum_g, sum_gxmu, gx, d, batch_stats);
               }
-              return std::vector<Tensor>{gx, need_w ? mul(sum_gxmu, invstd) : Tensor(), need_b ? sum_g : Tensor()};
+              return std::vector<Tensor>{gx, need_w ? mul(sum_gxmu, affine.invstd) : Tensor(), need_b ? sum_g : Tensor()};
             });
   return y;
+}
+
+}  // namespace
+
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, double momentum, double eps) {
+  return batch_norm_maybe_relu(x, weight, bias, running_mean, running_var, training, momentum, eps, false);
+}
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                       const Tensor& running_var, bool training, double momentum, double eps) {
+  return batch_norm_maybe_relu(x, weight, bias, running_mean, running_var, training, momentum, eps, true);
 }
 
 }  // namespace oc

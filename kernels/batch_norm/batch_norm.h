@@ -15,4 +15,10 @@ namespace oc {
 Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
                   const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
 
+// relu(batch_norm(...)) in one pass each way: the ReLU is applied as y is written, and the backward
+// masks the gradient by y > 0 recomputed from x, so neither the normalized values nor a separate
+// ReLU pass are stored or run. The same arguments and results as the composition.
+Tensor batch_norm_relu(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                       const Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+
 }  // namespace oc

@@ -51,18 +51,29 @@ __global__ void __launch_bounds__(kThreads) bn_stats_kernel(const T* x, T* mean,
   }
 }
 
+// The per-channel pointers of BnAffine, for the kernels.
+template <class T>
+struct BnAffinePtrs {
+  const T *mean, *invstd, *weight, *bias;
+  bool relu;
+  // gy masked by the fused ReLU (unchanged without it).
+  __device__ __forceinline__ T grad(T g, T x, int64_t c) const {
+    return relu ? bn_relu_grad(g, x, mean[c], bn_scale(invstd, weight, c), bias ? bias[c] : T(0)) : g;
+  }
+};
+
 // gy, x [N, C, S] -> sum_g, sum_gxmu [C]
 template <class T>
 __global__ void __launch_bounds__(kThreads)
-    bn_backward_reduce_kernel(const T* gy, const T* x, const T* mean, T* sum_g, T* sum_gxmu, BnDims d) {
+    bn_backward_reduce_kernel(const T* gy, const T* x, BnAffinePtrs<T> a, T* sum_g, T* sum_gxmu, BnDims d) {
   OC_SHARED(double, shared, [32]);
   const int64_t count = d.n * d.s;
   for (int64_t c = blockIdx.x; c < d.c; c += gridDim.x) {
-    const double m = static_cast<double>(mean[c]);
+    const double m = static_cast<double>(a.mean[c]);
     double s0 = 0, s1 = 0;
     for (int64_t k = threadIdx.x; k < count; k += blockDim.x) {
       const int64_t off = channel_offset(k, c, d);
-      const double g = static_cast<double>(gy[off]);
+      const double g = static_cast<double>(a.grad(gy[off], x[off], c));
       s0 += g;
       s1 += g * (static_cast<double>(x[off]) - m);
     }
@@ -77,28 +88,26 @@ __global__ void __launch_bounds__(kThreads)
 
 // [N, C, S] -> [N, C, S]
 template <class T>
-__global__ void bn_apply_kernel(int64_t n, const T* x, const T* mean, const T* invstd, const T* weight, const T* bias,
-                                T* y, BnDims d) {
+__global__ void bn_apply_kernel(int64_t n, const T* x, BnAffinePtrs<T> a, T* y, BnDims d) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < n; k += stride) {
     const int64_t c = (k / d.s) % d.c;
-    const T scale = invstd[c] * (weight ? weight[c] : T(1));
-    y[k] = bn_normalize(x[k], mean[c], scale, bias ? bias[c] : T(0));
+    const T v = bn_normalize(x[k], a.mean[c], bn_scale(a.invstd, a.weight, c), a.bias ? a.bias[c] : T(0));
+    y[k] = a.relu ? bn_relu(v) : v;
   }
 }
 
 // gy, x [N, C, S] -> gx [N, C, S]
 template <class T>
-__global__ void bn_backward_input_kernel(int64_t n, const T* gy, const T* x, const T* mean, const T* invstd,
-                                         const T* weight, const T* sum_g, const T* sum_gxmu, T* gx, BnDims d,
-                                         double inv_n, bool batch_stats) {
+__global__ void bn_backward_input_kernel(int64_t n, const T* gy, const T* x, BnAffinePtrs<T> a, const T* sum_g,
+                                         const T* sum_gxmu, T* gx, BnDims d, double inv_n, bool batch_stats) {
   const int64_t stride = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t k = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; k < n; k += stride) {
     const int64_t c = (k / d.s) % d.c;
     const BnGradCoeffs<T> co = bn_grad_coeffs<T>(batch_stats ? static_cast<double>(sum_g[c]) : 0.0,
-                                                 batch_stats ? static_cast<double>(sum_gxmu[c]) : 0.0, invstd[c],
-                                                 weight ? weight[c] : T(1), inv_n, batch_stats);
-    gx[k] = bn_input_grad(gy[k], x[k], mean[c], co);
+                                                 batch_stats ? static_cast<double>(sum_gxmu[c]) : 0.0, a.invstd[c],
+                                                 a.weight ? a.weight[c] : T(1), inv_n, batch_stats);
+    gx[k] = bn_input_grad(a.grad(gy[k], x[k], c), x[k], a.mean[c], co);
   }
 }
 
@@ -109,6 +118,11 @@ const T* cptr(const Tensor& t) {
 template <class T>
 T* mptr(const Tensor& t) {
   return static_cast<T*>(t.raw_data());
+}
+
+template <class T>
+BnAffinePtrs<T> affine_ptrs(const BnAffine& a) {
+  return {cptr<T>(a.mean), cptr<T>(a.invstd), cptr<T>(a.weight), cptr<T>(a.bias), a.relu};
 }
 
 unsigned channel_blocks(int64_t c) { return cap_grid_x(c); }
@@ -124,39 +138,36 @@ void batch_norm_stats_cuda(const Tensor& x, const Tensor& mean, const Tensor& va
   });
 }
 
-void batch_norm_apply_cuda(const Tensor& x, const Tensor& mean, const Tensor& invstd, const Tensor& weight,
-                           const Tensor& bias, const Tensor& y, BnDims d) {
+void batch_norm_apply_cuda(const Tensor& x, const BnAffine& a, const Tensor& y, BnDims d) {
   const int64_t n = y.numel();
   if (n == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
     launch<bn_apply_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
-        n, cptr<scalar_t>(x), cptr<scalar_t>(mean), cptr<scalar_t>(invstd), cptr<scalar_t>(weight),
-        cptr<scalar_t>(bias), mptr<scalar_t>(y), d);
+        n, cptr<scalar_t>(x), affine_ptrs<scalar_t>(a), mptr<scalar_t>(y), d);
     CUDA_CHECK_LAUNCH();
   });
 }
 
-void batch_norm_backward_reduce_cuda(const Tensor& gy, const Tensor& x, const Tensor& mean, const Tensor& sum_g,
+void batch_norm_backward_reduce_cuda(const Tensor& gy, const Tensor& x, const BnAffine& a, const Tensor& sum_g,
                                      const Tensor& sum_gxmu, BnDims d) {
   if (d.c == 0) return;
   OC_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
     launch<bn_backward_reduce_kernel<scalar_t>>(channel_blocks(d.c), kThreads, 0, current_stream(),
-        cptr<scalar_t>(gy), cptr<scalar_t>(x), cptr<scalar_t>(mean), mptr<scalar_t>(sum_g), mptr<scalar_t>(sum_gxmu),
-        d);
+        cptr<scalar_t>(gy), cptr<scalar_t>(x), affine_ptrs<scalar_t>(a), mptr<scalar_t>(sum_g),
+        mptr<scalar_t>(sum_gxmu), d);
     CUDA_CHECK_LAUNCH();
   });
 }
 
-void batch_norm_backward_input_cuda(const Tensor& gy, const Tensor& x, const Tensor& mean, const Tensor& invstd,
-                                    const Tensor& weight, const Tensor& sum_g, const Tensor& sum_gxmu,
-                                    const Tensor& gx, BnDims d, bool batch_stats) {
+void batch_norm_backward_input_cuda(const Tensor& gy, const Tensor& x, const BnAffine& a, const Tensor& sum_g,
+                                    const Tensor& sum_gxmu, const Tensor& gx, BnDims d, bool batch_stats) {
   const int64_t n = gx.numel();
   if (n == 0) return;
   const double inv_n = 1.0 / static_cast<double>(d.n * d.s);
   OC_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
     launch<bn_backward_input_kernel<scalar_t>>(blocks_for(n, kThreads), kThreads, 0, current_stream(),
-        n, cptr<scalar_t>(gy), cptr<scalar_t>(x), cptr<scalar_t>(mean), cptr<scalar_t>(invstd), cptr<scalar_t>(weight),
-        cptr<scalar_t>(sum_g), cptr<scalar_t>(sum_gxmu), mptr<scalar_t>(gx), d, inv_n, batch_stats);
+        n, cptr<scalar_t>(gy), cptr<scalar_t>(x), affine_ptrs<scalar_t>(a), cptr<scalar_t>(sum_g),
+        cptr<scalar_t>(sum_gxmu), mptr<scalar_t>(gx), d, inv_n, batch_stats);
     CUDA_CHECK_LAUNCH();
   });
 }

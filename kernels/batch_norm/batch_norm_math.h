@@ -10,6 +10,9 @@
 //              mean_g = sum_g / n,  proj = invstd^2 * sum_gxmu / n,  scale = w * invstd
 //   backward with running statistics (constants): dx = g * scale   (mean_g = proj = 0)
 //   dw = sum_gxmu * invstd,  db = sum_g                           (in the front end, on [C])
+// With the ReLU fused (batch_norm_relu), y = max(bn(x), 0) and every g above is first masked by
+// bn(x) > 0, recomputed from x by the forward's own expression (bn_scale, bn_normalize), so the
+// mask is the forward's bit for bit and y need not be kept.
 #pragma once
 #include "core/hd.h"
 
@@ -35,6 +38,22 @@ OC_HD BnGradCoeffs<T> bn_grad_coeffs(double sum_g, double sum_gxmu, T invstd, T 
 template <class T>
 OC_HD T bn_normalize(T x, T mean, T scale, T bias) {
   return (x - mean) * scale + bias;
+}
+
+// The scale of channel c in bn_normalize (weight may be absent: 1).
+template <class T>
+OC_HD T bn_scale(const T* invstd, const T* weight, int64_t c) {
+  return invstd[c] * (weight ? weight[c] : T(1));
+}
+
+// The fused ReLU (as the relu op: NaN gives 0) and the gradient it lets through.
+template <class T>
+OC_HD T bn_relu(T y) {
+  return y > T(0) ? y : T(0);
+}
+template <class T>
+OC_HD T bn_relu_grad(T g, T x, T mean, T scale, T bias) {
+  return bn_normalize(x, mean, scale, bias) > T(0) ? g : T(0);
 }
 
 template <class T>

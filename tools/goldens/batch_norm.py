@@ -1,6 +1,6 @@
 """Golden numbers for the batch_norm case table (tests/kernels/batch_norm/batch_norm_cases.cpp):
-F.batch_norm, outputs and the gradients of x, weight and bias, and the running statistics after
-one training step (batch_norm_running). The inputs and parameters come from the table (make goldens)."""
+F.batch_norm (and F.relu after it for batch_norm_relu), outputs and the gradients of x, weight and
+bias, and the running statistics after one training step (batch_norm_running). The inputs and parameters come from the table (make goldens)."""
 import torch
 import torch.nn.functional as F
 
@@ -20,7 +20,8 @@ def compute(op, params, inputs):
     if op == "batch_norm_running":
         F.batch_norm(x.detach(), rm, rv, None, None, True, momentum, eps)
         return torch.cat([rm, rv])  # no gradient: write_table_goldens records none
-    assert op == "batch_norm", op
+    assert op in ("batch_norm", "batch_norm_relu"), op
     w = inputs[1] if len(inputs) > 1 else None
     b = inputs[2] if len(inputs) > 2 else None
-    return F.batch_norm(x, rm, rv, w, b, params["training"], momentum, eps)
+    y = F.batch_norm(x, rm, rv, w, b, params["training"], momentum, eps)
+    return F.relu(y) if op == "batch_norm_relu" else y

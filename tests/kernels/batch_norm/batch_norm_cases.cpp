@@ -1,7 +1,9 @@
 // The batch_norm case table: training and eval, with and without affine parameters and running
-// statistics, [N, C] and [N, C, H, W], against the formula in double, by float64 finite differences,
+// statistics, [N, C] and [N, C, H, W], with and without the fused ReLU (op batch_norm_relu),
+// against the formula in double, by float64 finite differences,
 // against PyTorch's F.batch_norm (tools/goldens/batch_norm.py), and CUDA against the CPU; and the
 // running statistics after one training step (op batch_norm_running: cat(running_mean, running_var)).
+#include <algorithm>
 #include <cmath>
 
 #include "tests/op_cases.h"
@@ -40,6 +42,7 @@ struct Bn {
   bool training = true, running = true;
   double momentum = 0.1, eps = 1e-5, lo = -2, hi = 3;
   bool nhwc = false;  // x given as NHWC storage, read through a permutation
+  bool relu = false;  // batch_norm_relu
 };
 
 // Inputs x (uniform in [lo, hi)), weight in [0.5, 1.5), bias in [-1, 1).
@@ -49,7 +52,7 @@ OpCase bn_inputs(const std::string& op, const Bn& b) {
   const int64_t C = b.x[1];
   c.shapes = {b.nhwc ? Shape{b.x[0], b.x[2], b.x[3], b.x[1]} : b.x};
   for (int i = 0; i < b.weights; ++i) c.shapes.push_back({C});
-  if (op == "batch_norm") c.params["training"] = b.training;
+  if (op != "batch_norm_running") c.params["training"] = b.training;
   c.params["running"] = b.running;
   c.params["momentum"] = b.momentum;
   c.params["eps"] = b.eps;
@@ -76,13 +79,14 @@ OpCase bn_inputs(const std::string& op, const Bn& b) {
 Tensor x_of(const Bn& b, const Tensor& x) { return b.nhwc ? permute(x, {0, 3, 1, 2}) : x; }
 
 OpCase batch_norm_row(const Bn& b) {
-  OpCase c = bn_inputs("batch_norm", b);
+  OpCase c = bn_inputs(b.relu ? "batch_norm_relu" : "batch_norm", b);
   c.run = [b](const std::vector<Tensor>& in) {
     const Tensor x = x_of(b, in[0]);
     Tensor rm, rv;
     if (b.running) std::tie(rm, rv) = start_running(x.size(1), x.dtype(), x.device());
-    return batch_norm(x, b.weights >= 1 ? in[1] : Tensor(), b.weights >= 2 ? in[2] : Tensor(), rm, rv, b.training,
-                      b.momentum, b.eps);
+    const Tensor w = b.weights >= 1 ? in[1] : Tensor(), bias = b.weights >= 2 ? in[2] : Tensor();
+    return b.relu ? batch_norm_relu(x, w, bias, rm, rv, b.training, b.momentum, b.eps)
+                  : batch_norm(x, w, bias, rm, rv, b.training, b.momentum, b.eps);
   };
   // (x - mean) / sqrt(var + eps) * w + b, with the batch's statistics (training, or no running
   // ones) or the running ones.
@@ -104,6 +108,7 @@ OpCase batch_norm_row(const Bn& b) {
         for (int64_t s = 0; s < S; ++s) {
           double& v = y[(i * C + ch) * S + s];
           v = (v - mean[ch]) / std::sqrt(var[ch] + b.eps) * w[ch] + bias[ch];
+          if (b.relu) v = std::max(v, 0.0);
         }
     return from_vector(y, x.shape());
   };
@@ -174,6 +179,18 @@ OC_OP_CASES(batch_norm) {
     t.push_back(batch_norm_row({.x = x, .weights = weights, .training = false, .running = false}));
     t.push_back(running_row({.x = x}));
   }
+  // The fused ReLU: PyTorch's F.relu(F.batch_norm(...)), finite differences (x in [-2, 2] puts about
+  // half the values below zero), CUDA against the CPU; training and eval, affine or not.
+  for (bool training : {true, false}) {
+    add(batch_norm_row({.x = {4, 3, 3, 2}, .training = training, .relu = true}), false, true);
+    add(batch_norm_row({.x = {3, 3, 2, 2}, .training = training, .lo = -2, .hi = 2, .relu = true}), true, false);
+    add(batch_norm_row({.x = {3, 3, 2, 2}, .weights = 0, .training = training, .lo = -2, .hi = 2, .relu = true}), true,
+        false);
+    t.push_back(batch_norm_row({.x = {4, 3, 5, 7}, .training = training, .relu = true}));
+    t.push_back(batch_norm_row({.x = {300, 4, 3, 3}, .training = training, .relu = true}));
+  }
+  add(batch_norm_row({.x = {5, 3}, .weights = 1, .running = false, .lo = -1, .hi = 2, .relu = true}), false, true);
+
   // NHWC storage seen as NCHW, with a large mean (100 + U(-1, 1)): the statistics lose ~2 digits.
   OpCase large = batch_norm_row({.x = {4, 8, 6, 5}, .running = false, .lo = 99, .hi = 101, .nhwc = true});
   large.cuda32 = large.cuda32_grad = {2e-4, 2e-4};
