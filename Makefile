@@ -11,13 +11,14 @@
 #   make lift-data   LIFT's homography pairs and patch quadruplets (configs/lift_*.json)
 #   make lift        LIFT's three training stages in order (descriptor, orientation, detector)
 #   make bench-lift  LIFT beside OpenCV's SIFT, ORB and AKAZE on graf1 -> graf3 and the held-out pairs
+#   make bench-train  the training step of four configs, ours beside the same networks in PyTorch
 #   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample, soft_argmax (ours beside
 #                PyTorch CPU when /usr/bin/python3 has torch); box_iou, nms, roi_align (beside torchvision)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
 
-.PHONY: all setup build demo test test-sanitize test-emulated bench goldens pose-data det-data lift-data lift bench-lift clean
+.PHONY: all setup build demo test test-sanitize test-emulated bench bench-train goldens pose-data det-data lift-data lift bench-lift clean
 
 all: build
 
@@ -79,6 +80,17 @@ bench: build
 	  else echo "bench: torchvision not installed (apt-get install python3-torchvision) - skipping the box and RoI comparisons"; fi
 	$(BUILD)/ocellus bench roi_align --json $(BUILD)/bench_roi_align.json
 	@if /usr/bin/python3 -c "import torchvision" 2>/dev/null; then /usr/bin/python3 bench/roi_align_torchvision.py --ours $(BUILD)/bench_roi_align.json; fi
+	$(MAKE) bench-train
+
+# The training step of four configs beside the same networks in PyTorch: three rounds each, ours and
+# PyTorch's runs alternating, the median ratio (bench/train_vs_torch.py). The pose configs read the
+# pose data (make pose-data).
+TRAIN_BENCH_CONFIGS = configs/fashion_cnn.json configs/fashion_rts_stn.json configs/pose_heatmap.json configs/pose_integral.json
+bench-train: build
+	@test -f runs/data/pose_single_train/annotations.json || $(MAKE) pose-data
+	@if /usr/bin/python3 -c "import torch" 2>/dev/null; then \
+	  /usr/bin/python3 bench/train_vs_torch.py --ocellus $(BUILD)/ocellus --json $(BUILD)/bench_train.json $(TRAIN_BENCH_CONFIGS); \
+	else for c in $(TRAIN_BENCH_CONFIGS); do $(BUILD)/ocellus bench train $$c; done; fi
 
 # The golden files: the case tables write their golden cases' inputs, PyTorch computes the rest.
 # FAMILIES="soft_argmax core" limits it to some families.

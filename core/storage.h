@@ -9,7 +9,9 @@ namespace oc {
 
 class Storage {
  public:
-  Storage(size_t nbytes, Device device);  // uninitialized memory from the device's allocator
+  // Uninitialized memory from the device's caching allocator (core/cpu_allocator.h,
+  // core/cuda_allocator.h); host blocks are 64-byte aligned so vector kernels may use aligned loads.
+  Storage(size_t nbytes, Device device);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -25,9 +27,5 @@ class Storage {
 };
 
 using StoragePtr = std::shared_ptr<Storage>;
-
-// Host allocations are 64-byte aligned so that vector kernels may use aligned loads.
-void* cpu_alloc(size_t nbytes);
-void cpu_free(void* p);
 
 }  // namespace oc

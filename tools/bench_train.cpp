@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "core/cpu_allocator.h"
 #include "core/thread_pool.h"
 #include "core/timing.h"
 #include "tools/bench_common.h"
@@ -53,7 +54,9 @@ int bench_train(const Args& all) {
   Experiment e = load_experiment(config, sets);
   Device dev = Device::parse(p.get("--device", "cpu"));
   if (dev.is_cuda()) require_cuda("bench train");
+  cpu_reset_stats();
   const StepTimes t = time_training_steps(e, dev, steps, warmup, p.has("--profile"));
+  const CpuMemoryStats mem = cpu_memory_stats();
 
   const double step_ms = median(t.step_ms);
   // The fastest step as well: on a shared machine the median moves with the neighbours' load, the
@@ -69,11 +72,17 @@ int bench_train(const Args& all) {
               step_ms, step_ips, fastest_ms);
   std::printf("%-34s %9.2f ms %9.1f img/s (%.0f%% of the bare step)\n", "epoch loop (real loader)",
               t.batch_size / loop_ips * 1e3, loop_ips, 100 * loop_ips / step_ips);
+  const double hit_rate = mem.requests ? static_cast<double>(mem.hits) / static_cast<double>(mem.requests) : 0;
+  std::printf("%-34s %9.1f%% of %ld blocks >= 64 KiB reused, peak %.1f MiB in tensors, %.1f MiB cached\n",
+              "host allocator", 100 * hit_rate, static_cast<long>(mem.requests), mem.peak_allocated / 1048576.0,
+              mem.cached / 1048576.0);
   nlohmann::json out = {{"bench", "train"},         {"config", config},          {"device", dev.str()},
                         {"threads", num_threads()}, {"batch_size", t.batch_size}, {"steps", steps},
                         {"step_ms", step_ms},       {"step_images_per_s", step_ips},
                         {"fastest_step_ms", fastest_ms},
-                        {"loop_images_per_s", loop_ips}};
+                        {"loop_images_per_s", loop_ips},
+                        {"host_allocator", {{"requests", mem.requests}, {"hits", mem.hits},
+                                            {"peak_allocated_bytes", mem.peak_allocated}}}};
   if (!t.profile.empty()) print_profile(t, out);
   write_bench_json(p.get("--json", ""), out, "train");
   return 0;

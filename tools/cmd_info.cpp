@@ -2,6 +2,7 @@
 // config may use and the keys each reads).
 #include <cstdio>
 
+#include "core/cpu_allocator.h"
 #include "core/device.h"
 #include "core/thread_pool.h"
 #include "kernels/gemm/gemm_cpu.h"
@@ -42,6 +43,8 @@ int cmd_info(const Args& args) {
   std::printf("  CUDA devices:       %d\n", cuda_device_count());
   std::printf("  CPU threads:        %d (env OCELLUS_NUM_THREADS)\n", num_threads());
   std::printf("  CPU GEMM kernel:    %s (env OCELLUS_GEMM_ISA)\n", gemm_cpu_isa());
+  std::printf("  CPU memory cache:   up to %zu MiB of freed tensor blocks (env OCELLUS_CPU_CACHE_MB)\n",
+              cpu_memory_stats().cache_limit >> 20);
   std::printf("registries: the names a config may use, and the keys each reads\n");
   print_registry("model.layers[].type", layer_registry());
   print_registry("data.dataset", dataset_registry());

@@ -245,9 +245,13 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
       for (int64_t s = 0; s < g.S; ++s) off[static_cast<size_t>((c * g.R + r) * g.S + s)] = c * plane + r * g.dh * Wp + s * g.dw;
 
   // One image into a part's sums: pad x, transpose gy to [kblock][pixel][32], then every tile.
+  // One image into a part's sums: pad x, then per band of output rows, gy's band transposed to
+  // [kblock][pixel][kCols] (a few hundred KiB at most, so its strided writes stay in cache) and
+  // every tile over the band (tile-outer order streamed the whole image once per tile).
+  const int64_t band_rows = std::max<int64_t>(1, kBandPixels / g.Wo);
   auto add_image = [&](int64_t n, float* acc, bool parallel_tiles) {
     float* xp = scratch(1, g.C * plane);
-    float* gt = scratch(2, kblocks * P * kCols);
+    float* gt = scratch(2, kblocks * band_rows * g.Wo * kCols);
     for (int64_t c = 0; c < g.C; ++c)
       for (int64_t hp = 0; hp < Hp; ++hp) {
         float* dst = xp + (c * Hp + hp) * Wp;
@@ -255,30 +259,29 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
         if (ih < 0 || ih >= g.H) std::fill(dst, dst + Wp, 0.0f);
         else copy_padded_row(x + ((n * g.C + c) * g.H + ih) * g.W, g.W, g.pw, dst, Wp);
       }
-    // Reading gy's rows in order; the writes stride kCols floats within a block that stays in cache.
-    for (int64_t k = 0; k < kblocks * kCols; ++k) {
-      float* dst = gt + (k / kCols) * P * kCols + k % kCols;
-      if (k >= g.K) {
-        for (int64_t p = 0; p < P; ++p) dst[p * kCols] = 0.0f;
-        continue;
+    for (int64_t a0 = 0; a0 < g.Ho; a0 += band_rows) {
+      const int64_t rows = std::min(band_rows, g.Ho - a0), px = rows * g.Wo, p0 = a0 * g.Wo;
+      for (int64_t k = 0; k < kblocks * kCols; ++k) {
+        float* dst = gt + (k / kCols) * px * kCols + k % kCols;
+        if (k >= g.K) {
+          for (int64_t p = 0; p < px; ++p) dst[p * kCols] = 0.0f;
+          continue;
+        }
+        const float* src = gy + (n * g.K + k) * P + p0;
+        for (int64_t p = 0; p < px; ++p) dst[p * kCols] = src[p];
       }
-      const float* src = gy + (n * g.K + k) * P;
-      for (int64_t p = 0; p < P; ++p) dst[p * kCols] = src[p];
-    }
-    // Bands of output rows, every tile over one band (tile-outer order streamed the image per tile).
-    const int64_t band_rows = std::max<int64_t>(1, kBandPixels / g.Wo);
-    auto tiles = [&](int64_t b, int64_t e) {
-      for (int64_t a0 = 0; a0 < g.Ho; a0 += band_rows)
+      auto tiles = [&](int64_t b, int64_t e) {
         for (int64_t tb = b; tb < e; ++tb)
           for (int64_t kb = 0; kb < kblocks; ++kb)
-            weight_grad_tile_avx512(std::min(band_rows, g.Ho - a0), g.Wo, g.sh * Wp, g.sw, xp + a0 * g.sh * Wp,
-                                    off.data() + tb * kTaps, static_cast<int>(std::min<int64_t>(kTaps, T - tb * kTaps)),
-                                    vecs, gt + (kb * P + a0 * g.Wo) * kCols, acc + (tb * kblocks + kb) * kTaps * kCols);
-    };
-    if (parallel_tiles) {
-      parallel_for(0, tap_blocks, 1, tiles);
-    } else {
-      tiles(0, tap_blocks);
+            weight_grad_tile_avx512(rows, g.Wo, g.sh * Wp, g.sw, xp + a0 * g.sh * Wp, off.data() + tb * kTaps,
+                                    static_cast<int>(std::min<int64_t>(kTaps, T - tb * kTaps)), vecs,
+                                    gt + kb * px * kCols, acc + (tb * kblocks + kb) * kTaps * kCols);
+      };
+      if (parallel_tiles) {
+        parallel_for(0, tap_blocks, 1, tiles);
+      } else {
+        tiles(0, tap_blocks);
+      }
     }
   };
 

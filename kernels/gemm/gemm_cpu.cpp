@@ -132,7 +132,7 @@ constexpr int64_t kNCT = 512;  // B chunk 256 x 512 floats = 512 KiB, half of L2
 // is read as one long run), letting threads that need the same chunk share its packing.
 constexpr int64_t kBPieceK = 64;
 // Below this many flops the thread pool's wake-up cost outweighs the second core.
-constexpr double kParallelFlops = 6e6;
+constexpr double kParallelFlops = 2e6;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
