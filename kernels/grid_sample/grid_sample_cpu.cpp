@@ -1,7 +1,9 @@
 // CPU reference of grid_sample and affine_grid: plain loops over output points running the tap
 // math of grid_sample_math.h. Forward runs in parallel over points; the backward over samples, so
 // each thread owns its sample's input gradient (deterministic, no atomics).
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "kernels/grid_sample/grid_sample_kernels.h"
@@ -55,6 +57,18 @@ void backward_typed(const Tensor& x, const Tensor& grid, const Tensor& gy, const
   });
 }
 
+// The base grid's coordinates along each axis (affine_base_coordinate), computed once per call
+// instead of with divisions at every point.
+template <class T>
+struct AxisCoordinates {
+  std::vector<T> x, y, z;
+  explicit AxisCoordinates(const AffineGridGeom& g) {
+    for (int64_t i = 0; i < g.w; ++i) x.push_back(affine_base_coordinate<T>(i, g.w, g.align_corners));
+    for (int64_t i = 0; i < g.h; ++i) y.push_back(affine_base_coordinate<T>(i, g.h, g.align_corners));
+    for (int64_t i = 0; i < g.d; ++i) z.push_back(affine_base_coordinate<T>(i, g.d, g.align_corners));
+  }
+};
+
 }  // namespace
 
 void grid_sample_cpu(const Tensor& x, const Tensor& grid, const Tensor& y, const GridSampleGeom& g) {
@@ -75,16 +89,23 @@ void affine_grid_cpu(const Tensor& theta, const Tensor& grid, const AffineGridGe
     const scalar_t* th = static_cast<const scalar_t*>(theta.raw_data());
     scalar_t* out = static_cast<scalar_t*>(grid.raw_data());
     const int dims = g.dims, cols = dims + 1;
-    const int64_t points = g.points();
-    parallel_for(0, g.n * points, 1024, [&](int64_t begin, int64_t end) {
-      scalar_t base[4];
-      for (int64_t k = begin; k < end; ++k) {
-        const scalar_t* t = th + (k / points) * dims * cols;
-        affine_base_point(k % points, g, base);
+    const AxisCoordinates<scalar_t> base(g);
+    // Rows (sample, z, y) of w points: the y and z terms once per row, then one product and two
+    // adds per value, summed in the order of the definition (x term, y term, z term, translation).
+    const int64_t rows = g.n * g.d * g.h;
+    parallel_for(0, rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(g.w, 1)), [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t n = row / (g.d * g.h), z = (row / g.h) % g.d, y = row % g.h;
+        const scalar_t* t = th + n * dims * cols;
+        scalar_t* o = out + row * g.w * dims;
         for (int r = 0; r < dims; ++r) {
-          scalar_t acc = 0;
-          for (int c = 0; c < cols; ++c) acc += t[r * cols + c] * base[c];
-          out[k * dims + r] = acc;
+          const scalar_t ty = t[r * cols + 1] * base.y[y], tz = dims == 3 ? t[r * cols + 2] * base.z[z] : scalar_t(0);
+          const scalar_t tx = t[r * cols + 0], shift = t[r * cols + dims];
+          for (int64_t x = 0; x < g.w; ++x) {
+            scalar_t acc = tx * base.x[x] + ty;
+            if (dims == 3) acc += tz;
+            o[x * dims + r] = acc + shift;
+          }
         }
       }
     });
@@ -97,16 +118,19 @@ void affine_grid_backward_cpu(const Tensor& ggrid, const Tensor& gtheta, const A
     scalar_t* gt = static_cast<scalar_t*>(gtheta.raw_data());
     const int dims = g.dims, cols = dims + 1;
     const int64_t points = g.points();
+    const AxisCoordinates<scalar_t> base(g);
     parallel_for(0, g.n, 1, [&](int64_t begin, int64_t end) {
-      scalar_t base[4];
       for (int64_t n = begin; n < end; ++n) {
         double acc[12] = {};  // in double for float32 too: the sum runs over every grid point
-        for (int64_t p = 0; p < points; ++p) {
-          affine_base_point(p, g, base);
-          const scalar_t* gp = gg + (n * points + p) * dims;
-          for (int r = 0; r < dims; ++r)
-            for (int c = 0; c < cols; ++c) acc[r * cols + c] += static_cast<double>(gp[r]) * base[c];
-        }
+        const scalar_t* gp = gg + n * points * dims;
+        for (int64_t z = 0; z < g.d; ++z)
+          for (int64_t y = 0; y < g.h; ++y)
+            for (int64_t x = 0; x < g.w; ++x, gp += dims) {
+              const double b[4] = {static_cast<double>(base.x[x]), static_cast<double>(base.y[y]),
+                                   dims == 3 ? static_cast<double>(base.z[z]) : 1.0, 1.0};
+              for (int r = 0; r < dims; ++r)
+                for (int c = 0; c < cols; ++c) acc[r * cols + c] += static_cast<double>(gp[r]) * b[c];
+            }
         for (int i = 0; i < dims * cols; ++i) gt[n * dims * cols + i] = static_cast<scalar_t>(acc[i]);
       }
     });

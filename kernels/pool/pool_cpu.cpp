@@ -21,6 +21,40 @@ void for_each_plane_element(int64_t planes, int64_t rows, int64_t cols, int64_t 
 
 int64_t planes_of(const Tensor& t, int64_t h, int64_t w) { return h * w > 0 ? t.numel() / (h * w) : 0; }
 
+// The CNNs' usual pooling: 2x2 windows at stride 2 that tile the input without padding.
+bool is_tiling_2x2(const Pool2dGeom& g) {
+  return g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_h == 0 && g.pad_w == 0 &&
+         2 * g.out_h <= g.in_h && 2 * g.out_w <= g.in_w;
+}
+
+// max_pool2d_window for those windows with the bounds known: the same four values in the same order
+// (row by row), the same rule (strictly greater or NaN replaces), row pointers instead of index math.
+template <class T>
+void max_pool2d_2x2(const T* x, T* y, int64_t* idx, const Pool2dGeom& g, int64_t planes) {
+  const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  parallel_for(0, planes * g.out_h, std::max<int64_t>(1, 4096 / std::max<int64_t>(g.out_w, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row) {
+      const int64_t p = row / g.out_h, oh = row % g.out_h;
+      const T* r0 = x + p * in_plane + 2 * oh * g.in_w;
+      const T* r1 = r0 + g.in_w;
+      T* yr = y + p * out_plane + oh * g.out_w;
+      int64_t* ir = idx + p * out_plane + oh * g.out_w;
+      const int64_t base = 2 * oh * g.in_w;
+      for (int64_t ow = 0; ow < g.out_w; ++ow) {
+        const int64_t w = 2 * ow;
+        T best = r0[w];
+        int64_t at = base + w;
+        // The window's first value always replaces the -inf start of max_pool2d_window.
+        if (r0[w + 1] > best || r0[w + 1] != r0[w + 1]) best = r0[w + 1], at = base + w + 1;
+        if (r1[w] > best || r1[w] != r1[w]) best = r1[w], at = base + g.in_w + w;
+        if (r1[w + 1] > best || r1[w + 1] != r1[w + 1]) best = r1[w + 1], at = base + g.in_w + w + 1;
+        yr[ow] = best;
+        ir[ow] = at;
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void max_pool2d_cpu(const Tensor& x, const Tensor& y, const Tensor& indices, const Pool2dGeom& g) {
@@ -29,6 +63,10 @@ void max_pool2d_cpu(const Tensor& x, const Tensor& y, const Tensor& indices, con
     scalar_t* yp = static_cast<scalar_t*>(y.raw_data());
     int64_t* ip = static_cast<int64_t*>(indices.raw_data());
     const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+    if (is_tiling_2x2(g)) {
+      max_pool2d_2x2(xp, yp, ip, g, planes_of(y, g.out_h, g.out_w));
+      return;
+    }
     for_each_plane_element(planes_of(y, g.out_h, g.out_w), g.out_h, g.out_w, g.kernel_h * g.kernel_w,
                            [&](int64_t p, int64_t oh, int64_t ow) {
                              const int64_t o = p * out_plane + oh * g.out_w + ow;

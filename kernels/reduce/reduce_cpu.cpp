@@ -12,9 +12,15 @@ void reduce_rows_cpu(ReduceOp op, const Tensor& in, const Tensor& out, int64_t r
       for (int64_t r = b; r < e; ++r) {
         const scalar_t* row = x + r * cols;
         if (op == ReduceOp::sum) {
-          double acc = 0;
-          for (int64_t c = 0; c < cols; ++c) acc += row[c];
-          static_cast<scalar_t*>(out.raw_data())[r] = static_cast<scalar_t>(acc);
+          // Eight partial sums in double: independent adds overlap (one chain waits on each add).
+          double acc[8] = {};
+          int64_t c = 0;
+          for (; c + 8 <= cols; c += 8)
+            for (int j = 0; j < 8; ++j) acc[j] += static_cast<double>(row[c + j]);
+          for (; c < cols; ++c) acc[c % 8] += static_cast<double>(row[c]);
+          double total = 0;
+          for (double a : acc) total += a;
+          static_cast<scalar_t*>(out.raw_data())[r] = static_cast<scalar_t>(total);
           continue;
         }
         ReduceAcc<scalar_t> acc{row[0], 0};

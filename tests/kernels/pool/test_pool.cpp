@@ -88,6 +88,25 @@ TEST_CASE("pool: max pool picks the first of tied maxima and propagates NaN") {
   REQUIRE(y[1] == 4);
 }
 
+TEST_CASE("pool: 2x2 stride-2 max pool (the CPU's tiling fast path) keeps the window rule") {
+  // Windows, row by row: all -inf (the first value, index 0); NaN first (it stays); a tie of 9s (the
+  // first, index 5); NaN last (it replaces the 2). The gradient marks each window's argmax.
+  const float inf = INFINITY;
+  Tensor x = from_vector<float>({-inf, -inf, NAN, 5, 2, 9, 1, 2, -inf, -inf, 7, 1, 9, 1, NAN, 0}, {1, 1, 2, 8});
+  x.set_requires_grad();
+  Tensor y = max_pool2d(x, {2, 2, 2, 2});
+  const std::vector<float> v = to_vector<float>(y);
+  REQUIRE(v.size() == 4);
+  REQUIRE(v[0] == -inf);
+  REQUIRE(std::isnan(v[1]));
+  REQUIRE(v[2] == 9);
+  REQUIRE(std::isnan(v[3]));
+  sum(y).backward();
+  std::vector<float> want(16, 0);
+  for (int i : {0, 2, 5, 14}) want[i] = 1;
+  REQUIRE(to_vector<float>(x.grad()) == want);
+}
+
 TEST_CASE("pool: global adaptive average pooling is the mean over H and W") {
   Tensor x = test::rand({2, 3, 7, 5}, 12, -1, 1, DType::f64);
   REQUIRE_CLOSE(adaptive_avg_pool2d(x, 1, 1), mean(x, {2, 3}, true), 1e-15, 1e-14);
