@@ -13,7 +13,8 @@
 #   make bench-lift  LIFT beside OpenCV's SIFT, ORB and AKAZE on graf1 -> graf3 and the held-out pairs
 #   make bench-train  the training step of four configs, ours beside the same networks in PyTorch
 #   make bench   GEMM (ours beside OpenBLAS); conv2d, affine_grid, grid_sample, soft_argmax (ours beside
-#                PyTorch CPU when /usr/bin/python3 has torch); box_iou, nms, roi_align (beside torchvision)
+#                PyTorch CPU when /usr/bin/python3 has torch); box_iou, nms, roi_align (beside torchvision);
+#                then bench-train
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
