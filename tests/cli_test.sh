@@ -27,6 +27,19 @@ for want in "model.layers[].type (layer types):" "data.dataset (data sets):" "ta
 done
 echo "$info" | grep -qE "^ +adamw +lr, beta1, beta2, eps, weight_decay$" || fail "info: adamw's keys missing: $info"
 echo "$info" | grep -qE "^ +paf +stride, sigma, limb_width" || fail "info: paf's keys missing: $info"
+echo "$info" | grep -qF "CPU memory cache:" || fail "info: no CPU memory cache line: $info"
+# bench train: the step and loop figures, the allocator's reuse, the profile's rows, clear errors.
+"$OCELLUS" bench train "$CFG" --steps 2 --warmup 1 --profile --json "$WORK/bt.json" > "$WORK/bt.log" 2>&1 \
+  || fail "bench train: $(cat "$WORK/bt.log")"
+for want in '"step_images_per_s"' '"loop_images_per_s"' '"fastest_step_ms"' '"host_allocator"' '"kernels"'; do
+  grep -qF -- "$want" "$WORK/bt.json" || fail "bench train --json: no $want in $(cat "$WORK/bt.json")"
+done
+for want in "bare step" "epoch loop" "conv2d_forward" "(outside kernels)"; do
+  grep -qF -- "$want" "$WORK/bt.log" || fail "bench train: no \"$want\" in $(cat "$WORK/bt.log")"
+done
+expect_error "cannot open" "$OCELLUS" bench train "$WORK/missing.json"
+expect_error "--steps must be positive" "$OCELLUS" bench train "$CFG" --steps 0
+expect_error "usage: ocellus bench train CONFIG" "$OCELLUS" bench train
 printf '{"model": {"input": [1, 28, 28], "layers": [{"type": "flatten"}]}, "train": {"optimizer": {"type": "adma"}}}' > "$WORK/opt.json"
 expect_error "opt.json: train.optimizer.type: unknown optimizer \"adma\" (did you mean \"adam\"?)" "$OCELLUS" train "$WORK/opt.json"
 expect_error "cannot open" "$OCELLUS" train "$WORK/missing.json"
