@@ -1,6 +1,8 @@
 // The host caching allocator (cpu_allocator.h): one mutex, free lists per size class.
 #include "core/cpu_allocator.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -33,6 +35,13 @@ size_t cache_limit_from_env() {
 }
 
 void* system_alloc(size_t bytes) { return std::aligned_alloc(kAlign, (bytes + kAlign - 1) / kAlign * kAlign); }
+
+// The machine's memory: a larger request can never succeed, so it is refused before the system
+// (or a sanitizer's allocator, which aborts instead of returning null) is asked.
+size_t physical_memory() {
+  static const size_t bytes = static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<size_t>(sysconf(_SC_PAGE_SIZE));
+  return bytes;
+}
 
 struct Cache {
   std::mutex mutex;
@@ -76,8 +85,8 @@ void* cpu_caching_alloc(size_t nbytes) {
       }
     }
   }
-  void* p = system_alloc(bytes);
-  if (!p) {  // the cache may hold what the system lacks
+  void* p = bytes <= physical_memory() ? system_alloc(bytes) : nullptr;
+  if (!p && bytes <= physical_memory()) {  // the cache may hold what the system lacks
     std::lock_guard<std::mutex> lock(c.mutex);
     c.release_all();
     p = system_alloc(bytes);
@@ -85,7 +94,8 @@ void* cpu_caching_alloc(size_t nbytes) {
   if (!p) {
     std::lock_guard<std::mutex> lock(c.mutex);
     c.stats.allocated -= nbytes;
-    OC_FAIL("out of host memory allocating ", nbytes, " bytes (", c.stats.allocated, " bytes in use by tensors)");
+    OC_FAIL("out of host memory allocating ", nbytes, " bytes (the machine has ", physical_memory(), " bytes; ",
+            c.stats.allocated, " bytes in use by tensors)");
   }
   return p;
 }
