@@ -1,7 +1,8 @@
 // CPU convolution, the reference: im2col on tiles of output pixels + the blocked GEMM (gemm_cpu),
 // threaded over (image, group, tile) work units; col2im for the input gradient; per-thread partial
 // sums for the weight gradient. A 1x1 / stride 1 / unpadded convolution skips im2col (x already is
-// the matrix); a depthwise one (one input channel per group) runs direct loops over image planes.
+// the matrix); a depthwise one (one input channel per group) runs direct loops over image planes;
+// float32 on AVX-512 mostly runs the direct kernels of conv_direct_cpu.h (conv_direct_applies).
 #include <algorithm>
 #include <cstring>
 #include <memory>
