@@ -50,6 +50,17 @@ expect_error "broken.json: invalid JSON" "$OCELLUS" train "$WORK/broken.json"
 expect_error "unknown option --epochs" "$OCELLUS" train "$CFG" --epochs 3
 expect_error "--set" "$OCELLUS" train "$CFG" --set novalue
 
+# A full disk while saving (a file-size limit, so the checkpoint's write fails): a clear error naming
+# the file, exit non-zero, the previous checkpoint intact and no temporary file left.
+"$OCELLUS" train "$CFG" --out "$WORK/full" --set train.epochs=1 > "$WORK/full.log" 2>&1 || fail "train for the full-disk test: $(cat "$WORK/full.log")"
+before=$(cksum < "$WORK/full/last.safetensors")
+out=$(ulimit -f 16; "$OCELLUS" train "$CFG" --out "$WORK/full" --resume --set train.epochs=2 2>&1); rc=$?
+[ "$rc" -ne 0 ] || fail "full disk: expected a non-zero exit, got 0: $out"
+echo "$out" | grep -qF "last.safetensors" || fail "full disk: the error does not name the checkpoint: $out"
+echo "$out" | grep -qF "File too large" || fail "full disk: the error does not say why: $out"
+[ "$(cksum < "$WORK/full/last.safetensors")" = "$before" ] || fail "full disk: last.safetensors changed"
+ls -A "$WORK/full" | grep -q "tmp" && fail "full disk: a temporary file was left: $(ls -A "$WORK/full")"
+
 # Ctrl-C during training: a checkpoint at the current step, exit code 130.
 "$OCELLUS" train "$CFG" --out "$WORK/run" --set train.epochs=20 > "$WORK/train.log" 2>&1 &
 pid=$!

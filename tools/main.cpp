@@ -1,4 +1,5 @@
 // The `ocellus` command: dispatches to the subcommands; every error ends with a message and exit 1.
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -27,6 +28,9 @@ commands:
   bench roi_align|roi_pool [--device cpu|cuda] [--json FILE] [--quick]
                                 1000 RoIs over a 256-channel map, forward and forward+backward
   bench OP --cases              the shapes `bench OP` times: the bench rows of OP's case table
+  bench train CONFIG [--steps N] [--warmup N] [--profile] [--json FILE] [--device cpu|cuda] [--set k=v ...]
+                                images/s of a config's training step (one batch held in memory, and
+                                the epoch loop with the real loader); --profile: ms per kernel
   data pose-synth --out DIR --count N [--size S] [--people MIN..MAX] [--seed X] [--backgrounds DIR|none]
                                 write a COCO-format data set of synthetic people (docs/data.md)
   data det-synth --out DIR --count N [--size S] [--objects MIN..MAX] [--seed X] [--split train|test]
@@ -61,6 +65,9 @@ commands:
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) then fails the write with EFBIG, which the writers report like a
+  // full disk (naming the file; the previous checkpoint intact), instead of killing the process.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (argc < 2 || std::string(argv[1]) == "-h" || std::string(argv[1]) == "--help") {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
