@@ -1,29 +1,63 @@
-// Temp-file-and-rename writes (see atomic_file.h).
+// Temp-file, fsync and rename writes (see atomic_file.h).
 #include "train/io/atomic_file.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "core/error.h"
+#include "train/io/fd.h"
 
 namespace oc {
+namespace {
+
+bool write_all(int fd, const void* data, size_t n) {
+  const char* p = static_cast<const char*>(data);
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, std::min<size_t>(n, size_t(1) << 30));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+}  // namespace
+
+void write_file_atomic(const std::string& path, const std::vector<ByteSpan>& pieces) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  static std::atomic<uint64_t> counter{0};
+  const std::string tmp =
+      (dir / str_cat(".", target.filename().string(), ".tmp.", ::getpid(), ".", counter.fetch_add(1))).string();
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
+  OC_CHECK(fd.get() >= 0, path, ": cannot create the temporary file ", tmp, " (", std::strerror(errno), ")");
+  auto fail = [&](const char* what) {
+    const int err = errno;
+    fd.close();
+    ::unlink(tmp.c_str());
+    OC_FAIL(path, ": ", what, " (", std::strerror(err), ")");
+  };
+  for (const ByteSpan& piece : pieces)
+    if (piece.size > 0 && !write_all(fd.get(), piece.data, piece.size)) fail("write failed");
+  if (::fsync(fd.get()) != 0) fail("fsync failed");
+  if (fd.close() != 0) fail("close failed");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename the temporary file over it");
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() >= 0) ::fsync(dfd.get());
+}
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    OC_CHECK(f.good(), path, ": cannot write the temporary file ", tmp);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    OC_CHECK(f.good(), path, ": writing ", tmp, " failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    const std::string why = ec.message();
-    std::filesystem::remove(tmp, ec);  // best effort: do not leave the temporary behind
-    OC_FAIL(path, ": cannot rename ", tmp, " over it (", why, ")");
-  }
+  write_file_atomic(path, {ByteSpan{bytes.data(), bytes.size()}});
 }
 
 }  // namespace oc

@@ -7,17 +7,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/enum_names.h"
 #include "kernels/copy/copy.h"
+#include "train/io/atomic_file.h"
+#include "train/io/fd.h"
 
 namespace oc {
 namespace {
@@ -136,38 +136,6 @@ bool json_uint(const ojson& v, uint64_t& out) {
 
 // --- files ----------------------------------------------------------------------------------------
 
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { close(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int close() {
-    int r = 0;
-    if (fd_ >= 0) r = ::close(fd_);
-    fd_ = -1;
-    return r;
-  }
-
- private:
-  int fd_;
-};
-
-bool write_all(int fd, const void* data, size_t n) {
-  const char* p = static_cast<const char*>(data);
-  while (n > 0) {
-    ssize_t w = ::write(fd, p, std::min<size_t>(n, size_t(1) << 30));
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
 // Reads n bytes at `offset`; returns the count read (short only at the end of the file).
 size_t read_at(int fd, void* data, size_t n, uint64_t offset, const std::string& path) {
   char* p = static_cast<char*>(data);
@@ -238,35 +206,11 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
   }
   header.append((8 - header.size() % 8) % 8, ' ');
 
-  // Write a temporary file beside `path`, then rename it over `path`.
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  static std::atomic<uint64_t> counter{0};
-  const std::string tmp =
-      (dir / str_cat(".", target.filename().string(), ".tmp.", ::getpid(), ".", counter.fetch_add(1))).string();
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666));
-  OC_CHECK(fd.get() >= 0, "save_safetensors: ", path, ": cannot create the temporary file ", tmp, " (",
-           std::strerror(errno), ")");
-  auto fail = [&](const char* what) {
-    const int err = errno;
-    fd.close();
-    ::unlink(tmp.c_str());
-    OC_FAIL("save_safetensors: ", path, ": ", what, " (", std::strerror(err), ")");
-  };
   unsigned char len[8];
   for (int k = 0; k < 8; ++k) len[k] = static_cast<unsigned char>(static_cast<uint64_t>(header.size()) >> (8 * k));
-  if (!write_all(fd.get(), len, 8) || !write_all(fd.get(), header.data(), header.size())) fail("write failed");
-  for (const Tensor& t : data) {
-    const size_t nbytes = static_cast<size_t>(t.numel()) * dtype_size(t.dtype());
-    if (nbytes > 0 && !write_all(fd.get(), t.raw_data(), nbytes)) fail("write failed");
-  }
-  if (::fsync(fd.get()) != 0) fail("fsync failed");
-  if (fd.close() != 0) fail("close failed");
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename the temporary file over it");
-  // Make the rename itself durable.
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dfd.get() >= 0) ::fsync(dfd.get());
+  std::vector<ByteSpan> pieces = {{len, 8}, {header.data(), header.size()}};
+  for (const Tensor& t : data) pieces.push_back({t.raw_data(), static_cast<size_t>(t.numel()) * dtype_size(t.dtype())});
+  write_file_atomic(path, pieces);
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
