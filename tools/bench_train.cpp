@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <numeric>
 #include <nlohmann/json.hpp>
 
 #include "core/cpu_allocator.h"
@@ -15,12 +16,6 @@
 
 namespace oc::cli {
 namespace {
-
-double sum(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return s;
-}
 
 void print_profile(const StepTimes& t, nlohmann::json& out) {
   std::printf("\nprofile of one bare step (%.2f ms with the profile on), per kernel, outermost calls only:\n",
@@ -65,7 +60,7 @@ int bench_train(const Args& all) {
   const double step_ips = t.batch_size / (step_ms * 1e-3);
   // The loop's throughput is what an epoch sees: all its images over all its time (the loader's
   // waits come in bursts, so a median would hide them).
-  const double loop_ips = t.batch_size * static_cast<double>(t.loop_ms.size()) / (sum(t.loop_ms) * 1e-3);
+  const double loop_ips = t.batch_size * static_cast<double>(t.loop_ms.size()) / (std::accumulate(t.loop_ms.begin(), t.loop_ms.end(), 0.0) * 1e-3);
   std::printf("training step of %s on %s (%d threads), batch %ld, %d steps after %d warm-up\n", config.c_str(),
               dev.str().c_str(), num_threads(), static_cast<long>(t.batch_size), steps, warmup);
   std::printf("%-34s %9.2f ms %9.1f img/s (median step; fastest %.2f ms)\n", "bare step (batch held in memory)",

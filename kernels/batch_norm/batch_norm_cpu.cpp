@@ -8,6 +8,7 @@
 #include "core/thread_pool.h"
 #include "kernels/batch_norm/batch_norm_kernels.h"
 #include "kernels/batch_norm/batch_norm_math.h"
+#include "kernels/common/lane_sum.h"
 
 namespace oc {
 namespace {
@@ -19,21 +20,6 @@ const T* cptr(const Tensor& t) {
 
 // Grain for a loop over items of `work` elements each: about 16k elements per chunk.
 int64_t grain_for(int64_t work) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, work)); }
-
-constexpr int kLanes = 8;
-
-// sum of f(k) for k < n, in double, over kLanes independent partial sums.
-template <class F>
-double lane_sum(int64_t n, F f) {
-  double acc[kLanes] = {};
-  int64_t k = 0;
-  for (; k + kLanes <= n; k += kLanes)
-    for (int j = 0; j < kLanes; ++j) acc[j] += f(k + j);
-  for (; k < n; ++k) acc[k % kLanes] += f(k);
-  double s = 0;
-  for (double a : acc) s += a;
-  return s;
-}
 
 // A per-thread row of n values, kept between calls.
 template <class T>

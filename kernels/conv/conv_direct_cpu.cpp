@@ -76,8 +76,23 @@ void copy_padded_row(const float* src, int64_t width, int64_t left, float* dst, 
   std::fill(dst + b, dst + n, 0.0f);
 }
 
+// Rows hp < Hp of a padded plane (row stride `row`, `n` floats written a row) from the plane src
+// [H, W] read at row hp - top and column j - left: zero rows and columns outside it.
+void pad_plane(const float* src, int64_t H, int64_t W, int64_t top, int64_t left, int64_t Hp, int64_t n, int64_t row,
+               float* dst) {
+  for (int64_t hp = 0; hp < Hp; ++hp, dst += row) {
+    const int64_t ih = hp - top;
+    if (ih < 0 || ih >= H) std::fill(dst, dst + n, 0.0f);
+    else copy_padded_row(src + ih * W, W, left, dst, n);
+  }
+}
+
 void fill_phased(const DirectGeom& d, const PhasedLayout& L, const float* in, float* buf) {
-  for (int64_t i = 0; i < d.Ci; ++i)
+  for (int64_t i = 0; i < d.Ci; ++i) {
+    if (d.st == 1) {  // one phase: plain padded rows
+      pad_plane(in + i * d.Hi * d.Wi, d.Hi, d.Wi, d.pt, d.pl, L.Hp, L.row, L.row, buf + i * L.plane);
+      continue;
+    }
     for (int64_t hp = 0; hp < L.Hp; ++hp) {
       float* dst = buf + i * L.plane + hp * L.row;
       const int64_t ih = hp - d.pt;
@@ -86,16 +101,13 @@ void fill_phased(const DirectGeom& d, const PhasedLayout& L, const float* in, fl
         continue;
       }
       const float* src = in + (i * d.Hi + ih) * d.Wi;
-      if (d.st == 1) {
-        copy_padded_row(src, d.Wi, d.pl, dst, L.Wq);
-        continue;
-      }
       for (int64_t phase = 0; phase < d.st; ++phase)
         for (int64_t q = 0; q < L.Wq; ++q) {
           const int64_t iw = q * d.st + phase - d.pl;
           dst[phase * L.Wq + q] = iw >= 0 && iw < d.Wi ? src[iw] : 0.0f;
         }
     }
+  }
   std::fill(buf + d.Ci * L.plane, buf + L.size, 0.0f);
 }
 
@@ -175,9 +187,6 @@ void direct_conv(const DirectGeom& d, int64_t N, const float* in, const std::vec
   });
 }
 
-}  // namespace
-
-namespace {
 constexpr int64_t kMinChannels = 8, kMinWeightGradTaps = 16;
 
 std::atomic<bool> g_direct_enabled{[] {
@@ -244,7 +253,6 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
     for (int64_t r = 0; r < g.R; ++r)
       for (int64_t s = 0; s < g.S; ++s) off[static_cast<size_t>((c * g.R + r) * g.S + s)] = c * plane + r * g.dh * Wp + s * g.dw;
 
-  // One image into a part's sums: pad x, transpose gy to [kblock][pixel][32], then every tile.
   // One image into a part's sums: pad x, then per band of output rows, gy's band transposed to
   // [kblock][pixel][kCols] (a few hundred KiB at most, so its strided writes stay in cache) and
   // every tile over the band (tile-outer order streamed the whole image once per tile).
@@ -252,13 +260,7 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
   auto add_image = [&](int64_t n, float* acc, bool parallel_tiles) {
     float* xp = scratch(1, g.C * plane);
     float* gt = scratch(2, kblocks * band_rows * g.Wo * kCols);
-    for (int64_t c = 0; c < g.C; ++c)
-      for (int64_t hp = 0; hp < Hp; ++hp) {
-        float* dst = xp + (c * Hp + hp) * Wp;
-        const int64_t ih = hp - g.ph;
-        if (ih < 0 || ih >= g.H) std::fill(dst, dst + Wp, 0.0f);
-        else copy_padded_row(x + ((n * g.C + c) * g.H + ih) * g.W, g.W, g.pw, dst, Wp);
-      }
+    for (int64_t c = 0; c < g.C; ++c) pad_plane(x + (n * g.C + c) * g.HW(), g.H, g.W, g.ph, g.pw, Hp, Wp, Wp, xp + c * plane);
     for (int64_t a0 = 0; a0 < g.Ho; a0 += band_rows) {
       const int64_t rows = std::min(band_rows, g.Ho - a0), px = rows * g.Wo, p0 = a0 * g.Wo;
       for (int64_t k = 0; k < kblocks * kCols; ++k) {

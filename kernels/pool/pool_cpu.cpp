@@ -42,12 +42,15 @@ void max_pool2d_2x2(const T* x, T* y, int64_t* idx, const Pool2dGeom& g, int64_t
       const int64_t base = 2 * oh * g.in_w;
       for (int64_t ow = 0; ow < g.out_w; ++ow) {
         const int64_t w = 2 * ow;
+        // The window's first value always replaces the -inf start of max_pool2d_window.
         T best = r0[w];
         int64_t at = base + w;
-        // The window's first value always replaces the -inf start of max_pool2d_window.
-        if (r0[w + 1] > best || r0[w + 1] != r0[w + 1]) best = r0[w + 1], at = base + w + 1;
-        if (r1[w] > best || r1[w] != r1[w]) best = r1[w], at = base + g.in_w + w;
-        if (r1[w + 1] > best || r1[w + 1] != r1[w + 1]) best = r1[w + 1], at = base + g.in_w + w + 1;
+        auto take = [&](T v, int64_t i) {
+          if (v > best || v != v) best = v, at = i;
+        };
+        take(r0[w + 1], base + w + 1);
+        take(r1[w], base + g.in_w + w);
+        take(r1[w + 1], base + g.in_w + w + 1);
         yr[ow] = best;
         ir[ow] = at;
       }

@@ -1,5 +1,6 @@
 // CPU reference of the row reductions; sums accumulate in double for float32 input.
 #include "core/thread_pool.h"
+#include "kernels/common/lane_sum.h"
 #include "kernels/reduce/reduce_kernels.h"
 #include "kernels/reduce/reduce_math.h"
 
@@ -12,14 +13,7 @@ void reduce_rows_cpu(ReduceOp op, const Tensor& in, const Tensor& out, int64_t r
       for (int64_t r = b; r < e; ++r) {
         const scalar_t* row = x + r * cols;
         if (op == ReduceOp::sum) {
-          // Eight partial sums in double: independent adds overlap (one chain waits on each add).
-          double acc[8] = {};
-          int64_t c = 0;
-          for (; c + 8 <= cols; c += 8)
-            for (int j = 0; j < 8; ++j) acc[j] += static_cast<double>(row[c + j]);
-          for (; c < cols; ++c) acc[c % 8] += static_cast<double>(row[c]);
-          double total = 0;
-          for (double a : acc) total += a;
+          const double total = lane_sum(cols, [row](int64_t c) { return static_cast<double>(row[c]); });
           static_cast<scalar_t*>(out.raw_data())[r] = static_cast<scalar_t>(total);
           continue;
         }
