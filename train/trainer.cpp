@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "core/profile.h"
+#include "core/timing.h"
 #include "losses/losses.h"
 #include "train/eval_pass.h"
 #include "train/optimizers.h"
@@ -247,29 +248,24 @@ StepTimes time_training_steps(Experiment& e, Device device, int steps, int warmu
   auto next_batch = [&](Batch& b) {
     while (!loader.next(b)) loader.start_epoch(++epoch);
   };
-  // The epoch loop: the loader's wait and the step, as train_epoch runs them.
+  // The epoch loop: the loader's wait and the step, as train_epoch runs them. time_runs_ms waits
+  // for the device too (CUDA events), so a step's queued kernels count.
   Batch b;
-  for (int i = 0; i < warmup + steps; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
+  out.loop_ms = time_runs_ms(r.device, [&] {
     next_batch(b);
     train_step(r, b, epoch);
-    if (i >= warmup) out.loop_ms.push_back(seconds_since(t0) * 1e3);
-  }
+  }, warmup, steps);
   // The bare step: one batch held in memory, no loader.
   Batch held;
   next_batch(held);
   out.batch_size = held.images.size(0);
-  for (int i = 0; i < warmup + steps; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    train_step(r, held, epoch);
-    if (i >= warmup) out.step_ms.push_back(seconds_since(t0) * 1e3);
-  }
+  out.step_ms = time_runs_ms(r.device, [&] { train_step(r, held, epoch); }, warmup, steps);
   if (profile) {  // separate steps, so the profile's own cost stays out of the timings above
-    auto t0 = std::chrono::steady_clock::now();
     profile_start();
-    for (int i = 0; i < steps; ++i) train_step(r, held, epoch);
+    out.profile_ms = time_once_ms(r.device, [&] {
+      for (int i = 0; i < steps; ++i) train_step(r, held, epoch);
+    }) / steps;
     out.profile = profile_stop();
-    out.profile_ms = seconds_since(t0) * 1e3 / steps;
     for (ProfileEntry& p : out.profile) {  // every step makes the same calls
       p.ms /= steps;
       p.calls /= steps;
