@@ -4,6 +4,9 @@
 #   make test-sanitize   the CPU tests under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-emulated   the CUDA kernels run on the CPU (core/cuda_emu/) under the sanitizers, with the CPU
 #                        tests: every CUDA parity test executes, in two thread orders (a skip is a failure)
+#   make test-tsan   the threaded code (thread pool, data loader workers, CUDA allocator) under ThreadSanitizer
+#   make fuzz    every libFuzzer target of tests/fuzz/ for FUZZ_SECONDS each (clang-15, libfuzzer-15-dev);
+#                what it finds lands in build-fuzz/findings/<reader>/ (tests/fuzz/README.md)
 #   make goldens the PyTorch golden files tests/data/golden_*.json (the op case tables' inputs, then
 #                tools/make_goldens.py with /usr/bin/python3, which needs Debian's python3-torch)
 #   make pose-data   the synthetic pose data sets of configs/pose_*.json
@@ -19,7 +22,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 CUDA ?= AUTO
 
-.PHONY: all setup build demo test test-sanitize test-emulated bench bench-train goldens pose-data det-data lift-data lift bench-lift clean
+.PHONY: all setup build demo test test-sanitize test-emulated test-tsan fuzz bench bench-train goldens pose-data det-data lift-data lift bench-lift clean
 
 all: build
 
@@ -64,6 +67,15 @@ test-emulated: setup
 	cd build-emulated && $(EMU_ENV) OCELLUS_EMU_ORDER=reverse OCELLUS_EMU_SMS=4 OCELLUS_GRID_CAP=3 ./ocellus_cuda_tests
 	cd build-emulated && $(EMU_ENV) ctest -j $(JOBS) --output-on-failure \
 	  -R '^(lint|cli):|gemm_cpu float32|conv direct|Python [(]json|Fashion-MNIST loads'
+
+# The CPU tests that start threads, in their own build tree under ThreadSanitizer (tools/test_tsan.sh).
+test-tsan: setup
+	tools/test_tsan.sh build-tsan $(JOBS)
+
+# Each fuzz target for FUZZ_SECONDS seconds from its seed corpus (tools/fuzz.sh). CI runs it briefly.
+FUZZ_SECONDS ?= 300
+fuzz: setup
+	tools/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(JOBS)
 
 bench: build
 	$(BUILD)/ocellus bench gemm --json $(BUILD)/bench_gemm.json

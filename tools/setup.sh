@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make catch2 nlohmann-json3-dev libstb-dev zlib1g-dev libopenblas-dev pkg-config
-          dataset-fashion-mnist opencv-doc)
+          dataset-fashion-mnist opencv-doc clang-15 libfuzzer-15-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

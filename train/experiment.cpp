@@ -16,6 +16,7 @@ void read_data(ConfigObject d, DataSettings& s) {
   kind.read(d, s);
   s.train_limit = d.get_int("train_limit", 0);
   s.test_limit = d.get_int("test_limit", 0);
+  s.skip_corrupt = d.get_bool("skip_corrupt", false);
   // Read both keys always, so that they appear in `resolved` and typos of them get suggestions.
   s.distortion = d.get_string("distortion", s.distortion);
   try {
@@ -79,6 +80,9 @@ void read_train(ConfigObject t, TrainSettings& s) {
   s.clip_grad_norm = t.get_double("clip_grad_norm", 0);
   s.log_every = t.get_int("log_every", 50);
   s.init_from = t.get_string("init_from", "");
+  s.checkpoint_every = t.get_int("checkpoint_every", 0);
+  OC_CHECK(s.checkpoint_every >= 0, t.where("checkpoint_every"), ": must be >= 0 (0: at the end of each epoch only), got ",
+           s.checkpoint_every);
   t.finish();
 }
 

@@ -24,6 +24,7 @@ struct DataSettings {
   std::string train_dir, test_dir;         // image_folder roots; pose_coco, det_coco: DIR/annotations.json +
                                            // DIR/images; homography_patches: DIR/patches.* + DIR/pairs.json
   int64_t train_limit = 0, test_limit = 0;  // > 0: use only the first N images
+  bool skip_corrupt = false;                // an image that cannot be read is left out and counted, not an error
   std::string distortion = "none";         // fashion_mnist only: none | rotated | rts | projective | cluttered
   uint64_t distortion_seed = 1;            // the train split's distortions (test: kDistortionTestSeed)
   LoaderOptions loader;                    // batch size, workers, normalization, augmentation
@@ -44,6 +45,7 @@ struct TrainSettings {
   double clip_grad_norm = 0;      // 0: off
   int64_t log_every = 50;         // steps between plain log lines (non-terminal output)
   std::string init_from;          // a checkpoint whose model tensors start the run (train/checkpoint.h)
+  int64_t checkpoint_every = 0;   // > 0: also write last.safetensors every N steps (0: at epoch ends only)
 };
 
 // What the network is trained to do: a task_registry() name (train/tasks/task.h). "classification":
