@@ -9,8 +9,8 @@
 #include "kernels/copy/copy.h"
 #include "kernels/fill/fill.h"
 #include "kernels/views/views.h"
+#include "train/data/corrupt_images.h"
 #include "train/io/idx.h"
-#include "train/io/image_io.h"
 
 namespace oc {
 namespace fs = std::filesystem;
@@ -83,9 +83,10 @@ ImageDataset load_fashion_mnist(const std::string& dir, const std::string& split
   return ds;
 }
 
-ImageDataset load_image_folder(const std::string& root, int channels) {
+ImageDataset load_image_folder(const std::string& root, int channels, int64_t limit, bool skip_corrupt) {
   OC_CHECK(channels == 0 || channels == 1 || channels == 3, "load_image_folder: ", root,
            ": channels must be 0 (as stored), 1 or 3, got ", channels);
+  OC_CHECK(limit >= 0, "load_image_folder: ", root, ": limit must be >= 0, got ", limit);
   std::error_code ec;
   OC_CHECK(fs::is_directory(root, ec), "load_image_folder: ", root, ": no such directory");
   ImageDataset ds;
@@ -114,21 +115,38 @@ ImageDataset load_image_folder(const std::string& root, int channels) {
     }
   }
   OC_CHECK(!files.empty(), "load_image_folder: ", root, ": no image files in the class directories");
-
-  Tensor first = read_image(files[0], channels);
-  const Shape image_shape = first.shape();
-  const int64_t n = static_cast<int64_t>(files.size()), bytes = first.numel();
-  ds.images = Tensor::empty({n, image_shape[0], image_shape[1], image_shape[2]}, DType::u8);
-  uint8_t* dst = ds.images.data<uint8_t>();
-  for (int64_t i = 0; i < n; ++i) {
-    Tensor img = i == 0 ? first : read_image(files[i], channels);
-    OC_CHECK(img.shape() == image_shape, "load_image_folder: ", files[i], ": image of shape [C,H,W] = ",
-             shape_str(img.shape()), " differs from ", shape_str(image_shape), " of ", files[0],
-             " (all images must share one size and channel count; pass channels to convert)");
-    std::memcpy(dst + i * bytes, img.data<uint8_t>(), static_cast<size_t>(bytes));
+  if (limit > 0 && limit < static_cast<int64_t>(files.size())) {
+    files.resize(static_cast<size_t>(limit));
+    labels.resize(static_cast<size_t>(limit));
   }
-  ds.labels = from_vector(labels, {n});
+
+  // Images go to the next free row as they are read, so a skipped one leaves no gap; the first
+  // readable image sets the size every other must share.
+  const int64_t n = static_cast<int64_t>(files.size());
+  SplitImageReader reader(n, skip_corrupt);
+  int64_t rows = 0, first = -1;
+  for (int64_t i = 0; i < n; ++i) {
+    Tensor img = reader.read(i, files[i], channels);
+    if (!img.defined()) continue;
+    if (first < 0) {
+      first = i;
+      ds.images = Tensor::empty({n, img.size(0), img.size(1), img.size(2)}, DType::u8);
+    }
+    const Shape image_shape{ds.images.size(1), ds.images.size(2), ds.images.size(3)};
+    OC_CHECK(img.shape() == image_shape, "load_image_folder: ", files[i], ": image of shape [C,H,W] = ",
+             shape_str(img.shape()), " differs from ", shape_str(image_shape), " of ", files[first],
+             " (all images must share one size and channel count; pass channels to convert)");
+    const int64_t bytes = img.numel();
+    std::memcpy(ds.images.data<uint8_t>() + rows * bytes, img.data<uint8_t>(), static_cast<size_t>(bytes));
+    ++rows;
+  }
+  const std::vector<int64_t> kept = reader.kept(str_cat("load_image_folder: ", root));
+  std::vector<int64_t> kept_labels;
+  for (int64_t i : kept) kept_labels.push_back(labels[static_cast<size_t>(i)]);
+  if (rows < n) ds.images = slice(ds.images, 0, 0, rows);
+  ds.labels = from_vector(kept_labels, {rows});
   ds.num_classes = static_cast<int64_t>(ds.class_names.size());
+  ds.skipped = reader.skipped();
   return ds;
 }
 

@@ -21,6 +21,13 @@ namespace oc {
 using SampleTransform =
     std::function<Tensor(int64_t index, uint64_t seed, const Tensor& image, float* target, uint8_t* masks)>;
 
+// The images a split left out because they could not be read or decoded (data.skip_corrupt): how many
+// of the split's distinct files, and the first one's error, which names the file.
+struct SkippedImages {
+  int64_t skipped = 0, total = 0;
+  std::string first_error;
+};
+
 struct ImageDataset {
   Tensor images;  // uint8 [N,C,H,W] on the CPU, contiguous
   Tensor labels;  // int64 [N]
@@ -33,6 +40,7 @@ struct ImageDataset {
                               // training split sets it
   int64_t num_classes = 0;
   std::vector<std::string> class_names;
+  SkippedImages skipped;  // what loading left out (only with skipping on; see corrupt_images.h)
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
 
@@ -50,7 +58,10 @@ const std::vector<std::string>& fashion_mnist_class_names();
 // root/<class>/<image>: classes are the sub-directories, sorted by name (label = position);
 // images are the files with an image extension (png, jpg, jpeg, pgm, ppm, pnm, bmp, tga, gif; any
 // case), sorted by name, hidden files skipped. All images must share one size and channel count
-// (channels = 1 or 3 converts every image to that many); errors name the offending file.
-ImageDataset load_image_folder(const std::string& root, int channels = 0);
+// (channels = 1 or 3 converts every image to that many); errors name the offending file. limit > 0
+// reads only the first `limit` files (in that order). skip_corrupt: a file that cannot be read or
+// decoded is left out with its label and counted in `skipped` instead of being an error.
+ImageDataset load_image_folder(const std::string& root, int channels = 0, int64_t limit = 0,
+                               bool skip_corrupt = false);
 
 }  // namespace oc

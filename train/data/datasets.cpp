@@ -1,6 +1,8 @@
 // The data set registry (see datasets.h).
 #include "train/data/datasets.h"
 
+#include "core/log.h"
+#include "train/data/corrupt_images.h"
 #include "train/data/distorted_mnist.h"
 #include "train/data/homography_pairs.h"
 
@@ -12,6 +14,12 @@ const std::string& split_dir(const DataSettings& d, const std::string& split) {
 }
 int64_t split_limit(const DataSettings& d, const std::string& split) {
   return split == "train" ? d.train_limit : d.test_limit;
+}
+
+// Once per split, the images data.skip_corrupt left out.
+void log_skipped(const std::string& split, const SkippedImages& s) {
+  const std::string line = skipped_images_line(split, s);
+  if (!line.empty()) log_line(line);
 }
 
 ImageDataset load_fashion(const DataSettings& d, const std::string& split) {
@@ -28,12 +36,8 @@ void read_split_dirs(ConfigObject& d, DataSettings& s) {
 }
 
 ImageDataset load_folder(const DataSettings& d, const std::string& split) {
-  ImageDataset ds = load_image_folder(split_dir(d, split));
-  const int64_t limit = split_limit(d, split);
-  if (limit > 0 && limit < ds.size()) {
-    ds.images = slice(ds.images, 0, 0, limit);
-    ds.labels = slice(ds.labels, 0, 0, limit);
-  }
+  ImageDataset ds = load_image_folder(split_dir(d, split), 0, split_limit(d, split), d.skip_corrupt);
+  log_skipped(split, ds.skipped);
   return ds;
 }
 
@@ -65,10 +69,13 @@ void read_pose_coco(ConfigObject& d, DataSettings& s) {
 }
 
 PoseDataset load_pose_coco(const DataSettings& d, const std::string& split, uint64_t seed, int64_t max_people) {
-  if (d.pose_crop.size > 0)  // augmentation on the training split only
-    return load_pose_crops(split_dir(d, split), d.pose_crop, d.pose_crop_augment && split == "train", seed,
-                           split_limit(d, split));
-  return load_pose_dataset(split_dir(d, split), max_people, split_limit(d, split));
+  PoseDataset ds =
+      d.pose_crop.size > 0  // augmentation on the training split only
+          ? load_pose_crops(split_dir(d, split), d.pose_crop, d.pose_crop_augment && split == "train", seed,
+                            split_limit(d, split), d.skip_corrupt)
+          : load_pose_dataset(split_dir(d, split), max_people, split_limit(d, split), d.skip_corrupt);
+  log_skipped(split, ds.data.skipped);
+  return ds;
 }
 
 // data.augment on det_coco: a flip and a scale that move the boxes (train/data/det_augment.h).
@@ -81,7 +88,9 @@ void check_det_augment(const ConfigObject& augment, const AugmentOptions& a) {
 // Only the training split is augmented (its masks too); the loader runs the transform when
 // data.augment is on.
 DetDataset load_det_coco(const DataSettings& d, const std::string& split, int64_t max_objects, bool with_masks) {
-  DetDataset ds = load_detection_dataset(split_dir(d, split), max_objects, split_limit(d, split), with_masks);
+  DetDataset ds =
+      load_detection_dataset(split_dir(d, split), max_objects, split_limit(d, split), with_masks, d.skip_corrupt);
+  log_skipped(split, ds.data.skipped);
   if (split == "train" && d.loader.augment.any()) {
     const Tensor& images = ds.data.images;
     set_detection_augment(ds, detection_augment_options(d.loader.augment, images.size(2), images.size(3)));

@@ -7,13 +7,14 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "core/thread_pool.h"
 #include "kernels/copy/copy.h"
 #include "kernels/fill/fill.h"
+#include "train/data/corrupt_images.h"
 #include "train/io/coco_detection.h"
 #include "train/io/coco_rle.h"
-#include "train/io/image_io.h"
 
 namespace oc {
 namespace {
@@ -74,9 +75,25 @@ void sort_by_label(std::vector<CocoDetCategory>& categories) {
             [](const CocoDetCategory& a, const CocoDetCategory& b) { return a.id < b.id; });
 }
 
+// Leaves out the images that could not be read, with their annotations, and notes what was skipped.
+void keep_readable(DetDataset& ds, const SplitImageReader& reader, const std::string& where) {
+  const std::vector<int64_t> kept = reader.kept(where);
+  ds.data.skipped = reader.skipped();
+  if (ds.data.skipped.skipped == 0) return;
+  keep_samples(ds.data, kept);
+  keep_items(ds.coco.images, kept);
+  std::set<int64_t> kept_ids;
+  for (const CocoDetImage& im : ds.coco.images) kept_ids.insert(im.id);
+  std::vector<CocoDetAnnotation> annotations;
+  for (const CocoDetAnnotation& a : ds.coco.annotations)
+    if (kept_ids.count(a.image_id)) annotations.push_back(a);
+  ds.coco.annotations = std::move(annotations);
+}
+
 }  // namespace
 
-DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, int64_t limit, bool with_masks) {
+DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, int64_t limit, bool with_masks,
+                                  bool skip_corrupt) {
   OC_CHECK(max_objects >= 1, "detection data ", dir, ": max_objects must be >= 1, got ", max_objects);
   const std::filesystem::path root(dir);
   const std::string ann = (root / "annotations.json").string();
@@ -126,17 +143,21 @@ DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, i
   }
   uint8_t* pixels = ds.data.images.data<uint8_t>();
   const std::filesystem::path image_dir = root / "images";
+  SplitImageReader reader(n, skip_corrupt);
   parallel_for(0, n, 8, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       if (masks) write_mask_slots(slot_objects(per_image[i], max_objects), max_objects, H, W,
                                   masks + i * max_objects * H * W);
       const std::string path = (image_dir / coco.images[i].file_name).string();
-      Tensor img = contiguous(read_image(path, 3));
+      Tensor img = reader.read(i, path, 3);
+      if (!img.defined()) continue;  // left out below
+      img = contiguous(img);
       OC_CHECK(img.size(1) == H && img.size(2) == W, path, ": the image is ", img.size(2), " x ", img.size(1), " but ",
                ann, " says ", W, " x ", H);
       std::memcpy(pixels + i * 3 * H * W, img.data<uint8_t>(), static_cast<size_t>(3 * H * W));
     }
   });
+  keep_readable(ds, reader, str_cat("detection data ", dir));
   return ds;
 }
 

@@ -27,9 +27,11 @@ struct DetDataset {
 
 // max_objects = M (objects beyond it are left out of the targets, never of `coco`); limit > 0
 // keeps the first images; with_masks decodes the kept objects' masks into data.masks (left
-// undefined, and unallocated, without it). Errors name the file.
+// undefined, and unallocated, without it). Errors name the file. skip_corrupt: an image that
+// cannot be read or decoded is left out (after the limit) with its targets, masks and annotations
+// (`coco` too), and counted in data.skipped, instead of being an error.
 DetDataset load_detection_dataset(const std::string& dir, int64_t max_objects, int64_t limit = 0,
-                                  bool with_masks = false);
+                                  bool with_masks = false, bool skip_corrupt = false);
 
 // Training augmentation of a detection data set (data.augment): a horizontal flip and a scale
 // (affine_scale_min..max), cropped back to the image size, moving the boxes with the pixels. The

@@ -9,11 +9,37 @@
 
 #include "core/thread_pool.h"
 #include "kernels/fill/fill.h"
+#include "train/data/corrupt_images.h"
 #include "train/io/coco_keypoints.h"
 
 namespace oc {
+namespace {
 
-PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_t limit) {
+// images[index] of the file read through `reader` as `sample` (undefined when skipped); as in
+// read_coco_image, a size other than the annotations' is an error naming both.
+Tensor read_annotated_image(SplitImageReader& reader, int64_t sample, const CocoKeypoints& coco,
+                            const std::string& image_dir, size_t index) {
+  const CocoImage& im = coco.images[index];
+  const std::string file = (std::filesystem::path(image_dir) / im.file_name).string();
+  Tensor t = reader.read(sample, file, 3);
+  OC_CHECK(!t.defined() || (t.size(1) == im.height && t.size(2) == im.width), file, " is ", t.size(2), " x ",
+           t.size(1), " but the annotations say ", im.width, " x ", im.height, " (image id ", im.id, ")");
+  return t;
+}
+
+// Leaves out the samples whose image could not be read, and notes what was skipped.
+void keep_readable(PoseDataset& ds, const SplitImageReader& reader, const std::string& where) {
+  const std::vector<int64_t> kept = reader.kept(where);
+  keep_samples(ds.data, kept);
+  keep_items(ds.people, kept);
+  keep_items(ds.image_ids, kept);
+  keep_items(ds.to_image, kept);
+  ds.data.skipped = reader.skipped();
+}
+
+}  // namespace
+
+PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_t limit, bool skip_corrupt) {
   OC_CHECK(max_people >= 1, "pose data ", dir, ": max_people must be >= 1, got ", max_people);
   const std::string ann = (std::filesystem::path(dir) / "annotations.json").string();
   OC_CHECK(std::filesystem::exists(ann), "pose data ", dir, ": no annotations.json (expected DIR/annotations.json and "
@@ -39,9 +65,11 @@ PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_
   const std::string image_dir = (std::filesystem::path(dir) / "images").string();
   uint8_t* pixels = ds.data.images.data<uint8_t>();
   float* targets = ds.data.targets.data<float>();
+  SplitImageReader reader(n, skip_corrupt);
   parallel_for(0, n, 8, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      Tensor img = read_coco_image(coco, image_dir, static_cast<size_t>(i));
+      Tensor img = read_annotated_image(reader, i, coco, image_dir, static_cast<size_t>(i));
+      if (!img.defined()) continue;  // left out below
       std::memcpy(pixels + i * 3 * H * W, img.data<uint8_t>(), static_cast<size_t>(3 * H * W));
       int64_t slot = 0;
       for (const Person& p : coco.people[i]) {
@@ -60,11 +88,12 @@ PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_
     }
   });
   ds.data.num_classes = 0;
+  keep_readable(ds, reader, str_cat("pose data ", dir));
   return ds;
 }
 
 PoseDataset load_pose_crops(const std::string& dir, const PoseAugmentOptions& crop, bool augment, uint64_t seed,
-                            int64_t limit) {
+                            int64_t limit, bool skip_corrupt) {
   crop.check();
   const std::string ann = (std::filesystem::path(dir) / "annotations.json").string();
   OC_CHECK(std::filesystem::exists(ann), "pose data ", dir, ": no annotations.json");
@@ -95,12 +124,15 @@ PoseDataset load_pose_crops(const std::string& dir, const PoseAugmentOptions& cr
   const std::string image_dir = (std::filesystem::path(dir) / "images").string();
   uint8_t* pixels = ds.data.images.data<uint8_t>();
   float* targets = ds.data.targets.data<float>();
+  SplitImageReader reader(n, skip_corrupt);
   parallel_for(0, n, 4, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const Ref& r = refs[static_cast<size_t>(i)];
       const Person& person = coco.people[r.image][r.person];
       const PoseAugmentDraw draw = augment ? draw_pose_augment(crop, seed, static_cast<uint64_t>(i)) : PoseAugmentDraw{};
-      PoseSample sample = crop_person(read_coco_image(coco, image_dir, r.image), person, coco.skeleton, crop, draw);
+      const Tensor image = read_annotated_image(reader, i, coco, image_dir, r.image);
+      if (!image.defined()) continue;  // left out below
+      PoseSample sample = crop_person(image, person, coco.skeleton, crop, draw);
       const float* src = sample.image.data<float>();
       for (int64_t k = 0; k < 3 * S * S; ++k)
         pixels[i * 3 * S * S + k] = static_cast<uint8_t>(std::lround(std::clamp(src[k], 0.0f, 1.0f) * 255.0f));
@@ -124,6 +156,7 @@ PoseDataset load_pose_crops(const std::string& dir, const PoseAugmentOptions& cr
       ds.to_image[static_cast<size_t>(i)] = sample.to_image;
     }
   });
+  keep_readable(ds, reader, str_cat("pose data ", dir));
   return ds;
 }
 

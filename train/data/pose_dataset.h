@@ -24,13 +24,18 @@ struct PoseDataset {
 
 // max_people = P (people beyond it are dropped, in file order; crowd annotations are skipped for
 // targets but kept in `people`). limit > 0 keeps the first images. Errors name the file.
-PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_t limit = 0);
+// skip_corrupt: an image that cannot be read or decoded is left out with its people and targets
+// (after the limit), and counted in data.skipped, instead of being an error.
+PoseDataset load_pose_dataset(const std::string& dir, int64_t max_people, int64_t limit = 0,
+                              bool skip_corrupt = false);
 
 // Single-person samples from images of any size (real COCO-format data): every non-crowd person
 // with a labelled joint becomes one crop.size x crop.size sample (train/io/coco_keypoints.h crop_person:
 // the box with a margin; with `augment`, a rotation, scale and flip drawn per person from `seed`,
-// fixed for the run). people[i] holds that person in crop coordinates; P = 1.
+// fixed for the run). people[i] holds that person in crop coordinates; P = 1. skip_corrupt: every
+// crop of an image that cannot be read is left out (after the limit, which counts crops), and
+// data.skipped counts the images.
 PoseDataset load_pose_crops(const std::string& dir, const PoseAugmentOptions& crop, bool augment, uint64_t seed,
-                            int64_t limit = 0);
+                            int64_t limit = 0, bool skip_corrupt = false);
 
 }  // namespace oc
