@@ -52,7 +52,7 @@ test-sanitize: setup
 	cmake --build build-sanitize -j $(JOBS)
 	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ./ocellus_tests "~[may_skip]"
 	cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest -j $(JOBS) --output-on-failure -R '^(lint|cli):|gemm_cpu float32|conv direct|Python [(]json|Fashion-MNIST loads'
+	  ctest -j $(JOBS) --output-on-failure -R '^(lint|cli|fuzz):|gemm_cpu float32|conv direct|Python [(]json|Fashion-MNIST loads'
 
 # The emulation checks the kernels' logic (indices, barriers, shuffles, bounds), not their speed. As
 # test-sanitize, each Catch2 program runs once in one process; the CUDA tests run twice: forward
@@ -66,7 +66,7 @@ test-emulated: setup
 	cd build-emulated && $(EMU_ENV) ./ocellus_cuda_tests
 	cd build-emulated && $(EMU_ENV) OCELLUS_EMU_ORDER=reverse OCELLUS_EMU_SMS=4 OCELLUS_GRID_CAP=3 ./ocellus_cuda_tests
 	cd build-emulated && $(EMU_ENV) ctest -j $(JOBS) --output-on-failure \
-	  -R '^(lint|cli):|gemm_cpu float32|conv direct|Python [(]json|Fashion-MNIST loads'
+	  -R '^(lint|cli|fuzz):|gemm_cpu float32|conv direct|Python [(]json|Fashion-MNIST loads'
 
 # The CPU tests that start threads, in their own build tree under ThreadSanitizer (tools/test_tsan.sh).
 test-tsan: setup
