@@ -98,6 +98,38 @@ TEST_CASE("lift task: each stage trains only its network, chained by init_from",
   train_stage("detector", runs.file("orientation/last.safetensors"), runs.file("detector"));
 }
 
+TEST_CASE("lift task: an interrupted orientation stage resumes to the uninterrupted run's weights", "[lift]") {
+  // The stage turns its crops at random: the turns must come out the same after a resume.
+  test::TempDir runs("lift_task_resume");
+  json c = lift_config("orientation");
+  c["train"]["epochs"] = 2;
+  Experiment full = experiment_from_json(c, "o.json");
+  RunOptions a;
+  a.out_dir = runs.file("full");
+  train_experiment(full, a);
+  Experiment first = experiment_from_json(c, "o.json");
+  RunOptions b;
+  b.out_dir = runs.file("cut");
+  const int64_t batches = (load_homography_patches(lift_set().train.str()).size() + 15) / 16;
+  REQUIRE(batches >= 2);
+  b.stop_after_steps = batches + 1;  // the second step of the second epoch
+  bool interrupted = false;
+  train_experiment(first, b, &interrupted);
+  REQUIRE(interrupted);
+  Experiment second = experiment_from_json(c, "o.json");
+  b.resume = true;
+  b.stop_after_steps = 0;
+  train_experiment(second, b);
+  CHECK(tensors_of(*second.model) == tensors_of(*full.model));
+  // And the turns do matter: without them the run ends elsewhere.
+  c["task"]["augment_degrees"] = 0;
+  Experiment other = experiment_from_json(c, "o.json");
+  RunOptions d;
+  d.out_dir = runs.file("other");
+  train_experiment(other, d);
+  CHECK(tensors_of(*other.model) != tensors_of(*full.model));
+}
+
 TEST_CASE("lift task: the descriptor stage lowers its test loss, pairs are scored in range", "[lift]") {
   test::TempDir runs("lift_task_learn");
   json c = lift_config("descriptor");

@@ -1,9 +1,15 @@
-// Training end to end on a Fashion-MNIST subset: accuracy, exact resume, NaN detection,
-// checkpoint validation.
+// Training end to end on a Fashion-MNIST subset: accuracy, exact resume (weights, metrics and best
+// checkpoint, stale metrics lines dropped), NaN detection, checkpoint validation, stale temporaries.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/helpers.h"
 #include "train/io/safetensors.h"
@@ -47,6 +53,26 @@ std::vector<float> all_values(Network& net) {
     v.insert(v.end(), x.begin(), x.end());
   }
   return v;
+}
+
+// metrics.jsonl without the timings, which no two runs share.
+std::vector<json> metrics_of(const std::string& dir) {
+  std::ifstream in(dir + "/metrics.jsonl");
+  std::vector<json> out;
+  for (std::string line; std::getline(in, line);) {
+    json j = json::parse(line);
+    j.erase("seconds"), j.erase("images_per_s");
+    out.push_back(j);
+  }
+  return out;
+}
+
+// The tensors of a safetensors file by name (the metadata left out).
+std::map<std::string, std::vector<float>> file_tensors(const std::string& path) {
+  std::map<std::string, std::vector<float>> m;
+  for (const auto& t : load_safetensors(path).tensors)
+    if (t.tensor.dtype() == DType::f32) m[t.name] = to_vector<float>(t.tensor);
+  return m;
 }
 
 }  // namespace
@@ -93,11 +119,45 @@ TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimiz
   bool interrupted = false;
   train_experiment(first, b, &interrupted);
   REQUIRE(interrupted);
+  // What a process killed after writing epoch 2's metrics line (and a torn third line) leaves behind:
+  // the checkpoint at step 30 predates both, so the resume drops them and writes epoch 2's again.
+  {
+    std::ifstream in(b.out_dir + "/metrics.jsonl");
+    std::string one((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(std::count(one.begin(), one.end(), '\n') == 1);
+    std::ofstream(b.out_dir + "/metrics.jsonl", std::ios::app) << "{\"epoch\": 2, \"train_loss\": 9}\n{\"epoch\": 3, \"tr";
+  }
   Experiment second = experiment_from_json(tiny_config(2, 640), "tiny.json");
   b.resume = true;
   b.stop_after_steps = 0;
   train_experiment(second, b);
   REQUIRE(all_values(*second.model) == all_values(*full.model));
+  // Epoch 2's train_loss spans the resume (its sums came back from the checkpoint): every metric but
+  // the timings equals the uninterrupted run's, and so does best.safetensors.
+  const std::vector<json> want = metrics_of(a.out_dir), got = metrics_of(b.out_dir);
+  REQUIRE(want.size() == 2);
+  CHECK(got == want);
+  CHECK(file_tensors(b.out_dir + "/best.safetensors") == file_tensors(a.out_dir + "/best.safetensors"));
+}
+
+TEST_CASE("train: temporaries of dead writers are removed, a live process's and other files kept") {
+  test::TempDir dir("ocellus_train_stale");
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  REQUIRE(child > 0);
+  REQUIRE(waitpid(child, nullptr, 0) == child);  // now a pid no process has
+  const std::string dead = dir.file(".last.safetensors.tmp." + std::to_string(child) + ".3");
+  const std::string live = dir.file(".last.safetensors.tmp." + std::to_string(getpid()) + ".0");
+  const std::string other_file = dir.file(".best.safetensors.tmp." + std::to_string(child) + ".0");
+  const std::string not_ours = dir.file(".last.safetensors.tmp.notapid");
+  for (const std::string& f : {dead, live, other_file, not_ours}) std::ofstream(f) << "partial";
+  CHECK(remove_stale_temporaries(dir.file("last.safetensors")) == 1);
+  CHECK(!fs::exists(dead));
+  CHECK(fs::exists(live));
+  CHECK(fs::exists(other_file));  // another target's: its own call removes it
+  CHECK(fs::exists(not_ours));
+  CHECK(remove_stale_temporaries(dir.file("best.safetensors")) == 1);
+  CHECK(!fs::exists(other_file));
 }
 
 TEST_CASE("train: a NaN loss stops with the step named, bad checkpoints are clear errors", "[slow]") {

@@ -1,6 +1,11 @@
 // Training checkpoints (see checkpoint.h).
 #include "train/checkpoint.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -30,6 +35,14 @@ int64_t meta_int(const std::map<std::string, std::string>& m, const std::string&
   }
 }
 
+// Every digit a double needs to read back as itself (std::to_string keeps 6 decimals): a resumed run
+// must compare later scores against the best score itself. Infinities print as "inf" / "-inf".
+std::string exact_decimal(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
 NamedTensors model_tensors_of(const SafetensorsFile& f) {
   NamedTensors out;
   for (const auto& t : f.tensors)
@@ -52,7 +65,8 @@ void save_checkpoint(const std::string& path, Network& model, const Optimizer& o
                                           {"step_in_epoch", std::to_string(pos.step_in_epoch)},
                                           {"global_step", std::to_string(pos.global_step)},
                                           {"optimizer_steps", std::to_string(opt.steps())},
-                                          {"best_accuracy", std::to_string(pos.best_score)}};
+                                          {"best_accuracy", exact_decimal(pos.best_score)},
+                                          {"epoch_sums", pos.epoch_sums.dump()}};
   for (auto& [name, d] : dropout_layers(model)) meta["rng." + name] = std::to_string(d->generator().offset);
   save_safetensors(path, tensors, meta);
 }
@@ -69,6 +83,14 @@ TrainPosition load_checkpoint(const std::string& path, Network& model, Optimizer
   pos.step_in_epoch = meta_int(f.metadata, "step_in_epoch", path);
   pos.global_step = meta_int(f.metadata, "global_step", path);
   pos.best_score = std::stod(f.metadata.at("best_accuracy"));
+  auto sums = f.metadata.find("epoch_sums");  // absent in checkpoints of older versions
+  if (sums != f.metadata.end()) {
+    try {
+      pos.epoch_sums = json::parse(sums->second);
+    } catch (const json::exception&) {
+      OC_FAIL(path, ": checkpoint metadata \"epoch_sums\" is not JSON: ", sums->second);
+    }
+  }
   for (auto& [name, d] : dropout_layers(model))
     d->generator().offset = static_cast<uint64_t>(meta_int(f.metadata, "rng." + name, path));
   return pos;
@@ -97,6 +119,26 @@ void init_model_from(const std::string& path, Network& model) {
     OC_CHECK(mine.count(name), "train.init_from: ", path, " holds tensor \"", name,
              "\", which the model does not have (the networks must match layer for layer)");
   model.load_values(values, "train.init_from: " + path);
+}
+
+int remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = "." + target.filename().string() + ".tmp.";
+  std::error_code ec;
+  int removed = 0;
+  for (const fs::directory_entry& f : fs::directory_iterator(dir, ec)) {
+    const std::string name = f.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string rest = name.substr(prefix.size());  // PID.N
+    const size_t dot = rest.find('.');
+    if (dot == 0 || dot > 10 || dot == std::string::npos || rest.find_first_not_of("0123456789.") != std::string::npos) continue;
+    const long pid = std::stol(rest.substr(0, dot));
+    const bool alive = pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
+    if (!alive && fs::remove(f.path(), ec)) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace oc

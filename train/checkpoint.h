@@ -19,6 +19,9 @@ struct TrainPosition {
   int64_t global_step = 0;
   // The best evaluation score so far (metadata "best_accuracy"); scores may be negative (LIFT's -loss).
   double best_score = -std::numeric_limits<double>::infinity();
+  // The running sums of the epoch in progress (the trainer's and the task's; metadata "epoch_sums"),
+  // so that a run resumed mid-epoch writes the metrics line an uninterrupted one does.
+  json epoch_sums = json::object();
 };
 
 void save_checkpoint(const std::string& path, Network& model, const Optimizer& opt, const Experiment& e,
@@ -33,5 +36,10 @@ std::map<std::string, std::string> load_model_checkpoint(const std::string& path
 // names matched strictly: a tensor the model lacks or the file lacks, or another shape, is an
 // error naming it and the file. The optimizer state and the position are not taken.
 void init_model_from(const std::string& path, Network& model);
+
+// The temporaries write_file_atomic (train/io/atomic_file.cpp) left beside `path` when its process
+// died mid-write (".NAME.tmp.PID.N" where no process PID runs any more) are removed, so that
+// repeated crashes leave no litter. Returns how many.
+int remove_stale_temporaries(const std::string& path);
 
 }  // namespace oc

@@ -8,12 +8,14 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "core/log.h"
 #include "core/profile.h"
 #include "core/timing.h"
 #include "losses/losses.h"
 #include "train/eval_pass.h"
+#include "train/io/atomic_file.h"
 #include "train/optimizers.h"
 
 namespace oc {
@@ -58,16 +60,34 @@ struct Run {
   std::unique_ptr<Optimizer> optimizer;
   ScheduleOptions schedule;
   int64_t steps_per_epoch = 0;
-  std::string last_path, best_path;
+  std::string last_path, best_path, metrics_path;
+  std::vector<std::string> metrics_lines;  // metrics.jsonl, one line per finished epoch
   TrainPosition pos;
 };
 
 struct EpochStats {
   double loss_sum = 0;
   int64_t loss_count = 0, images = 0;
-  double seconds = 0;
+  double seconds_before = 0;  // spent on this epoch by the processes before a resume
+  double seconds = 0;         // the whole epoch's, once it ended
   double mean_loss() const { return loss_count ? loss_sum / loss_count : 0; }
 };
+
+// The epoch's sums as a mid-epoch checkpoint keeps them (TrainPosition::epoch_sums; JSON numbers
+// read back exactly), and back.
+json epoch_sums_of(const EpochStats& st, const Task& task, double seconds) {
+  return {{"loss_sum", st.loss_sum}, {"loss_count", st.loss_count}, {"images", st.images},
+          {"seconds", seconds}, {"task", task.epoch_state()}};
+}
+
+EpochStats epoch_stats_from(const json& sums) {
+  EpochStats st;
+  st.loss_sum = sums.value("loss_sum", 0.0);
+  st.loss_count = sums.value("loss_count", int64_t{0});
+  st.images = sums.value("images", int64_t{0});
+  st.seconds_before = sums.value("seconds", 0.0);
+  return st;
+}
 
 // What a run builds before its first step: the task, the model on the device in training mode (from
 // train.init_from unless resuming), the trained parameters (the rest frozen), the optimizer.
@@ -105,7 +125,7 @@ double train_step(Run& r, const Batch& b, int64_t epoch) {
 }
 
 void log_step(const Run& r, int64_t epoch, const EpochStats& st, std::chrono::steady_clock::time_point t0) {
-  double secs = seconds_since(t0);
+  double secs = st.seconds_before + seconds_since(t0);
   double ips = st.images / std::max(secs, 1e-9);
   int64_t left = r.steps_per_epoch - r.pos.step_in_epoch;
   log_progress(str_cat("epoch ", epoch + 1, "/", r.e.train.epochs, "  step ", r.pos.step_in_epoch, "/",
@@ -116,11 +136,18 @@ void log_step(const Run& r, int64_t epoch, const EpochStats& st, std::chrono::st
              " lr ", r.optimizer->lr(), " ", static_cast<int64_t>(ips), " img/s");
 }
 
-// Trains the rest of one epoch; false when interrupted (Ctrl-C or opt.stop_after_steps), after
-// saving last.safetensors at the current step.
+// last.safetensors at the current step, with the epoch's sums so far.
+void save_mid_epoch(Run& r, const EpochStats& st, std::chrono::steady_clock::time_point t0) {
+  r.pos.epoch_sums = epoch_sums_of(st, *r.task, st.seconds_before + seconds_since(t0));
+  save_checkpoint(r.last_path, *r.e.model, *r.optimizer, r.e, r.pos);
+}
+
+// Trains the rest of one epoch, saving last.safetensors every train.checkpoint_every steps; false
+// when interrupted (Ctrl-C or opt.stop_after_steps), after saving last.safetensors at the current step.
 bool train_epoch(Run& r, DataLoader& loader, int64_t epoch, EpochStats& st) {
   auto t0 = std::chrono::steady_clock::now();
   loader.start_epoch(epoch, r.pos.step_in_epoch);
+  const int64_t every = r.e.train.checkpoint_every;
   Batch b;
   while (loader.next(b)) {
     st.loss_sum += train_step(r, b, epoch);
@@ -128,19 +155,20 @@ bool train_epoch(Run& r, DataLoader& loader, int64_t epoch, EpochStats& st) {
     st.images += b.images.size(0);
     log_step(r, epoch, st, t0);
     if (g_interrupt || (r.opt.stop_after_steps > 0 && r.pos.global_step >= r.opt.stop_after_steps)) {
-      save_checkpoint(r.last_path, *r.e.model, *r.optimizer, r.e, r.pos);
+      save_mid_epoch(r, st, t0);
       log_info("interrupted: saved ", r.last_path, " at epoch ", epoch + 1, ", step ", r.pos.step_in_epoch,
                " (continue with --resume)");
       return false;
     }
+    if (every > 0 && r.pos.global_step % every == 0) save_mid_epoch(r, st, t0);
   }
-  st.seconds = seconds_since(t0);
+  st.seconds = st.seconds_before + seconds_since(t0);
   return true;
 }
 
 // One metrics.jsonl line: the score under "test_<its name>", then every other metric, prefixed
 // "test_" unless it describes the training epoch (a name beginning "train_", e.g. a loss term).
-void write_metrics(std::ostream& out, int64_t epoch, const EpochStats& st, const EvalResult& ev, double lr) {
+std::string metrics_line(int64_t epoch, const EpochStats& st, const EvalResult& ev, double lr) {
   json m = {{"epoch", epoch + 1},
             {"train_loss", st.mean_loss()},
             {"test_loss", ev.loss},
@@ -152,20 +180,47 @@ void write_metrics(std::ostream& out, int64_t epoch, const EpochStats& st, const
     const std::string key = name.rfind("train_", 0) == 0 ? name : "test_" + name;
     if (!m.contains(key)) m[key] = value;
   }
-  out << m.dump() << "\n";
-  out.flush();
+  return m.dump();
 }
 
-// After an epoch: evaluate, checkpoint (best.safetensors when the score improved), report.
-EvalResult finish_epoch(Run& r, int64_t epoch, const EpochStats& st, std::ostream& metrics) {
+// metrics.jsonl rewritten whole, atomically: after a crash every line is complete or absent.
+void write_metrics_file(const Run& r) {
+  std::string text;
+  for (const std::string& line : r.metrics_lines) text += line + "\n";
+  write_file_atomic(r.metrics_path, text);
+}
+
+// The lines of metrics.jsonl that belong to a checkpoint of `epochs` finished epochs: complete lines
+// (newline-terminated JSON objects) up to that epoch. A crash after an epoch's line but before its
+// checkpoint leaves a line that the resumed run writes again.
+std::vector<std::string> metrics_lines_up_to(const std::string& path, int64_t epochs) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> out;
+  for (size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    const std::string line = text.substr(start, end - start);
+    const json j = json::parse(line, nullptr, false);
+    if (!j.is_object() || !j.contains("epoch") || !j["epoch"].is_number_integer()) break;
+    if (j["epoch"].get<int64_t>() > epochs) break;
+    out.push_back(line);
+  }
+  return out;
+}
+
+// After an epoch: evaluate, then write in the order that keeps a crash at any point harmless: the
+// metrics line (dropped on resume when the checkpoint predates it), best.safetensors when the score
+// improved (a resume from an earlier checkpoint writes it again), last.safetensors.
+EvalResult finish_epoch(Run& r, int64_t epoch, const EpochStats& st) {
   EvalResult ev = r.task->evaluate(*r.e.model, r.device);
   r.pos.epoch = epoch + 1;
   r.pos.step_in_epoch = 0;
+  r.pos.epoch_sums = json::object();
   bool best = ev.score > r.pos.best_score;
   if (best) r.pos.best_score = ev.score;
-  save_checkpoint(r.last_path, *r.e.model, *r.optimizer, r.e, r.pos);
+  r.metrics_lines.push_back(metrics_line(epoch, st, ev, r.optimizer->lr()));
+  write_metrics_file(r);
   if (best) save_checkpoint(r.best_path, *r.e.model, *r.optimizer, r.e, r.pos);
-  write_metrics(metrics, epoch, st, ev, r.optimizer->lr());
+  save_checkpoint(r.last_path, *r.e.model, *r.optimizer, r.e, r.pos);
   log_info("epoch ", epoch + 1, "/", r.e.train.epochs, "  train loss ", st.mean_loss(), "  test loss ", ev.loss,
            "  test ", ev.score_name, " ", ev.score, "  ", static_cast<int64_t>(st.seconds), " s",
            best ? "  (best)" : "");
@@ -205,6 +260,8 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
   Run r(e, opt, choose_device(e, opt));
   fs::create_directories(opt.out_dir);
   r.last_path = opt.out_dir + "/last.safetensors", r.best_path = opt.out_dir + "/best.safetensors";
+  r.metrics_path = opt.out_dir + "/metrics.jsonl";
+  for (const std::string* p : {&r.last_path, &r.best_path, &r.metrics_path}) remove_stale_temporaries(*p);
   prepare_run(r);
   Network& model = *e.model;
   DataLoader loader(r.task->train_data(), e.data.loader);
@@ -214,22 +271,25 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
   if (opt.resume) {
     OC_CHECK(fs::exists(r.last_path), "--resume: ", r.last_path, " does not exist");
     r.pos = load_checkpoint(r.last_path, model, *r.optimizer, r.device);
+    r.task->restore_epoch_state(r.pos.epoch_sums.value("task", json::object()));
+    // The rate the last step used, as the metrics line of an epoch that ends without another step reports.
+    r.optimizer->set_lr(lr_at(r.schedule, std::max<int64_t>(r.pos.global_step - 1, 0)));
+    r.metrics_lines = metrics_lines_up_to(r.metrics_path, r.pos.epoch);
     log_info("resuming ", r.last_path, " at epoch ", r.pos.epoch + 1, ", step ", r.pos.step_in_epoch, "/",
              r.steps_per_epoch);
   }
+  write_metrics_file(r);
 
   SigintGuard sigint;
   if (interrupted) *interrupted = false;
   EvalResult last_eval;
-  std::ofstream metrics(opt.out_dir + "/metrics.jsonl", opt.resume ? std::ios::app : std::ios::trunc);
-  OC_CHECK(metrics.good(), opt.out_dir, "/metrics.jsonl: cannot write");
-  for (int64_t epoch = r.pos.epoch; epoch < e.train.epochs; ++epoch) {
-    EpochStats st;
+  EpochStats st = epoch_stats_from(r.pos.epoch_sums);  // the resumed epoch's sums so far, else zeros
+  for (int64_t epoch = r.pos.epoch; epoch < e.train.epochs; ++epoch, st = EpochStats()) {
     if (!train_epoch(r, loader, epoch, st)) {
       if (interrupted) *interrupted = true;
       return last_eval;
     }
-    last_eval = finish_epoch(r, epoch, st, metrics);
+    last_eval = finish_epoch(r, epoch, st);
   }
   return last_eval;
 }

@@ -23,7 +23,11 @@ struct RunOptions {
 
 
 // Trains, evaluating on the test split after every epoch; returns the last evaluation.
-// A NaN/Inf loss stops with an error naming the step (last.safetensors keeps the last good epoch);
+// last.safetensors is written after every epoch and every train.checkpoint_every steps; every file
+// is written atomically and in an order that lets --resume continue from the last complete
+// checkpoint after a crash at any moment, ending where an uninterrupted run ends (metrics.jsonl
+// loses the lines written after that checkpoint; temporaries of dead writers are removed).
+// A NaN/Inf loss stops with an error naming the step (last.safetensors keeps the last good state);
 // Ctrl-C saves last.safetensors at the current step and returns early (interrupted = true).
 EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrupted = nullptr);
 

@@ -83,8 +83,11 @@ class DetHead {
   virtual void check_outputs(const Network& model, const std::string& source) const = 0;
   // boxes: float32 [B, M, 5] on the CPU, (label, x1, y1, x2, y2) per slot, label -1 for empty slots;
   // masks: uint8 [B, M, H, W] on the CPU, slot-aligned with boxes, for heads that learn masks
-  // (learns_masks()), else undefined.
-  virtual DetLoss loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks = Tensor()) const = 0;
+  // (learns_masks()), else undefined. draw_key: the Philox key of the loss's random draws (the
+  // two-stage heads sample anchors and RoIs); the loss depends on it alone, never on earlier calls,
+  // so the detection task passes one per batch and a resumed run samples what an uninterrupted one does.
+  virtual DetLoss loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks = Tensor(),
+                       uint64_t draw_key = 0) const = 0;
   virtual bool learns_masks() const { return false; }
   // The boxes found in each image, by decreasing score.
   virtual std::vector<std::vector<Detection>> decode(const std::vector<Tensor>& outputs) const = 0;

@@ -32,7 +32,6 @@ namespace {
 
 constexpr double kBoxBeta = 1.0 / 9;               // torchvision's smooth L1 beta for both box terms
 constexpr double kMinDetectionSize = 1e-2;         // torchvision's postprocess_detections drops smaller boxes
-constexpr uint64_t kSamplerSeed = 0x5a3b1e5f2c0ffee1;  // the samplers' Philox key (draws advance its offset)
 
 std::vector<GroundTruth> read_ground_truth(const Tensor& gt, int64_t B, int64_t classes) {
   OC_CHECK(gt.dim() == 3 && gt.size(0) == B && gt.size(2) == 5, "faster_rcnn loss: boxes must be [", B,
@@ -86,8 +85,7 @@ FasterRcnnHead::FasterRcnnHead(const DetSettings& s, const DetHeadGeometry& g, s
       box_head_(std::move(box_head)),
       A_(static_cast<int64_t>(s.anchor_sizes.size() * s.aspect_ratios.size())),
       h_(std::lround(g.H / s.stride)),
-      w_(std::lround(g.W / s.stride)),
-      gen_(kSamplerSeed) {}
+      w_(std::lround(g.W / s.stride)) {}
 
 Tensor FasterRcnnHead::anchor_boxes(const Tensor& like) const {
   return anchors_for_image({s_.anchor_sizes}, {s_.aspect_ratios}, {{h_, w_}}, g_.H, g_.W, like.dtype(), like.device());
@@ -185,7 +183,7 @@ std::vector<std::vector<float>> FasterRcnnHead::propose(const Tensor& obj, const
 }
 
 std::pair<Tensor, Tensor> FasterRcnnHead::rpn_loss(const Tensor& obj, const Tensor& del, const Tensor& anchors,
-                                                   const std::vector<GroundTruth>& truth) const {
+                                                   const std::vector<GroundTruth>& truth, Generator& gen) const {
   const int64_t B = obj.size(0), R = anchors_per_image();
   const Device dev = obj.device();
   std::vector<int64_t> sampled, positive, positive_anchor;  // rows of the [B R] flattening; anchor rows
@@ -194,7 +192,7 @@ std::pair<Tensor, Tensor> FasterRcnnHead::rpn_loss(const Tensor& obj, const Tens
     const std::vector<int64_t> m = match_to(truth[b], anchors, s_.rpn.fg_iou, s_.rpn.bg_iou, true);
     std::vector<int64_t> labels(R);
     for (int64_t r = 0; r < R; ++r) labels[r] = m[r] >= 0 ? 1 : (m[r] == kMatchBelowLow ? 0 : -1);
-    const Sampled s = sample(labels, s_.rpn.batch_size, s_.rpn.positive_fraction, dev, gen_);
+    const Sampled s = sample(labels, s_.rpn.batch_size, s_.rpn.positive_fraction, dev, gen);
     for (int64_t r : s.pos) {
       sampled.push_back(b * R + r), object_target.push_back(1);
       positive.push_back(b * R + r), positive_anchor.push_back(r);
@@ -218,7 +216,7 @@ std::pair<Tensor, Tensor> FasterRcnnHead::rpn_loss(const Tensor& obj, const Tens
 }
 
 RoiSample FasterRcnnHead::sample_rois(const std::vector<std::vector<float>>& proposals,
-                                      const std::vector<GroundTruth>& truth) const {
+                                      const std::vector<GroundTruth>& truth, Generator& gen) const {
   RoiSample out;
   for (size_t b = 0; b < truth.size(); ++b) {
     std::vector<float> cand = proposals[b];
@@ -228,7 +226,7 @@ RoiSample FasterRcnnHead::sample_rois(const std::vector<std::vector<float>>& pro
     const std::vector<int64_t> m = match_to(truth[b], from_vector(cand, {P, 4}), s_.roi.fg_iou, s_.roi.bg_iou, false);
     std::vector<int64_t> labels(P);
     for (int64_t i = 0; i < P; ++i) labels[i] = m[i] >= 0 ? truth[b].labels[m[i]] + 1 : (m[i] == kMatchBelowLow ? 0 : -1);
-    const Sampled s = sample(labels, s_.roi.batch_size, s_.roi.positive_fraction, Device::cpu(), gen_);
+    const Sampled s = sample(labels, s_.roi.batch_size, s_.roi.positive_fraction, Device::cpu(), gen);
     for (const std::vector<int64_t>* part : {&s.pos, &s.neg})
       for (int64_t i : *part) {
         if (labels[i] > 0) out.positives.push_back(out.count()), out.positive_truth.push_back(m[i]);
@@ -240,18 +238,20 @@ RoiSample FasterRcnnHead::sample_rois(const std::vector<std::vector<float>>& pro
   return out;
 }
 
-DetLoss FasterRcnnHead::loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks) const {
+DetLoss FasterRcnnHead::loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks,
+                             uint64_t draw_key) const {
   const Tensor &features = outputs[0], &obj = outputs[1], &del = outputs[2];
   const int64_t B = features.size(0), C = g_.classes;
   const Device dev = features.device();
   const DType dt = features.dtype();
   const std::vector<GroundTruth> truth = read_ground_truth(boxes, B, C);
   const Tensor anchors = anchor_boxes(features);
-  auto [rpn_object, rpn_box] = rpn_loss(obj, del, anchors, truth);
+  Generator gen(draw_key);  // the two samplers' draws, in this order
+  auto [rpn_object, rpn_box] = rpn_loss(obj, del, anchors, truth, gen);
 
   // The RoI stage learns on proposals and on the ground truths themselves (torchvision adds them so
   // that every object has positives from the first step on).
-  const RoiSample sample = sample_rois(propose(obj, del, anchors), truth);
+  const RoiSample sample = sample_rois(propose(obj, del, anchors), truth, gen);
   const int64_t K = sample.count(), P = static_cast<int64_t>(sample.positives.size());
   Tensor cls = zeros({}, dt, dev), box = zeros({}, dt, dev);
   if (K > 0) {

@@ -42,7 +42,8 @@ class FasterRcnnHead : public DetHead {
   FasterRcnnHead(const DetSettings& s, const DetHeadGeometry& g, std::shared_ptr<Network> box_head);
 
   void check_outputs(const Network& model, const std::string& source) const override;
-  DetLoss loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks) const override;
+  DetLoss loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks,
+               uint64_t draw_key) const override;
   std::vector<std::vector<Detection>> decode(const std::vector<Tensor>& outputs) const override;
 
  protected:
@@ -64,15 +65,15 @@ class FasterRcnnHead : public DetHead {
   std::vector<std::vector<float>> propose(const Tensor& obj, const Tensor& del, const Tensor& anchors) const;
   // The RPN terms (rpn_object, rpn_box) for a batch.
   std::pair<Tensor, Tensor> rpn_loss(const Tensor& obj, const Tensor& del, const Tensor& anchors,
-                                     const std::vector<GroundTruth>& truth) const;
+                                     const std::vector<GroundTruth>& truth, Generator& gen) const;
   // The proposals plus the ground truths, matched and sampled per image.
-  RoiSample sample_rois(const std::vector<std::vector<float>>& proposals, const std::vector<GroundTruth>& truth) const;
+  RoiSample sample_rois(const std::vector<std::vector<float>>& proposals, const std::vector<GroundTruth>& truth,
+                        Generator& gen) const;
   // The box head on the regions `rois` [K, 5]: class logits [K, classes + 1] and deltas [K, 4 classes].
   std::pair<Tensor, Tensor> run_box_head(const Tensor& features, const Tensor& rois) const;
 
   std::shared_ptr<Network> box_head_;
   int64_t A_, h_, w_;
-  mutable Generator gen_;  // the two samplers' draws
 };
 
 }  // namespace oc

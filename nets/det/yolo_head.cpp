@@ -54,7 +54,8 @@ class YoloHead : public DetHead {
              "] (anchors x (4 box + 1 objectness + classes), grid), got ", shape_str(out));
   }
 
-  DetLoss loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks) const override;
+  DetLoss loss(const std::vector<Tensor>& outputs, const Tensor& boxes, const Tensor& masks,
+               uint64_t draw_key) const override;
   std::vector<std::vector<Detection>> decode(const std::vector<Tensor>& outputs) const override;
 
  private:
@@ -87,7 +88,8 @@ struct YoloTargets {
   std::vector<double> object, object_weight;  // per row: 1 / 0, and the weight of its objectness term
 };
 
-DetLoss YoloHead::loss(const std::vector<Tensor>& outputs, const Tensor& gt, const Tensor& /*masks*/) const {
+DetLoss YoloHead::loss(const std::vector<Tensor>& outputs, const Tensor& gt, const Tensor& /*masks*/,
+                       uint64_t /*draw_key*/) const {
   const Tensor& out = outputs[0];
   const int64_t B = out.size(0), M = gt.size(1), R = B * A_ * Gh_ * Gw_, C = g_.classes;
   OC_CHECK(gt.dim() == 3 && gt.size(0) == B && gt.size(2) == 5, "yolo loss: boxes must be [", B,

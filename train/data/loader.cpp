@@ -168,6 +168,7 @@ Batch DataLoader::assemble(int64_t b) const {
   const int64_t C = data_.images.size(1), H = data_.images.size(2), W = data_.images.size(3), chw = C * H * W;
   Batch batch;
   batch.index = b;
+  batch.augment_seed = augment_seed_;
   batch.images = Tensor::empty({count, C, H, W}, DType::f32);
   batch.labels = Tensor::empty({count}, DType::i64);
   float* dst = batch.images.data<float>();

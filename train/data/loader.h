@@ -36,6 +36,9 @@ struct Batch {
   Tensor targets; // float32 [B, ...] when the data set has targets, else undefined
   Tensor masks;   // uint8 [B,M,H,W] on the CPU when the data set has masks, else undefined
   int64_t index = 0;  // batch number within the epoch
+  // The epoch's augmentation key (DataLoader::augment_seed): a task that draws random numbers per
+  // batch keys them on (augment_seed, index), so a resumed run draws the same ones.
+  uint64_t augment_seed = 0;
 };
 
 class DataLoader {

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -30,6 +32,19 @@ bool write_all(int fd, const void* data, size_t n) {
   return true;
 }
 
+// TEST ONLY (tests/kill_resume_test.sh): with OCELLUS_CRASH_IN_WRITE=N in the environment, the Nth
+// call of write_file_atomic in this process kills the process (SIGKILL, as a power cut or the OOM
+// killer would) right after the first piece reached the temporary file, before the rename: the
+// half-written temporary stays behind and the target keeps its old contents.
+bool crash_requested_in_this_write() {
+  static const long crash_at = [] {
+    const char* v = std::getenv("OCELLUS_CRASH_IN_WRITE");
+    return v ? std::atol(v) : 0L;
+  }();
+  static std::atomic<long> calls{0};
+  return crash_at > 0 && calls.fetch_add(1) + 1 == crash_at;
+}
+
 }  // namespace
 
 void write_file_atomic(const std::string& path, const std::vector<ByteSpan>& pieces) {
@@ -47,8 +62,11 @@ void write_file_atomic(const std::string& path, const std::vector<ByteSpan>& pie
     ::unlink(tmp.c_str());
     OC_FAIL(path, ": ", what, " (", std::strerror(err), ")");
   };
-  for (const ByteSpan& piece : pieces)
+  const bool crash = crash_requested_in_this_write();
+  for (const ByteSpan& piece : pieces) {
     if (piece.size > 0 && !write_all(fd.get(), piece.data, piece.size)) fail("write failed");
+    if (crash) std::raise(SIGKILL);
+  }
   if (::fsync(fd.get()) != 0) fail("fsync failed");
   if (fd.close() != 0) fail("close failed");
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename the temporary file over it");

@@ -35,7 +35,7 @@ class DetTask : public Task {
   const ImageDataset& train_data() const override { return train_.data; }
 
   Tensor loss(Network& model, const Batch& b, Device device) override {
-    DetLoss l = head_->loss(forward_outputs(model, to(b.images, device)), b.targets, b.masks);
+    DetLoss l = head_->loss(forward_outputs(model, to(b.images, device)), b.targets, b.masks, batch_draw_key(b));
     for (const auto& [name, term] : l.terms) train_terms_[name] += item<double>(term);
     ++train_steps_;
     return l.total;
@@ -44,6 +44,12 @@ class DetTask : public Task {
   EvalResult evaluate(Network& model, Device device) override;
 
   void write_results(const std::string& path) const override { write_coco_det_results(path, last_results_); }
+
+  json epoch_state() const override { return {{"terms", train_terms_}, {"steps", train_steps_}}; }
+  void restore_epoch_state(const json& state) override {
+    train_terms_ = state.value("terms", std::map<std::string, double>{});
+    train_steps_ = state.value("steps", int64_t{0});
+  }
 
  private:
   LoaderOptions loader_;
@@ -65,7 +71,7 @@ EvalResult DetTask::evaluate(Network& model, Device device) {
   while (pass.next(b)) {
     std::vector<Tensor> outs = forward_outputs(model, to(b.images, device));
     const int64_t B = outs[0].size(0);
-    DetLoss l = head_->loss(outs, b.targets, b.masks);
+    DetLoss l = head_->loss(outs, b.targets, b.masks, batch_draw_key(b));
     loss += item<double>(l.total) * B;
     for (const auto& [name, term] : l.terms) terms[name] += item<double>(term) * B;
     const std::vector<std::vector<Detection>> found = head_->decode(outs);

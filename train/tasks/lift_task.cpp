@@ -55,10 +55,12 @@ struct Views {
   Tensor true_cos_sin;
   std::vector<float> true_angle;
   Tensor same_point;
+  uint64_t random_key = 0;  // the batch's own random stream (the orientation stage's turns)
 };
 
 Views split_views(const Batch& b, Device device) {
   Views v;
+  v.random_key = batch_draw_key(b);
   Tensor x = to(b.images, device);
   for (int k = 0; k < 4; ++k) v.view[k] = contiguous(slice(x, 1, k, k + 1));
   std::vector<float> t = to_vector<float>(contiguous(b.targets)), cs;
@@ -97,7 +99,6 @@ class LiftTask : public Task {
   LiftTask(const Experiment& e, bool with_train, const std::string& eval_split)
       : s_(e.task.lift),
         stage_(lift_stage_registry().at(e.task.lift.stage, e.path + ": task.stage").factory),
-        augment_gen_(e.train.seed + 0x4c494654),
         loader_(e.data.loader), pairs_dir_(eval_split == "train" ? e.data.train_dir : e.data.test_dir) {
     if (with_train) train_ = load_split(e.data, "train");
     eval_ = load_split(e.data, eval_split);
@@ -134,7 +135,7 @@ class LiftTask : public Task {
 
  private:
   // training: the orientation stage turns the crops by random angles first (augment_degrees).
-  StageOutput run_stage(const LiftNets& n, const Views& v, bool training);
+  StageOutput run_stage(const LiftNets& n, const Views& v, bool training) const;
   Tensor stage_loss(const StageOutput& o) const;
 
   // Matching on the first task.eval_pairs image pairs of the evaluation split: their averages.
@@ -143,14 +144,13 @@ class LiftTask : public Task {
 
   LiftSettings s_;
   LiftStage stage_;
-  Generator augment_gen_;  // the orientation stage's random turns
   LoaderOptions loader_;
   std::string pairs_dir_;
   ImageDataset train_, eval_;
   int64_t patch_ = 0;
 };
 
-StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training) {
+StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training) const {
   const int64_t B = v.view[0].size(0);
   const double scale = s_.crop_extent / static_cast<double>(patch_);
   Tensor three = cat({v.view[0], v.view[1], v.view[2]}, 0);
@@ -183,7 +183,8 @@ StageOutput LiftTask::run_stage(const LiftNets& n, const Views& v, bool training
     // that turn.
     Tensor turn;
     if (training && stage_.trains == LiftPart::orientation && s_.augment_degrees > 0) {
-      Tensor a = mul(uniform({3 * B, 1}, -s_.augment_degrees, s_.augment_degrees, &augment_gen_), kPi / 180);
+      Generator gen(v.random_key);  // keyed by the epoch and the batch: a resumed run turns alike
+      Tensor a = mul(uniform({3 * B, 1}, -s_.augment_degrees, s_.augment_degrees, &gen), kPi / 180);
       std::vector<float> av = to_vector<float>(a), cs;
       for (float x : av) cs.push_back(std::cos(x)), cs.push_back(std::sin(x));
       turn = to(from_vector<float>(cs, {3 * B, 2}), three.device());

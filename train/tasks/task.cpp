@@ -9,6 +9,16 @@
 #include "train/trainer.h"
 
 namespace oc {
+
+uint64_t batch_draw_key(const Batch& b) {
+  // splitmix64's finalizer over (key + golden ratio * (index + 1)): neighbouring batches, and the
+  // same batch of neighbouring epochs, get unrelated Philox keys.
+  uint64_t x = b.augment_seed + 0x9E3779B97F4A7C15ull * (static_cast<uint64_t>(b.index) + 1);
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 namespace {
 
 class ClassificationTask : public Task {

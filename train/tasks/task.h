@@ -39,7 +39,17 @@ class Task {
     (void)name;
     return true;
   }
+  // The running sums a task keeps between evaluations (e.g. the detection loss terms of the epoch so
+  // far): a mid-epoch checkpoint saves them, so that a resumed epoch reports what an uninterrupted
+  // one does. Default: none.
+  virtual json epoch_state() const { return json::object(); }
+  virtual void restore_epoch_state(const json& state) { (void)state; }
 };
+
+// The key of a batch's own random draws in a task (LIFT's turns, the two-stage detectors' samplers):
+// a function of the epoch's augmentation key and the batch's number only, so a run resumed mid-epoch
+// draws what an uninterrupted one does.
+uint64_t batch_draw_key(const Batch& b);
 
 struct TaskKind {
   // Reads the task section's keys besides "type" (data: the data section, already read).
