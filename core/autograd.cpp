@@ -7,6 +7,7 @@
 namespace oc {
 namespace {
 thread_local bool t_grad_enabled = true;
+thread_local GradReadyHook t_grad_ready_hook;
 
 std::shared_ptr<Node> grad_node_of(const Tensor& t) {
   if (!t.defined() || !t.requires_grad()) return nullptr;
@@ -32,12 +33,18 @@ void accumulate_into_leaf(Node& node, const Tensor& g) {
            " does not match leaf ", leaf.str());
   // Out of place: a gradient tensor may be shared by several inputs of one op.
   leaf_impl->grad = leaf.grad().defined() ? add(leaf.grad(), g).impl_ptr() : g.impl_ptr();
+  // A leaf's accumulator runs once per backward, after all its producers: its gradient is complete.
+  if (t_grad_ready_hook) t_grad_ready_hook(leaf);
 }
 }  // namespace
 
 bool grad_enabled() { return t_grad_enabled; }
 NoGradGuard::NoGradGuard() : prev_(t_grad_enabled) { t_grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { t_grad_enabled = prev_; }
+GradReadyHookGuard::GradReadyHookGuard(GradReadyHook hook) : prev_(std::move(t_grad_ready_hook)) {
+  t_grad_ready_hook = std::move(hook);
+}
+GradReadyHookGuard::~GradReadyHookGuard() { t_grad_ready_hook = std::move(prev_); }
 
 bool any_requires_grad(const std::vector<Tensor>& inputs) {
   for (const auto& t : inputs)

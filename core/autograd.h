@@ -37,6 +37,22 @@ class NoGradGuard {
   bool prev_;
 };
 
+// Data-parallel training (train/dist/) starts summing gradients over its processes while the rest
+// of backward runs: backward() calls its thread's hook, when one is set, with each leaf whose
+// gradient for this backward is complete (every contribution summed in), right after the last sum.
+using GradReadyHook = std::function<void(const Tensor& leaf)>;
+// Sets this thread's hook for the guard's scope (the previous one comes back after).
+class GradReadyHookGuard {
+ public:
+  explicit GradReadyHookGuard(GradReadyHook hook);
+  ~GradReadyHookGuard();
+  GradReadyHookGuard(const GradReadyHookGuard&) = delete;
+  GradReadyHookGuard& operator=(const GradReadyHookGuard&) = delete;
+
+ private:
+  GradReadyHook prev_;
+};
+
 bool any_requires_grad(const std::vector<Tensor>& inputs);
 // Records `out` as computed by `op` from `inputs`: if grad mode is on and some input requires grad,
 // `out` gets requires_grad and a Node with `rule`. Capture inputs with detach() where the rule

@@ -1,6 +1,8 @@
 // Small layers over the kernels.
 #include "layers/basic.h"
 
+#include "layers/batch_norm_sync.h"
+
 namespace oc {
 
 Linear::Linear(int64_t in, int64_t out, bool bias, Generator& gen)
@@ -22,10 +24,16 @@ BatchNorm2d::BatchNorm2d(int64_t c, double momentum, double eps)
       running_var_(register_buffer("running_var", ones({c}))) {}
 
 Tensor BatchNorm2d::forward(const Tensor& x) {
+  if (is_training() && batch_norm_process_sum())
+    return sync_batch_norm(x, weight_, bias_, running_mean_, running_var_, momentum_, eps_, false,
+                           batch_norm_process_sum());
   return batch_norm(x, weight_, bias_, running_mean_, running_var_, is_training(), momentum_, eps_);
 }
 
 Tensor BatchNorm2d::forward_relu(const Tensor& x) {
+  if (is_training() && batch_norm_process_sum())
+    return sync_batch_norm(x, weight_, bias_, running_mean_, running_var_, momentum_, eps_, true,
+                           batch_norm_process_sum());
   return batch_norm_relu(x, weight_, bias_, running_mean_, running_var_, is_training(), momentum_, eps_);
 }
 

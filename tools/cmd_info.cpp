@@ -11,6 +11,7 @@
 #include "nets/pose/pose_head.h"
 #include "tools/commands.h"
 #include "train/data/datasets.h"
+#include "train/dist/communicator.h"
 #include "train/optimizers.h"
 #include "train/schedule.h"
 #include "train/tasks/task.h"
@@ -41,6 +42,12 @@ int cmd_info(const Args& args) {
                                            : "no";
   std::printf("  CUDA kernels built: %s\n", cuda);
   std::printf("  CUDA devices:       %d\n", cuda_device_count());
+  // Data-parallel training (docs/distributed.md): MPI starts the processes and sums CPU tensors, NCCL CUDA ones.
+  if (mpi_built())
+    std::printf("  distributed:        yes (MPI; CUDA tensors by %s): mpirun -np N ocellus train CONFIG\n",
+                nccl_built() ? "NCCL" : "host copies, no NCCL in this build");
+  else
+    std::printf("  distributed:        no (built without MPI: mpirun runs are refused; tools/setup.sh installs it)\n");
   std::printf("  CPU threads:        %d (env OCELLUS_NUM_THREADS)\n", num_threads());
   std::printf("  CPU GEMM kernel:    %s (env OCELLUS_GEMM_ISA)\n", gemm_cpu_isa());
   std::printf("  CPU memory cache:   up to %zu MiB of freed tensor blocks (env OCELLUS_CPU_CACHE_MB)\n",

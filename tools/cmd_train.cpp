@@ -41,13 +41,32 @@ int cmd_train(const Args& all) {
   opt.out_dir = p.get("--out", default_out_dir(config));
   opt.resume = p.has("--resume");
   opt.device = p.get("--device", "");
-  std::printf("%s: %s\n%s", config.c_str(), shape_str(e.model->input_shape()).c_str(), e.model->summary().c_str());
-  std::fflush(stdout);
+  // Started by mpirun as one of several processes: a data-parallel run (docs/distributed.md), in
+  // which rank 0 alone prints and writes.
+  opt.comm = start_communicator();
+  const bool main_process = opt.comm->rank() == 0;
+  if (main_process) {
+    std::printf("%s: %s\n%s", config.c_str(), shape_str(e.model->input_shape()).c_str(), e.model->summary().c_str());
+    if (opt.comm->size() > 1)
+      std::printf("data-parallel: %d processes (%s), global batch %lld x %d = %lld\n", opt.comm->size(),
+                  opt.comm->backend(), static_cast<long long>(e.data.loader.batch_size), opt.comm->size(),
+                  static_cast<long long>(e.data.loader.batch_size * opt.comm->size()));
+    std::fflush(stdout);
+  }
   bool interrupted = false;
-  EvalResult r = train_experiment(e, opt, &interrupted);
+  EvalResult r;
+  try {
+    r = train_experiment(e, opt, &interrupted);
+  } catch (const std::exception& ex) {
+    // The other processes may be waiting in a collective for this one: end them all now, with the reason.
+    if (opt.comm->size() > 1)
+      opt.comm->abort(str_cat("ocellus train: error: rank ", opt.comm->rank(), " of ", opt.comm->size(), ": ", ex.what()));
+    throw;
+  }
   if (interrupted) return 130;
-  std::printf("test %s %.4f, test loss %.4f (%lld images); checkpoints in %s\n", r.score_name.c_str(), r.score, r.loss,
-              static_cast<long long>(r.count), opt.out_dir.c_str());
+  if (main_process)
+    std::printf("test %s %.4f, test loss %.4f (%lld images); checkpoints in %s\n", r.score_name.c_str(), r.score,
+                r.loss, static_cast<long long>(r.count), opt.out_dir.c_str());
   return 0;
 }
 

@@ -3,8 +3,8 @@
 # and quick when everything is present). Used by `make demo` and `make test`.
 set -euo pipefail
 
-packages=(cmake g++ make catch2 nlohmann-json3-dev libstb-dev zlib1g-dev libopenblas-dev pkg-config
-          dataset-fashion-mnist opencv-doc clang-15 libfuzzer-15-dev)
+packages=(cmake g++ make catch2 nlohmann-json3-dev libstb-dev libpng-dev libturbojpeg0-dev zlib1g-dev libopenblas-dev pkg-config
+          dataset-fashion-mnist opencv-doc clang-15 libfuzzer-15-dev openmpi-bin libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

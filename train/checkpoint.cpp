@@ -66,7 +66,8 @@ void save_checkpoint(const std::string& path, Network& model, const Optimizer& o
                                           {"global_step", std::to_string(pos.global_step)},
                                           {"optimizer_steps", std::to_string(opt.steps())},
                                           {"best_accuracy", exact_decimal(pos.best_score)},
-                                          {"epoch_sums", pos.epoch_sums.dump()}};
+                                          {"epoch_sums", pos.epoch_sums.dump()},
+                                          {"processes", std::to_string(pos.processes)}};
   for (auto& [name, d] : dropout_layers(model)) meta["rng." + name] = std::to_string(d->generator().offset);
   save_safetensors(path, tensors, meta);
 }
@@ -91,6 +92,7 @@ TrainPosition load_checkpoint(const std::string& path, Network& model, Optimizer
       OC_FAIL(path, ": checkpoint metadata \"epoch_sums\" is not JSON: ", sums->second);
     }
   }
+  if (f.metadata.count("processes")) pos.processes = meta_int(f.metadata, "processes", path);  // absent before issue 16
   for (auto& [name, d] : dropout_layers(model))
     d->generator().offset = static_cast<uint64_t>(meta_int(f.metadata, "rng." + name, path));
   return pos;

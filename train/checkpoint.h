@@ -22,6 +22,9 @@ struct TrainPosition {
   // The running sums of the epoch in progress (the trainer's and the task's; metadata "epoch_sums"),
   // so that a run resumed mid-epoch writes the metrics line an uninterrupted one does.
   json epoch_sums = json::object();
+  // The processes of the run (metadata "processes"; a data-parallel run's, docs/distributed.md): a
+  // resume must use as many, since each one's share of an epoch depends on it. 1 when absent.
+  int64_t processes = 1;
 };
 
 void save_checkpoint(const std::string& path, Network& model, const Optimizer& opt, const Experiment& e,

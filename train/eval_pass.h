@@ -1,5 +1,5 @@
 // One pass over an evaluation split, shared by every task's evaluate(): the data in order, every
-// sample, no augmentation, and the model in eval mode without gradients while the pass lives (its
+// sample (of the loader's shard, when sharded: each sample in exactly one shard), no augmentation, and the model in eval mode without gradients while the pass lives (its
 // mode restored after, also when an error ends the pass early).
 #pragma once
 #include "core/autograd.h"
@@ -26,6 +26,7 @@ class EvalPass {
     o.shuffle = false;
     o.drop_last = false;
     o.augment = AugmentOptions{};
+    o.shard_pad = false;  // a sharded evaluation reads every sample once
     return o;
   }
 

@@ -83,6 +83,14 @@ void read_train(ConfigObject t, TrainSettings& s) {
   s.checkpoint_every = t.get_int("checkpoint_every", 0);
   OC_CHECK(s.checkpoint_every >= 0, t.where("checkpoint_every"), ": must be >= 0 (0: at the end of each epoch only), got ",
            s.checkpoint_every);
+  ConfigObject dist = t.child("distributed");
+  s.distributed.sync_batchnorm = dist.get_bool("sync_batchnorm", false);
+  s.distributed.timeout_s = dist.get_double("timeout_s", 300);
+  OC_CHECK(s.distributed.timeout_s > 0, dist.where("timeout_s"), ": must be positive (seconds), got ",
+           s.distributed.timeout_s);
+  s.distributed.bucket_mb = dist.get_double("bucket_mb", 1);
+  OC_CHECK(s.distributed.bucket_mb > 0, dist.where("bucket_mb"), ": must be positive (MiB), got ", s.distributed.bucket_mb);
+  dist.finish();
   t.finish();
 }
 

@@ -32,6 +32,14 @@ struct DataSettings {
   bool pose_crop_augment = true;
 };
 
+// train.distributed: what a data-parallel run (mpirun -np N; docs/distributed.md) does beyond
+// averaging gradients. A one-process run reads and ignores it.
+struct DistributedSettings {
+  bool sync_batchnorm = false;  // batch norm statistics over every process's batch, not each its own
+  double timeout_s = 300;       // a collective that waits longer for the others ends the run
+  double bucket_mb = 1;         // gradient buckets of about this size (MiB), summed as backward goes on
+};
+
 struct TrainSettings {
   int64_t epochs = 1;
   uint64_t seed = 0;
@@ -46,6 +54,7 @@ struct TrainSettings {
   int64_t log_every = 50;         // steps between plain log lines (non-terminal output)
   std::string init_from;          // a checkpoint whose model tensors start the run (train/checkpoint.h)
   int64_t checkpoint_every = 0;   // > 0: also write last.safetensors every N steps (0: at epoch ends only)
+  DistributedSettings distributed;
 };
 
 // What the network is trained to do: a task_registry() name (train/tasks/task.h). "classification":

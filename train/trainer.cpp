@@ -14,6 +14,7 @@
 #include "core/profile.h"
 #include "core/timing.h"
 #include "losses/losses.h"
+#include "train/dist/data_parallel.h"
 #include "train/eval_pass.h"
 #include "train/io/atomic_file.h"
 #include "train/optimizers.h"
@@ -51,9 +52,12 @@ Device choose_device(const Experiment& e, const RunOptions& opt) {
 
 // Everything one run holds, shared by its steps.
 struct Run {
-  Run(Experiment& e, const RunOptions& opt, Device device) : e(e), opt(opt), device(device) {}
+  Run(Experiment& e, const RunOptions& opt, Device device)
+      : e(e), opt(opt), dp(std::make_unique<DataParallel>(opt.comm, e.train.distributed)),
+        device(dp->local_device(device)) {}
   Experiment& e;
   const RunOptions& opt;
+  std::unique_ptr<DataParallel> dp;  // the processes of a data-parallel run (one: a plain run)
   Device device;
   std::unique_ptr<Task> task;
   std::vector<NamedParam> params;
@@ -63,6 +67,7 @@ struct Run {
   std::string last_path, best_path, metrics_path;
   std::vector<std::string> metrics_lines;  // metrics.jsonl, one line per finished epoch
   TrainPosition pos;
+  bool interrupt_agreed = false;  // data-parallel: some process saw Ctrl-C by this step's loss
 };
 
 struct EpochStats {
@@ -103,6 +108,15 @@ void prepare_run(Run& r) {
     else t.set_requires_grad(false);
   }
   OC_CHECK(!r.params.empty(), e.path, ": the task trains none of the model's parameters");
+  // Data-parallel: the same setup on every process, rank 0's parameters everywhere, then the
+  // gradient reducer and the sharded evaluation (no-ops for one process).
+  DataParallel& dp = *r.dp;
+  dp.check_same_setup({{"config", e.config}, {"resume", r.opt.resume}, {"device", r.device.is_cuda() ? "cuda" : "cpu"}},
+                      r.params);
+  dp.broadcast_model(model);
+  dp.start(r.params);
+  if (dp.active()) r.task->set_eval_shard({dp.rank(), dp.size(), [&dp](std::vector<double>& v) { dp.sum(v); }});
+  r.pos.processes = dp.size();
   r.optimizer = make_optimizer(e.train, r.params);
   r.schedule = e.train.schedule;
 }
@@ -111,12 +125,17 @@ void prepare_run(Run& r) {
 double train_step(Run& r, const Batch& b, int64_t epoch) {
   r.optimizer->set_lr(lr_at(r.schedule, r.pos.global_step));
   Tensor loss = r.task->loss(*r.e.model, b, r.device);
-  double lv = item<double>(loss);
+  // Data-parallel: the loss reported is the mean over the processes (so a NaN anywhere stops every
+  // process at this step), and the processes agree on Ctrl-C here.
+  std::vector<double> agreed{item<double>(loss), g_interrupt ? 1.0 : 0.0};
+  r.dp->sum(agreed);
+  const double lv = agreed[0] / r.dp->size();
+  r.interrupt_agreed = agreed[1] > 0;
   OC_CHECK(std::isfinite(lv), r.e.path, ": the loss became ", lv, " at step ", r.pos.global_step + 1, " (epoch ",
            epoch + 1, ", batch ", r.pos.step_in_epoch + 1, "); ", r.last_path,
            " keeps the last good state. Lower the learning rate or enable train.clip_grad_norm");
   r.optimizer->zero_grad();
-  loss.backward();
+  r.dp->backward(loss);  // loss.backward(), the gradients then averaged over the processes
   if (r.e.train.clip_grad_norm > 0) clip_grad_norm(r.params, r.e.train.clip_grad_norm);
   r.optimizer->step();
   r.pos.step_in_epoch++;
@@ -125,6 +144,7 @@ double train_step(Run& r, const Batch& b, int64_t epoch) {
 }
 
 void log_step(const Run& r, int64_t epoch, const EpochStats& st, std::chrono::steady_clock::time_point t0) {
+  if (!r.dp->is_main()) return;
   double secs = st.seconds_before + seconds_since(t0);
   double ips = st.images / std::max(secs, 1e-9);
   int64_t left = r.steps_per_epoch - r.pos.step_in_epoch;
@@ -136,8 +156,9 @@ void log_step(const Run& r, int64_t epoch, const EpochStats& st, std::chrono::st
              " lr ", r.optimizer->lr(), " ", static_cast<int64_t>(ips), " img/s");
 }
 
-// last.safetensors at the current step, with the epoch's sums so far.
+// last.safetensors at the current step, with the epoch's sums so far (rank 0 of a data-parallel run).
 void save_mid_epoch(Run& r, const EpochStats& st, std::chrono::steady_clock::time_point t0) {
+  if (!r.dp->is_main()) return;
   r.pos.epoch_sums = epoch_sums_of(st, *r.task, st.seconds_before + seconds_since(t0));
   save_checkpoint(r.last_path, *r.e.model, *r.optimizer, r.e, r.pos);
 }
@@ -152,12 +173,14 @@ bool train_epoch(Run& r, DataLoader& loader, int64_t epoch, EpochStats& st) {
   while (loader.next(b)) {
     st.loss_sum += train_step(r, b, epoch);
     st.loss_count++;
-    st.images += b.images.size(0);
+    st.images += b.images.size(0) * r.dp->size();  // the global batch's
     log_step(r, epoch, st, t0);
-    if (g_interrupt || (r.opt.stop_after_steps > 0 && r.pos.global_step >= r.opt.stop_after_steps)) {
+    const bool interrupt = r.dp->active() ? r.interrupt_agreed : g_interrupt.load();
+    if (interrupt || (r.opt.stop_after_steps > 0 && r.pos.global_step >= r.opt.stop_after_steps)) {
       save_mid_epoch(r, st, t0);
-      log_info("interrupted: saved ", r.last_path, " at epoch ", epoch + 1, ", step ", r.pos.step_in_epoch,
-               " (continue with --resume)");
+      if (r.dp->is_main())
+        log_info("interrupted: saved ", r.last_path, " at epoch ", epoch + 1, ", step ", r.pos.step_in_epoch,
+                 " (continue with --resume)");
       return false;
     }
     if (every > 0 && r.pos.global_step % every == 0) save_mid_epoch(r, st, t0);
@@ -210,13 +233,17 @@ std::vector<std::string> metrics_lines_up_to(const std::string& path, int64_t ep
 // After an epoch: evaluate, then write in the order that keeps a crash at any point harmless: the
 // metrics line (dropped on resume when the checkpoint predates it), best.safetensors when the score
 // improved (a resume from an earlier checkpoint writes it again), last.safetensors.
+// A data-parallel run evaluates rank 0's model (its batch norm statistics) on every process, and
+// rank 0 alone writes and logs.
 EvalResult finish_epoch(Run& r, int64_t epoch, const EpochStats& st) {
+  r.dp->broadcast_buffers(*r.e.model);
   EvalResult ev = r.task->evaluate(*r.e.model, r.device);
   r.pos.epoch = epoch + 1;
   r.pos.step_in_epoch = 0;
   r.pos.epoch_sums = json::object();
   bool best = ev.score > r.pos.best_score;
   if (best) r.pos.best_score = ev.score;
+  if (!r.dp->is_main()) return ev;
   r.metrics_lines.push_back(metrics_line(epoch, st, ev, r.optimizer->lr()));
   write_metrics_file(r);
   if (best) save_checkpoint(r.best_path, *r.e.model, *r.optimizer, r.e, r.pos);
@@ -224,15 +251,18 @@ EvalResult finish_epoch(Run& r, int64_t epoch, const EpochStats& st) {
   log_info("epoch ", epoch + 1, "/", r.e.train.epochs, "  train loss ", st.mean_loss(), "  test loss ", ev.loss,
            "  test ", ev.score_name, " ", ev.score, "  ", static_cast<int64_t>(st.seconds), " s",
            best ? "  (best)" : "");
+  if (r.dp->active()) log_info(r.dp->timing_summary());
   return ev;
 }
 
 }  // namespace
 
 EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOptions& loader, Device device,
-                    double label_smoothing) {
+                    double label_smoothing, const EvalShard& shard) {
   auto t0 = std::chrono::steady_clock::now();
-  EvalPass pass(model, data, loader);
+  LoaderOptions sharded = loader;
+  sharded.shard_index = shard.index, sharded.shard_count = shard.count;
+  EvalPass pass(model, data, sharded);
   CrossEntropyOptions ce;
   ce.label_smoothing = label_smoothing;
   ce.reduction = Reduction::sum;
@@ -247,6 +277,11 @@ EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOption
     for (size_t i = 0; i < pred.size(); ++i) correct += pred[i] == want[i];
     count += static_cast<int64_t>(pred.size());
   }
+  if (shard.count > 1) {  // every process's sums (counts are exact in a double up to 2^53)
+    std::vector<double> sums{loss, static_cast<double>(correct), static_cast<double>(count)};
+    shard.sum(sums);
+    loss = sums[0], correct = static_cast<int64_t>(sums[1]), count = static_cast<int64_t>(sums[2]);
+  }
   EvalResult r;
   r.count = count;
   r.loss = count ? loss / count : 0;
@@ -258,27 +293,40 @@ EvalResult evaluate(Network& model, const ImageDataset& data, const LoaderOption
 EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrupted) {
   namespace fs = std::filesystem;
   Run r(e, opt, choose_device(e, opt));
-  fs::create_directories(opt.out_dir);
+  const bool writes = r.dp->is_main();  // rank 0 of a data-parallel run writes; the others only train
   r.last_path = opt.out_dir + "/last.safetensors", r.best_path = opt.out_dir + "/best.safetensors";
   r.metrics_path = opt.out_dir + "/metrics.jsonl";
-  for (const std::string* p : {&r.last_path, &r.best_path, &r.metrics_path}) remove_stale_temporaries(*p);
+  if (writes) {
+    fs::create_directories(opt.out_dir);
+    for (const std::string* p : {&r.last_path, &r.best_path, &r.metrics_path}) remove_stale_temporaries(*p);
+  }
   prepare_run(r);
   Network& model = *e.model;
-  DataLoader loader(r.task->train_data(), e.data.loader);
+  LoaderOptions shard = e.data.loader;  // this process's shard of every epoch (the whole with one process)
+  shard.shard_index = r.dp->rank(), shard.shard_count = r.dp->size();
+  DataLoader loader(r.task->train_data(), shard);
   r.steps_per_epoch = loader.batches_per_epoch();
   r.schedule.total_steps = r.steps_per_epoch * e.train.epochs;
 
   if (opt.resume) {
-    OC_CHECK(fs::exists(r.last_path), "--resume: ", r.last_path, " does not exist");
-    r.pos = load_checkpoint(r.last_path, model, *r.optimizer, r.device);
+    if (writes) {  // rank 0 reads the checkpoint; a data-parallel run then sends it to the others
+      OC_CHECK(fs::exists(r.last_path), "--resume: ", r.last_path, " does not exist");
+      r.pos = load_checkpoint(r.last_path, model, *r.optimizer, r.device);
+    }
+    r.dp->broadcast_resumed(model, *r.optimizer, r.pos);
+    OC_CHECK(r.pos.processes == r.dp->size(), "--resume: ", r.last_path, " was written by a run of ", r.pos.processes,
+             " process(es), this one has ", r.dp->size(), ": resume with as many (mpirun -np ", r.pos.processes,
+             "), since each process's share of an epoch depends on their number");
     r.task->restore_epoch_state(r.pos.epoch_sums.value("task", json::object()));
     // The rate the last step used, as the metrics line of an epoch that ends without another step reports.
     r.optimizer->set_lr(lr_at(r.schedule, std::max<int64_t>(r.pos.global_step - 1, 0)));
-    r.metrics_lines = metrics_lines_up_to(r.metrics_path, r.pos.epoch);
-    log_info("resuming ", r.last_path, " at epoch ", r.pos.epoch + 1, ", step ", r.pos.step_in_epoch, "/",
-             r.steps_per_epoch);
+    if (writes) {
+      r.metrics_lines = metrics_lines_up_to(r.metrics_path, r.pos.epoch);
+      log_info("resuming ", r.last_path, " at epoch ", r.pos.epoch + 1, ", step ", r.pos.step_in_epoch, "/",
+               r.steps_per_epoch);
+    }
   }
-  write_metrics_file(r);
+  if (writes) write_metrics_file(r);
 
   SigintGuard sigint;
   if (interrupted) *interrupted = false;
@@ -291,6 +339,7 @@ EvalResult train_experiment(Experiment& e, const RunOptions& opt, bool* interrup
     }
     last_eval = finish_epoch(r, epoch, st);
   }
+  r.dp->barrier();  // every process ends here, rank 0's last checkpoint written
   return last_eval;
 }
 

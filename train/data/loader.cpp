@@ -27,6 +27,8 @@ DataLoader::DataLoader(const ImageDataset& data, const LoaderOptions& opt) : dat
   OC_CHECK(opt.batch_size >= 1, "DataLoader: batch_size must be >= 1, got ", opt.batch_size);
   OC_CHECK(opt.workers >= 0, "DataLoader: workers must be >= 0, got ", opt.workers);
   OC_CHECK(opt.prefetch >= 1, "DataLoader: prefetch must be >= 1, got ", opt.prefetch);
+  OC_CHECK(opt.shard_count >= 1 && opt.shard_index >= 0 && opt.shard_index < opt.shard_count,
+           "DataLoader: shard ", opt.shard_index, " of ", opt.shard_count, " does not exist");
   OC_CHECK(std::isfinite(opt.mean) && std::isfinite(opt.std) && opt.std > 0,
            "DataLoader: need a finite mean and std > 0, got mean ", opt.mean, ", std ", opt.std);
   opt.augment.check();
@@ -63,8 +65,14 @@ DataLoader::DataLoader(const ImageDataset& data, const LoaderOptions& opt) : dat
 
 DataLoader::~DataLoader() { stop_workers(); }
 
+int64_t DataLoader::shard_samples() const {
+  const int64_t n = data_.size(), count = opt_.shard_count;
+  if (opt_.shard_pad) return (n + count - 1) / count;
+  return (n - opt_.shard_index + count - 1) / count;  // the positions index, index + count, ... below n
+}
+
 int64_t DataLoader::batches_per_epoch() const {
-  const int64_t n = data_.size(), bs = opt_.batch_size;
+  const int64_t n = shard_samples(), bs = opt_.batch_size;
   return opt_.drop_last ? n / bs : (n + bs - 1) / bs;
 }
 
@@ -76,6 +84,16 @@ std::vector<int64_t> DataLoader::epoch_order(int64_t n, bool shuffle, uint64_t s
   }
   Generator gen(seed + static_cast<uint64_t>(epoch));
   return to_vector<int64_t>(randperm(n, &gen));
+}
+
+std::vector<int64_t> DataLoader::shard_order(const std::vector<int64_t>& order, int64_t index, int64_t count,
+                                             bool pad) {
+  const int64_t n = static_cast<int64_t>(order.size());
+  if (count == 1 || n == 0) return order;
+  const int64_t end = pad ? (n + count - 1) / count * count : n;
+  std::vector<int64_t> out;
+  for (int64_t i = index; i < end; i += count) out.push_back(order[static_cast<size_t>(i % n)]);
+  return out;
 }
 
 uint64_t DataLoader::augment_seed(uint64_t seed, int64_t epoch) {
@@ -102,7 +120,8 @@ void DataLoader::start_epoch(int64_t epoch, int64_t skip_batches) {
            "] (batches per epoch), got ", skip_batches);
   stop_workers();
   epoch_ = epoch;
-  order_ = epoch_order(data_.size(), opt_.shuffle, opt_.seed, epoch);
+  order_ = shard_order(epoch_order(data_.size(), opt_.shuffle, opt_.seed, epoch), opt_.shard_index, opt_.shard_count,
+                       opt_.shard_pad);
   augment_seed_ = augment_seed(opt_.seed, epoch);
   end_batch_ = nb;
   next_claim_ = next_deliver_ = skip_batches;
@@ -163,7 +182,7 @@ bool DataLoader::next(Batch& out) {
 }
 
 Batch DataLoader::assemble(int64_t b) const {
-  const int64_t n = data_.size(), bs = opt_.batch_size;
+  const int64_t n = static_cast<int64_t>(order_.size()), bs = opt_.batch_size;
   const int64_t begin = b * bs, count = std::min(bs, n - begin);
   const int64_t C = data_.images.size(1), H = data_.images.size(2), W = data_.images.size(3), chw = C * H * W;
   Batch batch;

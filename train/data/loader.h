@@ -28,6 +28,13 @@ struct LoaderOptions {
   // refused for a data set with targets (they would not move them).
   AugmentOptions augment;
   double mean = 0, std = 1;  // pixel = (v / 255 - mean) / std
+  // Data-parallel runs (docs/distributed.md): this process reads shard `shard_index` of
+  // `shard_count`: the positions shard_index, shard_index + shard_count, ... of each epoch's order.
+  // shard_pad (training): the order is first extended by wrapping around (its first samples again)
+  // to a multiple of shard_count, so that every shard, and every process's epoch, has the same
+  // length. Without it (evaluation) the shards cover every sample once and differ by at most one.
+  int64_t shard_index = 0, shard_count = 1;
+  bool shard_pad = true;
 };
 
 struct Batch {
@@ -52,6 +59,7 @@ class DataLoader {
 
   int64_t batches_per_epoch() const;
   int64_t num_samples() const { return data_.size(); }
+  int64_t shard_samples() const;  // samples per epoch of this shard (num_samples() unsharded)
   const LoaderOptions& options() const { return opt_; }
 
   // Begins epoch `epoch` (>= 0), abandoning any epoch in progress. The order is randperm(N) from
@@ -65,8 +73,10 @@ class DataLoader {
   // assembling a batch is re-thrown here (and ends the epoch).
   bool next(Batch& out);
 
-  // The sample order of an epoch (what start_epoch uses).
+  // The sample order of an epoch, before sharding.
   static std::vector<int64_t> epoch_order(int64_t n, bool shuffle, uint64_t seed, int64_t epoch);
+  // Shard `index` of `count` of an order (LoaderOptions::shard_index; what start_epoch uses).
+  static std::vector<int64_t> shard_order(const std::vector<int64_t>& order, int64_t index, int64_t count, bool pad);
   // The Philox key of an epoch's augmentation draws.
   static uint64_t augment_seed(uint64_t seed, int64_t epoch);
 

@@ -47,7 +47,7 @@ class ClassificationTask : public Task {
   }
 
   EvalResult evaluate(Network& model, Device device) override {
-    EvalResult r = oc::evaluate(model, eval_, data_.loader, device, label_smoothing_);
+    EvalResult r = oc::evaluate(model, eval_, data_.loader, device, label_smoothing_, eval_shard_);
     r.metrics = {{"accuracy", r.score}};
     return r;
   }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/registry.h"
 #include "nets/network.h"
@@ -20,6 +21,16 @@ struct EvalResult {
   json metrics = json::object();        // every metric by name (written to metrics.jsonl and eval --json)
   int64_t count = 0;
   double seconds = 0;
+};
+
+// A data-parallel run's evaluation (docs/distributed.md): this process reads shard `index` of
+// `count` of the split, and a task whose metrics are sums (classification: loss, correct, count)
+// adds them up over the processes with `sum`, so that every process reports the one-process
+// numbers. A task whose metrics are not sums (AP, PCK, LIFT's) ignores it and evaluates the whole
+// split on every process.
+struct EvalShard {
+  int64_t index = 0, count = 1;
+  std::function<void(std::vector<double>&)> sum;  // in place, over the processes
 };
 
 class Task {
@@ -44,6 +55,11 @@ class Task {
   // one does. Default: none.
   virtual json epoch_state() const { return json::object(); }
   virtual void restore_epoch_state(const json& state) { (void)state; }
+  // See EvalShard; set once, before the first evaluation.
+  void set_eval_shard(EvalShard shard) { eval_shard_ = std::move(shard); }
+
+ protected:
+  EvalShard eval_shard_;
 };
 
 // The key of a batch's own random draws in a task (LIFT's turns, the two-stage detectors' samplers):
