@@ -43,11 +43,19 @@ size_t physical_memory() {
   return bytes;
 }
 
+size_t memory_limit_from_env() {
+  if (const char* env = std::getenv("OCELLUS_CPU_MEMORY_MB")) return static_cast<size_t>(std::atoll(env)) << 20;
+  return 0;
+}
+
 struct Cache {
   std::mutex mutex;
   std::map<size_t, std::vector<void*>> free_blocks;  // by class size
   CpuMemoryStats stats;
-  Cache() { stats.cache_limit = cache_limit_from_env(); }
+  Cache() {
+    stats.cache_limit = cache_limit_from_env();
+    stats.memory_limit = memory_limit_from_env();
+  }
 
   void release_all() {  // with mutex held
     for (auto& [size, blocks] : free_blocks)
@@ -71,6 +79,10 @@ void* cpu_caching_alloc(size_t nbytes) {
   const size_t bytes = cacheable ? size_class(nbytes) : nbytes;
   {
     std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.stats.memory_limit && c.stats.allocated + nbytes > c.stats.memory_limit)
+      OC_FAIL("out of host memory allocating ", nbytes, " bytes: ", c.stats.allocated,
+              " bytes are in use by tensors and the limit is ", c.stats.memory_limit,
+              " bytes (OCELLUS_CPU_MEMORY_MB)");
     c.stats.allocated += nbytes;
     c.stats.peak_allocated = std::max(c.stats.peak_allocated, c.stats.allocated);
     if (cacheable) {
@@ -127,6 +139,12 @@ void cpu_reset_stats() {
   std::lock_guard<std::mutex> lock(c.mutex);
   c.stats.requests = c.stats.hits = 0;
   c.stats.peak_allocated = c.stats.allocated;
+}
+
+void cpu_set_memory_limit(size_t bytes) {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.stats.memory_limit = bytes;
 }
 
 void cpu_empty_cache() {

@@ -16,13 +16,23 @@ std::string shape_str(const Shape& s) {
   return out + "]";
 }
 
-int64_t shape_numel(const Shape& s) {
+// A shape whose element count (or, with empty dims counted as 1, whose strides) would not fit in
+// int64 cannot be addressed: a file that claims one (an IDX header, a safetensors shape) must end in a
+// clear error, not in an overflow.
+namespace {
+int64_t checked_product(const Shape& s, bool empty_as_one) {
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  for (int64_t d : s)
+    OC_CHECK(!__builtin_mul_overflow(n, empty_as_one ? std::max<int64_t>(d, 1) : d, &n), "the shape ",
+             shape_str(s), " has more elements than int64 can count");
   return n;
 }
+}  // namespace
+
+int64_t shape_numel(const Shape& s) { return checked_product(s, false); }
 
 Shape contiguous_strides(const Shape& s) {
+  checked_product(s, true);
   Shape st(s.size());
   int64_t acc = 1;
   for (int64_t i = static_cast<int64_t>(s.size()) - 1; i >= 0; --i) {

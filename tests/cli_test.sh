@@ -50,6 +50,20 @@ expect_error "broken.json: invalid JSON" "$OCELLUS" train "$WORK/broken.json"
 expect_error "unknown option --epochs" "$OCELLUS" train "$CFG" --epochs 3
 expect_error "--set" "$OCELLUS" train "$CFG" --set novalue
 
+# Out of memory (a batch far too large for the memory allowed): a clear error naming the sizes, a
+# non-zero exit, not a crash (a signal's exit status is 128 + N). On CUDA too where a device exists (the
+# emulation's devices are capped the same way by OCELLUS_EMU_DEVICE_MB).
+expect_oom() {  # expected-substring, env assignment, train options...
+  local want=$1 limit=$2; shift 2
+  out=$(env "$limit" "$OCELLUS" train "$CFG" --out "$WORK/oom" --set data.batch_size=60000 --set data.train_limit=60000 "$@" 2>&1); rc=$?
+  [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] || fail "out of memory ($limit $*): expected an error exit, got $rc: $out"
+  echo "$out" | grep -qF -- "$want" || fail "out of memory ($limit $*): expected \"$want\", got: $out"
+}
+expect_oom "out of host memory allocating" OCELLUS_CPU_MEMORY_MB=64
+if "$OCELLUS" info | grep -qE "CUDA devices: +[1-9]"; then
+  expect_oom "CUDA out of memory allocating" OCELLUS_EMU_DEVICE_MB=64 --set train.device=cuda
+fi
+
 # A full disk while saving (a file-size limit, so the checkpoint's write fails): a clear error naming
 # the file, exit non-zero, the previous checkpoint intact and no temporary file left.
 "$OCELLUS" train "$CFG" --out "$WORK/full" --set train.epochs=1 > "$WORK/full.log" 2>&1 || fail "train for the full-disk test: $(cat "$WORK/full.log")"

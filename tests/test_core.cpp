@@ -111,3 +111,14 @@ TEST_CASE("thread pool: covers the range once, propagates errors, nests inline")
   REQUIRE(num_threads() == 3);
   set_num_threads(before);
 }
+
+TEST_CASE("core: a shape whose element count or strides overflow int64 is an error naming it") {
+  const int64_t big = int64_t{1} << 40;
+  REQUIRE_THROWS_WITH(shape_numel({big, big}),
+                      Catch::Contains("[1099511627776, 1099511627776]") && Catch::Contains("more elements than int64"));
+  // Empty, yet its strides would overflow: an IDX header of dimensions [0, 2^32-1, 2^32-1, 2^32-1] asked for one.
+  const int64_t u32 = (int64_t{1} << 32) - 1;
+  REQUIRE_THROWS_WITH(Tensor::empty({0, u32, u32, u32}, DType::u8), Catch::Contains("more elements than int64"));
+  REQUIRE(shape_numel({0, big, big}) == 0);
+  REQUIRE(Tensor::empty({0, 5, big}, DType::u8).numel() == 0);  // strides 5 * 2^40 fit
+}

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <string>
 
 #include "core/cpu_allocator.h"
 #include "tests/helpers.h"
@@ -54,5 +55,24 @@ TEST_CASE("cpu allocator: a request the system cannot meet is an error naming it
   const size_t huge = size_t{1} << 60;
   const CpuMemoryStats before = cpu_memory_stats();
   REQUIRE_THROWS_WITH(cpu_caching_alloc(huge), Catch::Contains("out of host memory allocating 1152921504606846976 bytes"));
+  REQUIRE(cpu_memory_stats().allocated == before.allocated);
+}
+
+TEST_CASE("cpu allocator: a memory limit refuses the request that would pass it, naming the sizes") {
+  const CpuMemoryStats before = cpu_memory_stats();
+  const size_t limit = before.allocated + (size_t{3} << 20);
+  cpu_set_memory_limit(limit);
+  struct Unlimit {  // a failed REQUIRE must not leave the limit on for the tests after this one
+    ~Unlimit() { cpu_set_memory_limit(0); }
+  } unlimit;
+  void* a = cpu_caching_alloc(size_t{2} << 20);  // fits: 2 of the 3 MiB left
+  REQUIRE(a != nullptr);
+  REQUIRE_THROWS_WITH(cpu_caching_alloc(size_t{2} << 20),
+                      Catch::Contains("out of host memory allocating 2097152 bytes") &&
+                          Catch::Contains(std::to_string(limit)) && Catch::Contains("OCELLUS_CPU_MEMORY_MB"));
+  REQUIRE(cpu_memory_stats().allocated == before.allocated + (size_t{2} << 20));  // the refusal took nothing
+  cpu_caching_free(a, size_t{2} << 20);
+  void* b = cpu_caching_alloc(size_t{2} << 20);  // freed memory counts no more
+  cpu_caching_free(b, size_t{2} << 20);
   REQUIRE(cpu_memory_stats().allocated == before.allocated);
 }

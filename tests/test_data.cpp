@@ -238,6 +238,13 @@ TEST_CASE("data: write_png and read_image round trip, and corrupt images are err
   REQUIRE(to_vector<uint8_t>(read_image(dir.file("g.pgm"))) == std::vector<uint8_t>{0, 16, 32, 48, 64, 255});
   REQUIRE(read_image(dir.file("g.pgm"), 3).shape() == Shape{3, 2, 3});
 
+  // The header's size is checked before decoding: a 20-byte file cannot claim 10^10 pixels.
+  write_bytes(dir.file("huge.pgm"), std::string("P5\n100000 100000\n255\n") + std::string("\x01\x02", 2));
+  REQUIRE_THROWS_WITH(read_image(dir.file("huge.pgm")), Catch::Contains(dir.file("huge.pgm")) &&
+                                                         Catch::Contains("100000 x 100000 = 10000000000 pixels"));
+  REQUIRE(read_image(dir.file("g.pgm"), 0, 6).shape() == Shape{1, 2, 3});
+  REQUIRE_THROWS_WITH(read_image(dir.file("g.pgm"), 0, 5), Catch::Contains("more than the 5 read_image accepts"));
+
   write_bytes(dir.file("bad.png"), "\x89PNG\r\n\x1a\n this is not really a PNG");
   REQUIRE_THROWS_WITH(read_image(dir.file("bad.png")),
                       Catch::Contains(dir.file("bad.png")) && Catch::Contains("cannot decode"));

@@ -1,6 +1,6 @@
-// Fuzz target: image decoding through the engine's reader (train/io/image_io.h, stb_image behind it:
-// PNG, JPEG, BMP, GIF, PGM/PPM, TGA), with a pixel limit checked from the header before decoding. The
-// first byte picks the channels asked for (0 = as stored, 1 to 4).
+// Fuzz target: image decoding through the engine's reader (train/io/image_io.h: PNG through libpng, JPEG
+// through libjpeg-turbo, PGM/PPM and BMP parsed by us), with a pixel limit checked from the header before
+// decoding. The first byte picks the channels asked for (0 = as stored, 1 to 4).
 #include "tests/fuzz/fuzz_support.h"
 #include "train/io/image_io.h"
 

@@ -122,10 +122,14 @@ def image():  # first byte: channels asked for
     put("image", "gray.png", b"\x01" + cv2.imencode(".png", gray)[1].tobytes())
     rgba = rng.integers(0, 256, (4, 5, 4)).astype("u1")
     put("image", "rgba.png", b"\x04" + cv2.imencode(".png", rgba)[1].tobytes())
-    for fmt, ext in (("GIF", "gif"), ("TGA", "tga")):
-        buf = io.BytesIO()
-        Image.fromarray(rgb).save(buf, format=fmt)
-        put("image", "rgb." + ext, b"\x00" + buf.getvalue())
+    put("image", "gray.bmp", b"\x00" + cv2.imencode(".bmp", gray)[1].tobytes())  # 8-bit with a palette
+    buf = io.BytesIO()
+    Image.fromarray(rgba).save(buf, format="BMP")  # 32-bit
+    put("image", "rgba.bmp", b"\x00" + buf.getvalue())
+    put("image", "text.pgm", b"\x00" + b"P2\n# a comment\n3 2\n15\n0 1 2\n13 14 15\n")
+    put("image", "text.ppm", b"\x02" + b"P3 2 1 255 255 0 0 0 0 255\n")
+    put("image", "gray16.png", b"\x00" + cv2.imencode(".png", (gray.astype("u2") * 257))[1].tobytes())
+    put("image", "gray.jpg", b"\x03" + cv2.imencode(".jpg", gray)[1].tobytes())
 
 
 def homography():

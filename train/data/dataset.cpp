@@ -29,7 +29,7 @@ std::string find_idx_file(const std::string& dir, const std::string& name) {
 bool has_image_extension(const fs::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* e : {".png", ".jpg", ".jpeg", ".pgm", ".ppm", ".pnm", ".bmp", ".tga", ".gif"})
+  for (const char* e : {".png", ".jpg", ".jpeg", ".pgm", ".ppm", ".pnm", ".bmp"})
     if (ext == e) return true;
   return false;
 }

@@ -56,7 +56,7 @@ std::string default_fashion_mnist_dir();
 const std::vector<std::string>& fashion_mnist_class_names();
 
 // root/<class>/<image>: classes are the sub-directories, sorted by name (label = position);
-// images are the files with an image extension (png, jpg, jpeg, pgm, ppm, pnm, bmp, tga, gif; any
+// images are the files with an image extension (png, jpg, jpeg, pgm, ppm, pnm, bmp; any
 // case), sorted by name, hidden files skipped. All images must share one size and channel count
 // (channels = 1 or 3 converts every image to that many); errors name the offending file. limit > 0
 // reads only the first `limit` files (in that order). skip_corrupt: a file that cannot be read or
