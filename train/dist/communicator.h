@@ -95,13 +95,15 @@ int launcher_world_size();
 std::shared_ptr<Communicator> start_communicator();
 
 // The fixed-order sum at the heart of every backend: parts[r] is rank r's copy of `n` values; out
-// receives ((parts[0] + parts[1]) + parts[2]) + ... element by element, in T.
+// (which overlaps none of them) receives ((parts[0] + parts[1]) + parts[2]) + ... element by
+// element, in T. One pass per part, so that the compiler vectorizes it.
 template <class T>
-void sum_in_rank_order(const std::vector<const T*>& parts, int64_t n, T* out) {
-  for (int64_t i = 0; i < n; ++i) {
-    T s = parts[0][i];
-    for (size_t r = 1; r < parts.size(); ++r) s = s + parts[r][i];
-    out[i] = s;
+void sum_in_rank_order(const std::vector<const T*>& parts, int64_t n, T* __restrict out) {
+  const T* __restrict first = parts[0];
+  for (int64_t i = 0; i < n; ++i) out[i] = first[i];
+  for (size_t r = 1; r < parts.size(); ++r) {
+    const T* __restrict part = parts[r];
+    for (int64_t i = 0; i < n; ++i) out[i] = out[i] + part[i];
   }
 }
 

@@ -125,8 +125,9 @@ class MpiCommunicator : public Communicator {
   }
 
  private:
-  // Polls until `req` completes: briefly spinning, then sleeping so that a rank waiting for a slower
-  // one leaves it the CPU. Past the timeout, the run ends with a message naming the wait.
+  // Polls until `req` completes (MPI moves a non-blocking collective on only inside MPI calls): for
+  // 5 ms yielding between polls, as a large message needs many, then sleeping so that a rank waiting
+  // for a slower one leaves it the CPU. Past the timeout, the run ends with a message naming the wait.
   void wait(MPI_Request& req, const char* what) {
     const auto start = std::chrono::steady_clock::now();
     for (int polls = 0;; ++polls) {
@@ -138,8 +139,8 @@ class MpiCommunicator : public Communicator {
         abort(str_cat("ocellus: error: rank ", rank_, " of ", size_, ": ", what, " waited ", static_cast<int64_t>(waited),
                       " s for the other processes (train.distributed.timeout_s is ", timeout_s_,
                       "): one of them has died or hangs; ending the run"));
-      if (polls < 64) std::this_thread::yield();
-      else std::this_thread::sleep_for(std::chrono::microseconds(polls < 4096 ? 20 : 500));
+      if (waited < 0.005) std::this_thread::yield();
+      else std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
   }
 
@@ -149,21 +150,33 @@ class MpiCommunicator : public Communicator {
     if (size_ == 1 || n == 0) return;
     const int64_t N = size_, chunk = (n + N - 1) / N;
     const int c = count_of(chunk, "sum");
-    std::vector<T> send(static_cast<size_t>(chunk * N), T(0)), recv(send.size());
-    std::copy(data, data + n, send.begin());
+    // The data padded to N equal chunks, and the N copies of this rank's chunk (kept between calls:
+    // a gradient bucket's megabytes would otherwise be allocated and zeroed each step).
+    T* send = scratch<T>(send_, chunk * N);
+    T* recv = scratch<T>(recv_, chunk * N);
+    std::copy(data, data + n, send);
+    std::fill(send + n, send + chunk * N, T(0));
     MPI_Request req;
-    MPI_Ialltoall(send.data(), c, mpi_type<T>(), recv.data(), c, mpi_type<T>(), comm_, &req);
+    MPI_Ialltoall(send, c, mpi_type<T>(), recv, c, mpi_type<T>(), comm_, &req);
     wait(req, "a sum (all-to-all)");
     std::vector<const T*> parts;
-    for (int64_t r = 0; r < N; ++r) parts.push_back(recv.data() + r * chunk);
-    sum_in_rank_order(parts, chunk, send.data());
-    MPI_Iallgather(send.data(), c, mpi_type<T>(), recv.data(), c, mpi_type<T>(), comm_, &req);
+    for (int64_t r = 0; r < N; ++r) parts.push_back(recv + r * chunk);
+    sum_in_rank_order(parts, chunk, send);
+    MPI_Iallgather(send, c, mpi_type<T>(), recv, c, mpi_type<T>(), comm_, &req);
     wait(req, "a sum (all-gather)");
-    std::copy(recv.begin(), recv.begin() + n, data);
+    std::copy(recv, recv + n, data);
+  }
+
+  template <class T>
+  static T* scratch(std::vector<char>& buf, int64_t n) {
+    const size_t bytes = static_cast<size_t>(n) * sizeof(T);
+    if (buf.size() < bytes) buf.resize(bytes);
+    return reinterpret_cast<T*>(buf.data());
   }
 
   std::shared_ptr<MpiSession> session_;
   MPI_Comm comm_;
+  std::vector<char> send_, recv_;  // the sums' buffers (one thread uses a communicator)
   int rank_ = 0, size_ = 1;
 };
 
