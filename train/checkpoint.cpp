@@ -35,6 +35,16 @@ int64_t meta_int(const std::map<std::string, std::string>& m, const std::string&
   }
 }
 
+double meta_double(const std::map<std::string, std::string>& m, const std::string& key, const std::string& file) {
+  auto it = m.find(key);
+  OC_CHECK(it != m.end(), file, ": checkpoint metadata lacks \"", key, "\"");
+  try {
+    return std::stod(it->second);
+  } catch (...) {
+    OC_FAIL(file, ": checkpoint metadata \"", key, "\" is not a number: ", it->second);
+  }
+}
+
 // Every digit a double needs to read back as itself (std::to_string keeps 6 decimals): a resumed run
 // must compare later scores against the best score itself. Infinities print as "inf" / "-inf".
 std::string exact_decimal(double v) {
@@ -83,7 +93,7 @@ TrainPosition load_checkpoint(const std::string& path, Network& model, Optimizer
   pos.epoch = meta_int(f.metadata, "epoch", path);
   pos.step_in_epoch = meta_int(f.metadata, "step_in_epoch", path);
   pos.global_step = meta_int(f.metadata, "global_step", path);
-  pos.best_score = std::stod(f.metadata.at("best_accuracy"));
+  pos.best_score = meta_double(f.metadata, "best_accuracy", path);
   auto sums = f.metadata.find("epoch_sums");  // absent in checkpoints of older versions
   if (sums != f.metadata.end()) {
     try {

@@ -2,8 +2,9 @@
 """Writes the fuzz targets' seed corpora, tests/fuzz/corpus/<reader>/: small valid inputs of every
 format each reader accepts, so that libFuzzer starts from the inside of the format. Run with Debian's
 /usr/bin/python3 (python3-opencv and python3-pil write the images) from the repository root, after
-`make pose-data det-data lift-data` (the COCO and LIFT seeds are cut from those files):
-    /usr/bin/python3 tests/fuzz/make_seeds.py
+`make pose-data det-data lift-data` (the COCO and LIFT seeds are cut from those files) and a build
+(the checkpoint seed is written by BUILD/fuzz_replay_checkpoint):
+    /usr/bin/python3 tests/fuzz/make_seeds.py [BUILD]
 The files are committed; this script says where they came from."""
 import gzip
 import io
@@ -11,12 +12,15 @@ import json
 import os
 import shutil
 import struct
+import subprocess
+import sys
 
 import cv2
 import numpy as np
 from PIL import Image
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
 rng = np.random.default_rng(15)
 
 
@@ -59,6 +63,15 @@ def safetensors():
         "a": ("F64", rng.standard_normal((2, 2)).astype("<f8")),
         "b": ("I32", rng.integers(-9, 9, 5).astype("<i4"))}, None))
     put("safetensors", "empty_tensor.safetensors", file({"e": ("F32", np.zeros((0, 3), "<f4"))}, {}))
+
+
+def checkpoint():
+    """A checkpoint of fuzz_checkpoint.cpp's model after one Adam step, written by save_checkpoint itself:
+    the target writes it when OCELLUS_FUZZ_WRITE_SEED names a file (BUILD: the build with the replays)."""
+    d = os.path.join(ROOT, "checkpoint")
+    os.makedirs(d, exist_ok=True)
+    env = dict(os.environ, OCELLUS_FUZZ_WRITE_SEED=os.path.join(d, "adam_step1.safetensors"))
+    subprocess.run([os.path.join(BUILD, "fuzz_replay_checkpoint"), d], env=env, check=True)
 
 
 def coco_keypoints():
@@ -158,7 +171,7 @@ def lift_lists():  # first byte: even = pairs.json, odd = patches.json
 
 if __name__ == "__main__":
     os.makedirs(os.path.join(ROOT, "homography"), exist_ok=True)
-    for make in (config, safetensors, coco_keypoints, coco_detection, coco_results, idx, image, homography,
+    for make in (config, safetensors, checkpoint, coco_keypoints, coco_detection, coco_results, idx, image, homography,
                  features, lift_lists):
         make()
     print("seeds written under", ROOT)
