@@ -9,6 +9,8 @@
 # BUILD_DIR/findings/<reader>/ and the script exits 1; fix the reader, then copy the input to
 # tests/fuzz/regressions/<reader>/ so that `make test` replays it from then on (tests/fuzz/README.md).
 # BUILD_DIR/fuzz_report.txt gets one line per target: executions, seconds, corpus size, result.
+# FUZZ_SEED=N fixes libFuzzer's mutation sequence (CI sets it: a finding there replays with the same seed);
+# FUZZ_RUNS=N stops each target after N inputs if its time is not up first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-fuzz}
@@ -46,6 +48,7 @@ run_one() {
   local status=ok
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     "$build/fuzz_$r" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+    -seed="${FUZZ_SEED:-0}" -runs="${FUZZ_RUNS:--1}" \
     -print_final_stats=1 -artifact_prefix="$findings/" "${dirs[@]}" > "$log" 2>&1 || status=FAILED
   local execs
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
