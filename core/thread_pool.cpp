@@ -57,7 +57,9 @@ class ThreadPool {
   explicit ThreadPool(int n) { start(n); }
   ~ThreadPool() { stop(); }
 
-  int size() const { return static_cast<int>(workers_.size()) + 1; }
+  // Read by every parallel_for, from any thread, while set_num_threads may be resizing: an atomic
+  // copy of the count rather than workers_.size().
+  int size() const { return size_.load(std::memory_order_relaxed); }
 
   void resize(int n) {
     std::lock_guard<std::mutex> run_lock(run_mutex_);
@@ -105,6 +107,7 @@ class ThreadPool {
   void start(int n) {
     quit_ = false;
     for (int i = 1; i < std::max(n, 1); ++i) workers_.emplace_back([this] { worker_loop(); });
+    size_.store(std::max(n, 1), std::memory_order_relaxed);
   }
 
   void stop() {
@@ -115,6 +118,7 @@ class ThreadPool {
     cv_work_.notify_all();
     for (auto& w : workers_) w.join();
     workers_.clear();
+    size_.store(1, std::memory_order_relaxed);
   }
 
   void work_on(Region& r) {
@@ -152,7 +156,8 @@ class ThreadPool {
     }
   }
 
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_;   // resized under run_mutex_
+  std::atomic<int> size_{1};           // workers_.size() + 1 (the caller)
   std::mutex run_mutex_, mutex_;
   std::condition_variable cv_work_, cv_done_;
   std::shared_ptr<Region> current_;        // guarded by mutex_

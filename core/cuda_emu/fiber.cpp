@@ -1,4 +1,4 @@
-// The context switch of fiber.h, in assembly, and the AddressSanitizer annotations around it.
+// The context switch of fiber.h, in assembly, and the sanitizers' annotations around it.
 #include "core/cuda_emu/fiber.h"
 
 #include <sys/mman.h>
@@ -14,6 +14,31 @@
 #include <sanitizer/common_interface_defs.h>
 #else
 #define OC_EMU_ASAN 0
+#endif
+
+// ThreadSanitizer (g++ defines __SANITIZE_THREAD__, clang has the feature test).
+#if defined(__SANITIZE_THREAD__)
+#define OC_EMU_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define OC_EMU_TSAN 1
+#endif
+#endif
+#ifndef OC_EMU_TSAN
+#define OC_EMU_TSAN 0
+#endif
+#if OC_EMU_TSAN
+#include <sanitizer/tsan_interface.h>
+// Fiber::start and yield_to_scheduler(finished) never return: ThreadSanitizer would keep their frames
+// on the fiber's call stack, two more per run, until it overflowed. Not instrumenting them keeps the
+// stack balanced (their own memory accesses are the fiber's bookkeeping, ordered by the switches).
+#if defined(__clang__)
+#define OC_EMU_NO_TSAN __attribute__((disable_sanitizer_instrumentation))
+#else
+#define OC_EMU_NO_TSAN __attribute__((no_sanitize_thread))
+#endif
+#else
+#define OC_EMU_NO_TSAN
 #endif
 
 // void oc_emu_switch(void** save_sp, void* load_sp): pushes the callee-saved registers and the
@@ -74,6 +99,9 @@ constexpr size_t kGuardBytes = 4096;
 
 Fiber::~Fiber() {
   if (stack_) ::munmap(static_cast<char*>(stack_) - kGuardBytes, stack_bytes_ + kGuardBytes);
+#if OC_EMU_TSAN
+  if (tsan_fiber_) __tsan_destroy_fiber(tsan_fiber_);
+#endif
 }
 
 void Fiber::reset(Entry entry, void* arg) {
@@ -91,6 +119,16 @@ void Fiber::reset(Entry entry, void* arg) {
   }
   entry_ = entry;
   arg_ = arg;
+#if OC_EMU_TSAN
+  // One ThreadSanitizer context per fiber, kept while its runs end normally; a run cut short (its
+  // block failed) left frames on the context's call stack, so that fiber gets a fresh one.
+  if (tsan_fiber_ && !finished_) {
+    __tsan_destroy_fiber(tsan_fiber_);
+    tsan_fiber_ = nullptr;
+  }
+  if (!tsan_fiber_) tsan_fiber_ = __tsan_create_fiber(0);
+#endif
+  finished_ = false;
   // The initial frame, from the top: [return address = trampoline][rbp][rbx][r12][r13][r14][r15][mxcsr|fpcw].
   // After the 8 pops and `ret`, rsp = top, 16-byte aligned, so the trampoline's call keeps the ABI.
   uintptr_t top = (reinterpret_cast<uintptr_t>(stack_) + stack_bytes_ - stagger_) & ~uintptr_t(15);
@@ -110,7 +148,7 @@ void Fiber::reset(Entry entry, void* arg) {
   sp_ = s;
 }
 
-void Fiber::start(Fiber* self) {
+OC_EMU_NO_TSAN void Fiber::start(Fiber* self) {
 #if OC_EMU_ASAN
   __sanitizer_finish_switch_fiber(nullptr, &self->scheduler_stack_bottom_, &self->scheduler_stack_size_);
 #endif
@@ -123,13 +161,23 @@ void Fiber::resume() {
 #if OC_EMU_ASAN
   __sanitizer_start_switch_fiber(&asan_fake_stack_, stack_, stack_bytes_);
 #endif
+#if OC_EMU_TSAN
+  // Flags 0: the switch orders the scheduler's writes before the fiber's reads, and back, as the
+  // single OS thread that runs both does.
+  tsan_scheduler_ = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(tsan_fiber_, 0);
+#endif
   oc_emu_switch(&scheduler_sp_, sp_);
 #if OC_EMU_ASAN
   __sanitizer_finish_switch_fiber(asan_fake_stack_, nullptr, nullptr);
 #endif
 }
 
-void Fiber::yield_to_scheduler(bool finished) {
+OC_EMU_NO_TSAN void Fiber::yield_to_scheduler(bool finished) {
+  finished_ = finished;
+#if OC_EMU_TSAN
+  __tsan_switch_to_fiber(tsan_scheduler_, 0);
+#endif
 #if OC_EMU_ASAN
   void* fake = nullptr;
   __sanitizer_start_switch_fiber(finished ? nullptr : &fake, scheduler_stack_bottom_, scheduler_stack_size_);

@@ -1,7 +1,8 @@
 // Fibers for the CUDA emulation: each emulated GPU thread of a block runs on its own small stack,
 // and the block's scheduler switches between them on one OS thread. The switch saves and restores
 // only the callee-saved registers (x86-64 System V), about 20 instructions: ucontext would make a
-// system call per switch. AddressSanitizer is told about every switch, so it follows the stacks.
+// system call per switch. AddressSanitizer and ThreadSanitizer are told about every switch, so they
+// follow the stacks.
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -35,6 +36,10 @@ class Fiber {
   void* asan_fake_stack_ = nullptr;
   const void* scheduler_stack_bottom_ = nullptr;
   size_t scheduler_stack_size_ = 0;
+  // ThreadSanitizer's context of this fiber (its call stack and clock), and of the scheduler.
+  void* tsan_fiber_ = nullptr;
+  void* tsan_scheduler_ = nullptr;
+  bool finished_ = true;  // the last run ended (a fiber left at a barrier by a failed block has not)
 
   static void start(Fiber* self);
 };
