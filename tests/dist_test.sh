@@ -9,20 +9,30 @@
 #   failure   a rank killed with SIGKILL, or stopped (SIGSTOP: a hang), ends the job with an error
 #             within a bounded time, never a silent hang
 #   mismatch  ranks with different configs are refused at start, naming the key
-# Exit 77 (skipped) when mpirun is missing or the build has no MPI.
-# Usage: tests/dist_test.sh PART BUILD_DIR SOURCE_DIR
+# Exit 77 (skipped) when mpirun is missing, or when the build has no MPI (after checking that
+# `ocellus info` says so and that a process started as one of several is refused, naming the fix).
+# Usage: tests/dist_test.sh PART BUILD_DIR SOURCE_DIR HAS_MPI   (HAS_MPI: CMake's OCELLUS_HAS_MPI, 0 or 1)
 set -u
 PART="$1"
 BUILD="$2"
 SRC="$3"
+HAS_MPI="${4:-1}"
 OCELLUS="$BUILD/ocellus"
 WORK=$(mktemp -d)
 STOPPED=""  # a process this test stopped, killed on exit whatever happens
 trap '[ -n "$STOPPED" ] && kill -KILL $STOPPED 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 fail() { echo "FAIL ($PART): $*"; exit 1; }
 
+if [ "$HAS_MPI" != 1 ]; then
+  "$OCELLUS" info | grep -q "distributed: *no (built without MPI" || fail "info does not say that this build has no MPI"
+  out=$(OMPI_COMM_WORLD_SIZE=2 "$OCELLUS" train "$SRC/tests/data/tiny_cnn.json" --out "$WORK/nompi" 2>&1) \
+    && fail "a build without MPI trained as one of 2 processes: $out"
+  echo "$out" | grep -qF "this build of ocellus has no MPI" || fail "no clear refusal without MPI: $out"
+  echo "skipped: this build has no MPI (it says so and refuses launched runs)"
+  exit 77
+fi
+"$OCELLUS" info | grep -q "distributed: *yes (MPI" || fail "a build with MPI: ocellus info does not say so: $("$OCELLUS" info)"
 command -v mpirun > /dev/null || { echo "skipped: no mpirun (tools/setup.sh installs openmpi-bin)"; exit 77; }
-"$OCELLUS" info | grep -q "distributed: *yes" || { echo "skipped: this build has no MPI"; exit 77; }
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 export OCELLUS_NUM_THREADS=1  # one thread per process: the processes share the machine's cores
 MPIRUN=(mpirun --oversubscribe)
