@@ -42,7 +42,8 @@ commands:
                                 with the mean IoU; DATA: a det-synth/COCO dir or its annotation file
   train CONFIG [--set key.path=value ...] [--out DIR] [--resume] [--device cpu|cuda] [--print-config]
                                 train a network from a JSON config (see docs/config.md);
-                                --print-config prints every setting, defaults included, and exits
+                                --print-config prints every setting, defaults included, and exits;
+                                under `mpirun -np N`: data-parallel over N processes (docs/distributed.md)
   eval CONFIG --checkpoint FILE [--split test|train] [--device D] [--json] [--results FILE]
                                 accuracy and loss of a checkpoint; pose: PCK, mean pixel error,
                                 COCO keypoint AP; --results writes the detections as COCO results
