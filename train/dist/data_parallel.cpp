@@ -55,12 +55,20 @@ int local_rank() {
 
 }  // namespace
 
+// NCCL's collectives are only queued: wait for them here, against the timeout, rather than in the
+// next host read of a result, which would wait forever for a dead peer.
+void wait_for_device(Communicator& comm, const Tensor& t, const char* what) {
+  if (t.device().is_cuda() && comm.device_communicator()) comm.device_communicator()->wait(what);
+}
+
 Tensor process_sum(Communicator& comm, const Tensor& x) {
   Tensor out = contiguous(clone(x.detach()));
   comm.all_reduce_sum(out);
+  wait_for_device(comm, out, "sync batch norm's sum");
   record_op(out, "process_sum", {x}, [&comm](const Tensor& g) {
     Tensor summed = contiguous(clone(g));
     comm.all_reduce_sum(summed);
+    wait_for_device(comm, summed, "sync batch norm's gradient sum");
     return std::vector<Tensor>{summed};
   });
   return out;
@@ -124,13 +132,16 @@ void DataParallel::check_same_setup(const json& setup, const std::vector<NamedPa
 void DataParallel::broadcast_model(Network& model) {
   if (!active()) return;
   for (auto& [name, t] : model.named_parameters()) comm_->broadcast(t, 0);
-  broadcast_buffers(model);
+  broadcast_buffers(model);  // waits for the device too
   for (Dropout* d : dropout_layers(model)) d->generator().offset += kDropoutRankStride * static_cast<uint64_t>(rank());
 }
 
 void DataParallel::broadcast_buffers(Network& model) {
   if (!active()) return;
-  for (auto& [name, t] : model.named_buffers()) comm_->broadcast(t, 0);
+  Tensor last;
+  for (auto& [name, t] : model.named_buffers()) comm_->broadcast(last = t, 0);
+  for (auto& [name, t] : model.named_parameters()) last = t;  // a model with no buffers: its device
+  if (last.defined()) wait_for_device(*comm_, last, "a broadcast of the model");
 }
 
 void DataParallel::start(const std::vector<NamedParam>& params) {
@@ -155,6 +166,7 @@ void DataParallel::broadcast_resumed(Network& model, Optimizer& opt, TrainPositi
   broadcast_buffers(model);
   std::vector<NamedParam> state = opt.state();
   for (NamedParam& s : state) comm_->broadcast(s.param, 0);
+  if (!state.empty()) wait_for_device(*comm_, state[0].param, "a broadcast of the optimizer state");
   int64_t steps = opt.steps();
   comm_->broadcast(&steps, sizeof steps, 0);
   opt.load_state(state, steps);

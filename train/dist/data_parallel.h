@@ -72,6 +72,9 @@ class DataParallel {
 // incoming gradient (what sync batch norm's statistics go through).
 Tensor process_sum(Communicator& comm, const Tensor& x);
 
+// After queueing collectives on `t`'s device: with NCCL, waits for them against the timeout.
+void wait_for_device(Communicator& comm, const Tensor& t, const char* what);
+
 // The first difference between two configs as a dotted key path with both values, e.g.
 // `train.optimizer.lr (0.1 against 0.05)`; empty when they are equal.
 std::string first_config_difference(const json& a, const json& b);
