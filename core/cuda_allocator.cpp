@@ -63,6 +63,8 @@ void release_cached(DeviceCache& c) {
 void* cuda_caching_alloc(size_t nbytes, int device) {
   require_cuda("cuda allocation");
   if (nbytes == 0) return nullptr;
+  OC_CHECK(nbytes <= (size_t{1} << 62), "CUDA out of memory allocating ", nbytes, " bytes on cuda:", device,
+           ": no device holds that much");  // and round_size would wrap around
   size_t size = round_size(nbytes);
   std::lock_guard<std::mutex> lk(g_mutex);
   DeviceCache& c = caches().at(device);
@@ -84,9 +86,17 @@ void* cuda_caching_alloc(size_t nbytes, int device) {
       release_cached(c);
       err = cudaMalloc(&p, size);
     }
+    if (err != cudaSuccess) {
+      cudaGetLastError();
+      size_t free_bytes = 0, total_bytes = 0;
+      const bool info = cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess;
+      if (prev != device) cudaSetDevice(prev);
+      OC_FAIL("CUDA out of memory allocating ", nbytes, " bytes on cuda:", device, ": ", c.stats.allocated,
+              " bytes are in use by tensors",
+              info ? str_cat(", and the device has ", free_bytes, " of its ", total_bytes, " bytes free") : "", " (",
+              cudaGetErrorString(err), "; a smaller data.batch_size or image size needs less)");
+    }
     if (prev != device) CUDA_CHECK(cudaSetDevice(prev));
-    OC_CHECK(err == cudaSuccess, "CUDA out of memory allocating ", nbytes, " bytes on cuda:", device,
-             " (", c.stats.allocated, " bytes in use): ", cudaGetErrorString(err));
     c.stats.reserved += size;
     c.stats.cuda_malloc_calls++;
   }

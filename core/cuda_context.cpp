@@ -3,6 +3,7 @@
 #include "core/cuda_context.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <vector>
@@ -63,9 +64,13 @@ cudaStream_t current_stream() {
 }
 
 int multiprocessor_count() {
-  static int counts[16] = {};
-  int& n = counts[t_device];
-  if (n == 0) CUDA_CHECK(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, t_device));
+  // Atomic: two host threads may make their first launch on a device at once (ThreadSanitizer's note).
+  static std::atomic<int> counts[16] = {};
+  int n = counts[t_device].load(std::memory_order_relaxed);
+  if (n == 0) {
+    CUDA_CHECK(cudaDeviceGetAttribute(&n, cudaDevAttrMultiProcessorCount, t_device));
+    counts[t_device].store(n, std::memory_order_relaxed);
+  }
   return n;
 }
 

@@ -251,6 +251,11 @@ EmulationSettings& settings() {
       r.sm_count = std::atoi(m);
       OC_CHECK(r.sm_count >= 1, "OCELLUS_EMU_SMS=", m, ": expected a positive count");
     }
+    if (const char* m = std::getenv("OCELLUS_EMU_DEVICE_MB")) {
+      const long long mb = std::atoll(m);
+      OC_CHECK(mb >= 1, "OCELLUS_EMU_DEVICE_MB=", m, ": expected a positive size in MiB");
+      r.device_memory = static_cast<size_t>(mb) << 20;
+    }
     return r;
   }();
   return s;

@@ -23,6 +23,7 @@ struct EmulationSettings {
   uint64_t seed = 1;
   int sm_count = 132;
   int device_count = 2;
+  size_t device_memory = size_t{8} << 30;  // bytes each emulated device holds (OCELLUS_EMU_DEVICE_MB)
 };
 EmulationSettings& settings();
 std::string order_name(ThreadOrder order);

@@ -39,6 +39,7 @@ struct Allocation {
 std::mutex g_alloc_mutex;
 std::map<const char*, Allocation>& g_allocations = *new std::map<const char*, Allocation>;  // by first byte; never destroyed
 std::array<std::atomic<int64_t>, kMaxDevices> g_launches{}, g_mallocs{};
+std::array<size_t, kMaxDevices> g_bytes_in_use{};  // under g_alloc_mutex; settings().device_memory caps each
 
 }  // namespace
 
@@ -91,11 +92,21 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
 cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 
 cudaError_t cudaMalloc(void** ptr, size_t bytes) {
+  *ptr = nullptr;
+  {  // the device's memory is finite, as on a GPU: a request past it fails before the host is asked
+    std::lock_guard<std::mutex> lk(g_alloc_mutex);
+    size_t& in_use = g_bytes_in_use.at(t_device);
+    if (bytes > oc::emu::settings().device_memory - in_use) return fail(cudaErrorMemoryAllocation);
+    in_use += bytes;
+  }
   // Exactly `bytes`, so AddressSanitizer sees a read past the end of a device buffer.
   *ptr = ::operator new(bytes == 0 ? 1 : bytes, kAlign, std::nothrow);
-  if (!*ptr) return fail(cudaErrorMemoryAllocation);
-  g_mallocs.at(t_device)++;
   std::lock_guard<std::mutex> lk(g_alloc_mutex);
+  if (!*ptr) {
+    g_bytes_in_use.at(t_device) -= bytes;
+    return fail(cudaErrorMemoryAllocation);
+  }
+  g_mallocs.at(t_device)++;
   g_allocations[static_cast<const char*>(*ptr)] = {bytes, t_device};
   return cudaSuccess;
 }
@@ -104,9 +115,19 @@ cudaError_t cudaFree(void* ptr) {
   if (!ptr) return cudaSuccess;
   {
     std::lock_guard<std::mutex> lk(g_alloc_mutex);
-    if (g_allocations.erase(static_cast<const char*>(ptr)) == 0) return fail(cudaErrorInvalidValue);
+    auto it = g_allocations.find(static_cast<const char*>(ptr));
+    if (it == g_allocations.end()) return fail(cudaErrorInvalidValue);
+    g_bytes_in_use.at(it->second.device) -= it->second.bytes;
+    g_allocations.erase(it);
   }
   ::operator delete(ptr, kAlign);
+  return cudaSuccess;
+}
+
+cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
+  std::lock_guard<std::mutex> lk(g_alloc_mutex);
+  *total_bytes = oc::emu::settings().device_memory;
+  *free_bytes = *total_bytes - g_bytes_in_use.at(t_device);
   return cudaSuccess;
 }
 
