@@ -25,9 +25,10 @@ launcher=()
 if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 # -O1 with line tables only: the sanitizers' reports keep file:line, and the build takes half the time
 # of -O2 -g.
+mkdir -p "$build"
 CXX=clang++-15 CC=clang-15 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" -DOCELLUS_CUDA=OFF -DOCELLUS_TESTS=OFF \
-  -DOCELLUS_FUZZ=ON "${launcher[@]}" > "$build.configure.log" || { cat "$build.configure.log" >&2; exit 1; }
+  -DOCELLUS_FUZZ=ON "${launcher[@]}" > "$build/configure.log" || { cat "$build/configure.log" >&2; exit 1; }
 cmake --build "$build" --target fuzz_targets -j "$jobs"
 
 readers=("$@")

@@ -40,8 +40,9 @@ if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 fi
+mkdir -p "$build"
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCELLUS_CUDA=EMULATE -DOCELLUS_TSAN=ON \
-  "${launcher[@]}" > "$build.configure.log" || { cat "$build.configure.log" >&2; exit 1; }
+  "${launcher[@]}" > "$build/configure.log" || { cat "$build/configure.log" >&2; exit 1; }
 cmake --build "$build" -j "$jobs" --target ocellus_tests
 built=$SECONDS
 
