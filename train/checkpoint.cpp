@@ -25,24 +25,26 @@ std::vector<std::pair<std::string, Dropout*>> dropout_layers(Network& model) {
   return out;
 }
 
-int64_t meta_int(const std::map<std::string, std::string>& m, const std::string& key, const std::string& file) {
+// The metadata value under `key` read by `parse` (std::stoll, std::stod): a missing key or a value that is
+// not a number is an error naming the file and the key.
+template <class Parse>
+auto meta_number(const std::map<std::string, std::string>& m, const std::string& key, const std::string& file,
+                 Parse parse) {
   auto it = m.find(key);
   OC_CHECK(it != m.end(), file, ": checkpoint metadata lacks \"", key, "\"");
   try {
-    return std::stoll(it->second);
+    return parse(it->second);
   } catch (...) {
     OC_FAIL(file, ": checkpoint metadata \"", key, "\" is not a number: ", it->second);
   }
 }
 
+int64_t meta_int(const std::map<std::string, std::string>& m, const std::string& key, const std::string& file) {
+  return meta_number(m, key, file, [](const std::string& v) { return int64_t{std::stoll(v)}; });
+}
+
 double meta_double(const std::map<std::string, std::string>& m, const std::string& key, const std::string& file) {
-  auto it = m.find(key);
-  OC_CHECK(it != m.end(), file, ": checkpoint metadata lacks \"", key, "\"");
-  try {
-    return std::stod(it->second);
-  } catch (...) {
-    OC_FAIL(file, ": checkpoint metadata \"", key, "\" is not a number: ", it->second);
-  }
+  return meta_number(m, key, file, [](const std::string& v) { return std::stod(v); });
 }
 
 // Every digit a double needs to read back as itself (std::to_string keeps 6 decimals): a resumed run
