@@ -1,6 +1,12 @@
 // The integral head (Sun et al., integral pose regression): the heatmap head's maps [K, H/s, W/s],
-// decoded by soft-argmax; L1 loss on the coordinates of visible joints.
+// decoded by soft-argmax. Its loss: coordinate_weight x L1 on the coordinates of visible joints, plus
+// map_weight x KL divergence of each visible joint's softmax(beta * map) from a normalised Gaussian
+// of width sigma at the joint. L1 alone leaves the maps' shape free (a wide map pulled towards the
+// centre has the right mean); the map term keeps them compact, as the paper's combined losses do.
+#include <limits>
+
 #include "kernels/ops.h"
+#include "kernels/pose/pose.h"
 #include "kernels/soft_argmax/soft_argmax.h"
 #include "nets/pose/pose_heads.h"
 
@@ -11,17 +17,37 @@ class IntegralHead : public JointMapsHead {
  public:
   using JointMapsHead::JointMapsHead;
 
+  // tensors: xy [B,K,2]; with map_weight > 0 also the target distributions [B,K,cells] (rows of
+  // missing joints, and of joints whose Gaussian falls wholly outside the map, are 0) and their
+  // summed entropy term sum t log t (a scalar, so the map loss is 0 at a perfect match).
   PoseTargets targets(const Tensor& keypoints, Device device) const override {
     PoseTargets t = single_person_targets(keypoints);
     t.tensors = {to(t.tensors[0], device)};
     t.mask = to(t.mask, device);
+    if (p_.map_weight > 0) {
+      const int64_t B = keypoints.size(0);
+      Tensor maps = render_heatmaps(to(slice(keypoints, 1, 0, 1), device), g_.Hh, g_.Wh, g_.s, p_.sigma);
+      Tensor flat = reshape(maps, {B, g_.K, g_.Hh * g_.Wh});
+      Tensor total = clamp(sum(flat, {2}, true), 1e-12, std::numeric_limits<double>::infinity());
+      Tensor dist = div(flat, total);
+      t.tensors.push_back(dist);
+      t.tensors.push_back(sum(mul(dist, log(clamp(dist, 1e-30, 1.0)))));
+    }
     return t;
   }
 
   Tensor loss(const std::vector<Tensor>& outputs, const PoseTargets& t) const override {
-    Tensor d = abs(sub(coordinates(outputs[0]), t.tensors[0]));
+    const Tensor& maps = outputs[0];
+    Tensor d = abs(sub(coordinates(maps), t.tensors[0]));
     // L1 in units of the input width, so the loss scale does not depend on the image size.
-    return div(sum(mul(d, t.mask)), t.visible * g_.W);
+    Tensor total = mul(div(sum(mul(d, t.mask)), t.visible * g_.W), p_.coordinate_weight);
+    if (p_.map_weight > 0) {
+      const int64_t B = maps.size(0);
+      Tensor log_p = log_softmax(mul(reshape(maps, {B, g_.K, g_.Hh * g_.Wh}), p_.beta), 2);
+      Tensor kl = sub(t.tensors[2], sum(mul(t.tensors[1], log_p)));  // sum t log t - sum t log p
+      total = add(total, mul(div(kl, t.visible), p_.map_weight));
+    }
+    return total;
   }
 
   std::vector<std::vector<Person>> decode(const std::vector<Tensor>& outputs) const override {

@@ -52,7 +52,7 @@ class PafHead : public PoseHead {
     const int64_t B = s.size(0);
     std::vector<Peak> peaks = find_peaks(s, p_.peak_threshold, g_.s);
     Tensor fields = contiguous(to(outputs.back().detach(), Device::cpu()));
-    PoseAssemblyOptions ao;
+    PoseAssemblyOptions ao = p_.assembly;
     ao.stride = g_.s;
     ao.image_height = static_cast<double>(g_.H);
     std::vector<std::vector<Person>> people(static_cast<size_t>(B));

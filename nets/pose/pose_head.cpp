@@ -16,8 +16,10 @@ const Registry<PoseHeadKind>& pose_head_registry() {
           {false, 1, [](const PoseSettings& p, const PoseHeadGeometry& g) {
              return heatmap_loss_registry().at(p.heatmap_loss, "task.heatmap_loss").factory(p, g);
            }});
-    r.add("integral", {"stride", "beta"}, {false, 1, make_integral_head});
-    r.add("paf", {"stride", "sigma", "limb_width", "target_weight", "peak_threshold", "max_people"},
+    r.add("integral", {"stride", "beta", "coordinate_weight", "map_weight", "sigma"}, {false, 1, make_integral_head});
+    r.add("paf",
+          {"stride", "sigma", "limb_width", "target_weight", "peak_threshold", "max_people", "paf_threshold",
+           "limb_samples", "min_limb_fraction", "min_joints", "min_person_score"},
           {true, 1, make_paf_head});
     return r;
   }();
@@ -53,7 +55,7 @@ PoseTargets single_person_targets(const Tensor& keypoints) {
   Tensor t = select(keypoints, 1, 0);  // [B,K,3]
   PoseTargets out;
   out.tensors = {contiguous(slice(t, 2, 0, 2))};
-  out.mask = to(contiguous(gt(slice(t, 2, 2, 3), zeros({1}, t.dtype()))), DType::f32);
+  out.mask = to(contiguous(gt(slice(t, 2, 2, 3), zeros({1}, t.dtype()))), t.dtype());
   out.visible = std::max(1.0, item<double>(sum(out.mask)));
   return out;
 }

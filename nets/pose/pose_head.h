@@ -11,6 +11,7 @@
 #include "core/registry.h"
 #include "nets/network.h"
 #include "nets/pose/keypoints.h"
+#include "nets/pose/pose_assembly.h"
 
 namespace oc {
 
@@ -18,13 +19,18 @@ namespace oc {
 struct PoseSettings {
   std::string head = "integral";  // a pose_head_registry() name: direct | heatmap | integral | paf
   double stride = 4;              // input pixels per heatmap cell (heatmap, integral, paf)
-  double sigma = 2;               // Gaussian target width in input pixels (heatmap "mse", paf)
+  double sigma = 2;               // Gaussian target width in input pixels (heatmap "mse", integral map, paf)
   std::string heatmap_loss = "mse";  // heatmap: mse (to Gaussians) | cross_entropy (over each map)
   double beta = 1;                // integral: soft-argmax temperature
+  double coordinate_weight = 1;   // integral: weight of the L1 loss on the joints' coordinates
+  // integral: weight of the map loss, KL(Gaussian of width sigma, normalised | softmax(beta * map)),
+  // which keeps each joint's distribution compact around the joint (Sun et al. combine the two).
+  double map_weight = 0;
   int64_t max_people = 1;         // people slots per image (paf: > 1)
   double limb_width = 4;          // paf: field half-width in input pixels
   double peak_threshold = 0.1;    // paf decoding: heatmap peaks above this
   double target_weight = 1;       // heatmap "mse", paf: weight of the cells where the target is non-zero
+  PoseAssemblyOptions assembly;   // paf: how limbs are accepted and people kept (stride, image size set by the head)
 };
 
 struct PoseHeadGeometry {

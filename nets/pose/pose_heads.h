@@ -15,8 +15,8 @@ PoseHeadPtr make_heatmap_cross_entropy_head(const PoseSettings& p, const PoseHea
 PoseHeadPtr make_integral_head(const PoseSettings& p, const PoseHeadGeometry& g);
 PoseHeadPtr make_paf_head(const PoseSettings& p, const PoseHeadGeometry& g);
 
-// The visible joints of person slot 0 of each sample, on the CPU: xy [B,K,2], mask [B,K,1] (f32),
-// visible = max(1, count).
+// The visible joints of person slot 0 of each sample, on the CPU: xy [B,K,2], mask [B,K,1] (1 visible),
+// visible = max(1, count); xy and mask in the keypoints' dtype.
 PoseTargets single_person_targets(const Tensor& keypoints);
 
 // Input-pixel coordinates [B,K,2] of heatmap-cell coordinates.

@@ -125,8 +125,10 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
 }  // namespace
 
 std::vector<std::string> pose_task_keys() {
-  return {"head", "stride", "sigma", "heatmap_loss", "beta", "max_people", "limb_width", "peak_threshold",
-          "target_weight"};
+  return {"head",          "stride",         "sigma",         "heatmap_loss",      "beta",
+          "coordinate_weight", "map_weight", "max_people",  "limb_width",        "peak_threshold",
+          "target_weight", "paf_threshold", "limb_samples", "min_limb_fraction", "min_joints",
+          "min_person_score"};
 }
 
 void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
@@ -143,6 +145,14 @@ void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
   heatmap_loss_registry().at(p.heatmap_loss, t.where("heatmap_loss"));
   p.beta = t.get_double("beta", p.beta);
   OC_CHECK(p.beta > 0 && std::isfinite(p.beta), t.where("beta"), ": must be positive, got ", p.beta);
+  p.coordinate_weight = t.get_double("coordinate_weight", p.coordinate_weight);
+  p.map_weight = t.get_double("map_weight", p.map_weight);
+  OC_CHECK(p.coordinate_weight >= 0 && std::isfinite(p.coordinate_weight), t.where("coordinate_weight"),
+           ": must be >= 0, got ", p.coordinate_weight);
+  OC_CHECK(p.map_weight >= 0 && std::isfinite(p.map_weight), t.where("map_weight"), ": must be >= 0, got ",
+           p.map_weight);
+  OC_CHECK(p.coordinate_weight + p.map_weight > 0, t.where("coordinate_weight"),
+           ": coordinate_weight and map_weight are both 0, so nothing would be trained");
   p.max_people = t.get_int("max_people", head.multi_person ? 4 : 1);
   OC_CHECK(p.max_people >= 1, t.where("max_people"), ": must be >= 1, got ", p.max_people);
   OC_CHECK(head.multi_person || p.max_people == 1, t.where("max_people"), ": head \"", p.head,
@@ -150,6 +160,18 @@ void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
   p.limb_width = t.get_double("limb_width", p.limb_width);
   OC_CHECK(p.limb_width > 0, t.where("limb_width"), ": must be positive, got ", p.limb_width);
   p.peak_threshold = t.get_double("peak_threshold", p.peak_threshold);
+  PoseAssemblyOptions& a = p.assembly;
+  a.paf_threshold = t.get_double("paf_threshold", a.paf_threshold);
+  a.samples = static_cast<int>(t.get_int("limb_samples", a.samples));
+  OC_CHECK(a.samples >= 2 && a.samples <= 1000, t.where("limb_samples"), ": must be in [2, 1000], got ", a.samples);
+  a.min_fraction = t.get_double("min_limb_fraction", a.min_fraction);
+  OC_CHECK(a.min_fraction >= 0 && a.min_fraction <= 1, t.where("min_limb_fraction"), ": must be in [0, 1], got ",
+           a.min_fraction);
+  a.min_joints = static_cast<int>(t.get_int("min_joints", a.min_joints));
+  OC_CHECK(a.min_joints >= 2, t.where("min_joints"), ": must be >= 2 (a person is at least one limb), got ",
+           a.min_joints);
+  a.min_score = t.get_double("min_person_score", a.min_score);
+  OC_CHECK(std::isfinite(a.min_score), t.where("min_person_score"), ": must be finite, got ", a.min_score);
   p.target_weight = t.get_double("target_weight", p.target_weight);
   OC_CHECK(p.target_weight >= 1 && std::isfinite(p.target_weight), t.where("target_weight"), ": must be >= 1, got ",
            p.target_weight);
