@@ -14,6 +14,7 @@ int cmd_train(const Args& args);
 int cmd_eval(const Args& args);
 int cmd_infer(const Args& args);
 int cmd_match(const Args& args);
+int cmd_plot(const Args& args);
 
 // Small argument helpers: `--name value` options and flags; unknown options are errors.
 struct ArgParser {

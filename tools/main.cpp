@@ -55,6 +55,9 @@ commands:
                                 match two images' local features (mutual nearest neighbours); with
                                 the true homography (OpenCV XML/YAML or 9 numbers): MMA @ 1..10 px,
                                 correct matches, repeatability, RANSAC's corner error (docs/matching.md)
+  plot RUN_DIR... --out PNG [--metrics a,b,c] [--labels x,y,z] [--x epoch|seconds] [--log-y]
+                                training curves of runs' metrics.jsonl on shared axes, one panel
+                                per metric; default: loss, the task's score, lr (docs/plot.md)
   demo [--config F] [--out DIR] [--device auto|cpu|cuda] [--set key.path=value ...]
                                 train a spatial transformer on distorted Fashion-MNIST
                                 (configs/fashion_rts_stn.json), print the test accuracy and
@@ -83,6 +86,7 @@ int main(int argc, char** argv) {
     if (cmd == "eval") return oc::cli::cmd_eval(args);
     if (cmd == "infer") return oc::cli::cmd_infer(args);
     if (cmd == "match") return oc::cli::cmd_match(args);
+    if (cmd == "plot") return oc::cli::cmd_plot(args);
     if (cmd == "data") return oc::cli::cmd_data(args);
     std::fprintf(stderr, "ocellus: unknown command \"%s\"\n\n%s", cmd.c_str(), kUsage);
     return 2;
