@@ -18,7 +18,8 @@ ThetaEntry p(int k, double sign = 1) { return {k, sign}; }
 ThetaEntry c(double v) { return {-1, v}; }
 
 // theta as a function of the head's outputs, for each family. Every family is linear in its
-// parameters (similarity uses a = s cos, b = s sin), so no trig is needed and the gradient is exact.
+// parameters (similarity uses a = s cos, b = s sin), so no trig is needed and the gradient is exact;
+// rotation's (c, s) are first scaled to unit length (transform_theta).
 std::vector<ThetaEntry> theta_layout(TransformKind kind, int dims) {
   using K = TransformKind;
   if (dims == 2) {
@@ -26,6 +27,7 @@ std::vector<ThetaEntry> theta_layout(TransformKind kind, int dims) {
       case K::translation: return {c(1), c(0), p(0), c(0), c(1), p(1)};
       case K::translation_scale: return {p(0), c(0), p(1), c(0), p(0), p(2)};
       case K::similarity: return {p(0), p(1, -1), p(2), p(1), p(0), p(3)};
+      case K::rotation: return {p(0), p(1, -1), c(0), p(1), p(0), c(0)};
       case K::affine: return {p(0), p(1), p(2), p(3), p(4), p(5)};
     }
   } else if (dims == 3) {
@@ -33,7 +35,8 @@ std::vector<ThetaEntry> theta_layout(TransformKind kind, int dims) {
       case K::translation: return {c(1), c(0), c(0), p(0), c(0), c(1), c(0), p(1), c(0), c(0), c(1), p(2)};
       case K::translation_scale:
         return {p(0), c(0), c(0), p(1), c(0), p(0), c(0), p(2), c(0), c(0), p(0), p(3)};
-      case K::similarity: return {};  // a 3-D rotation is not linear in a few parameters
+      case K::similarity:
+      case K::rotation: return {};  // a 3-D rotation is not linear in a few parameters
       case K::affine: {
         std::vector<ThetaEntry> e;
         for (int k = 0; k < 12; ++k) e.push_back(p(k));
@@ -51,6 +54,7 @@ void check_dims(int dims) { OC_CHECK(dims == 2 || dims == 3, "spatial transforme
 constexpr EnumName<TransformKind> kTransformNames[] = {{TransformKind::translation, "translation"},
                                                        {TransformKind::translation_scale, "translation_scale"},
                                                        {TransformKind::similarity, "similarity"},
+                                                       {TransformKind::rotation, "rotation"},
                                                        {TransformKind::affine, "affine"}};
 
 std::vector<std::string> transform_kind_names() { return enum_names(kTransformNames); }
@@ -85,12 +89,17 @@ Tensor transform_theta(const Tensor& params, TransformKind kind, int dims) {
   OC_CHECK(params.dim() == 2 && params.size(1) == count, "spatial transformer: ", to_string(kind), " takes [N, ",
            count, "] parameters, got ", params.str());
   const int64_t n = params.size(0);
+  // rotation: (c, s) / |(c, s)|, so any direction the head predicts is a pure rotation (no scale).
+  // The tiny constant keeps (0, 0) finite; it changes a unit-length direction by ~1e-13.
+  const Tensor unit = kind == TransformKind::rotation
+                          ? div(params, sqrt(add(sum(mul(params, params), {1}, true), 1e-12)))
+                          : params;
   std::vector<Tensor> entries;
   for (const ThetaEntry& e : theta_layout(kind, dims)) {
     if (e.param < 0) {
       entries.push_back(full({n}, e.value, params.dtype(), params.device()));
     } else {
-      Tensor v = select(params, 1, e.param);
+      Tensor v = select(unit, 1, e.param);
       entries.push_back(e.value < 0 ? neg(v) : v);
     }
   }

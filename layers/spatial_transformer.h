@@ -15,10 +15,12 @@ namespace oc {
 //   translation        (tx, ty)            2-D; 3-D: (tx, ty, tz)
 //   translation_scale  (s, tx, ty)         2-D; 3-D: (s, tx, ty, tz)
 //   similarity         (a, b, tx, ty)      2-D only: theta = [[a, -b, tx], [b, a, ty]]
+//   rotation           (c, s)              2-D only: (c, s) scaled to unit length, then
+//                                          theta = [[c, -s, 0], [s, c, 0]] (a turn about the centre)
 //   affine             the 6 (2-D) or 12 (3-D) entries of theta, row by row
-enum class TransformKind { translation, translation_scale, similarity, affine };
+enum class TransformKind { translation, translation_scale, similarity, rotation, affine };
 
-// "translation" | "translation_scale" | "similarity" | "affine"; other names are errors listing them.
+// "translation" | "translation_scale" | "similarity" | "rotation" | "affine"; other names are errors listing them.
 TransformKind transform_kind_from_string(const std::string& name);
 const char* to_string(TransformKind kind);
 std::vector<std::string> transform_kind_names();

@@ -76,21 +76,26 @@ TEST_CASE("stn: each transform family builds the expected theta", "[stn]") {
   // a = s cos(t), b = s sin(t): a rotation by t scaled by s.
   REQUIRE_CLOSE(theta(K::similarity, 2, {0.6, 0.8, 0.1, -0.2}), want({0.6, -0.8, 0.1, 0.8, 0.6, -0.2}, 2), 0, 0);
   REQUIRE_CLOSE(theta(K::affine, 2, {1, 2, 3, 4, 5, 6}), want({1, 2, 3, 4, 5, 6}, 2), 0, 0);
+  // rotation: any length of (c, s) gives the same pure turn; (0, 3) is a quarter turn.
+  REQUIRE_CLOSE(theta(K::rotation, 2, {1.2, 1.6}), want({0.6, -0.8, 0, 0.8, 0.6, 0}, 2), 1e-12, 0);
+  REQUIRE_CLOSE(theta(K::rotation, 2, {0, 3}), want({0, -1, 0, 1, 0, 0}, 2), 1e-12, 0);
+  REQUIRE_CLOSE(theta(K::rotation, 2, {-0.5, 0}), want({-1, 0, 0, 0, -1, 0}, 2), 1e-10, 0);
+  REQUIRE(transform_param_count(K::rotation, 3) == 0);
   REQUIRE_CLOSE(theta(K::translation, 3, {0.1, 0.2, 0.3}), want({1, 0, 0, 0.1, 0, 1, 0, 0.2, 0, 0, 1, 0.3}, 3), 0, 0);
   REQUIRE_CLOSE(theta(K::translation_scale, 3, {2, 0.1, 0.2, 0.3}),
                 want({2, 0, 0, 0.1, 0, 2, 0, 0.2, 0, 0, 2, 0.3}, 3), 0, 0);
   REQUIRE_CLOSE(theta(K::affine, 3, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}),
                 want({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 3), 0, 0);
   // The identity parameters give the identity matrix.
-  for (K k : {K::translation, K::translation_scale, K::similarity, K::affine})
-    REQUIRE_CLOSE(theta(k, 2, transform_identity_params(k, 2)), want({1, 0, 0, 0, 1, 0}, 2), 0, 0);
+  for (K k : {K::translation, K::translation_scale, K::similarity, K::rotation, K::affine})
+    REQUIRE_CLOSE(theta(k, 2, transform_identity_params(k, 2)), want({1, 0, 0, 0, 1, 0}, 2), 1e-12, 0);
   for (K k : {K::translation, K::translation_scale, K::affine})
     REQUIRE_CLOSE(theta(k, 3, transform_identity_params(k, 3)), want({1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0}, 3), 0, 0);
   REQUIRE(transform_param_count(K::similarity, 3) == 0);
   REQUIRE_THROWS_WITH(theta(K::similarity, 3, {1, 0, 0, 0}), Catch::Contains("no 3-D form"));
   REQUIRE_THROWS_WITH(theta(K::affine, 2, {1, 2, 3}), Catch::Contains("takes [N, 6] parameters"));
   // theta is differentiable in the parameters (batch of 2, float64).
-  for (K k : {K::translation, K::translation_scale, K::similarity, K::affine}) {
+  for (K k : {K::translation, K::translation_scale, K::similarity, K::rotation, K::affine}) {
     INFO(to_string(k));
     Tensor p = test::rand({2, transform_param_count(k, 2)}, 5, -1, 1, DType::f64).set_requires_grad();
     REQUIRE_GRADCHECK([&](const std::vector<Tensor>& in) { return transform_theta(in[0], k, 2); }, {p});
