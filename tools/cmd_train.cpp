@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "tools/commands.h"
 #include "tools/det_pictures.h"
+#include "tools/pose_maps.h"
 #include "tools/pose_pictures.h"
 #include "tools/stn_pictures.h"
 #include "train/data/det_dataset.h"
@@ -73,10 +74,11 @@ int cmd_train(const Args& all) {
 int cmd_eval(const Args& all) {
   Args args;
   std::vector<std::string> sets = overrides_of(all, args);
-  ArgParser p(args, {"--checkpoint", "--device", "--split", "--results"}, {"--json"});
+  ArgParser p(args, {"--checkpoint", "--device", "--split", "--results", "--maps", "--maps-count"}, {"--json"});
   OC_CHECK(p.rest.size() == 1 && p.has("--checkpoint"),
            "usage: ocellus eval CONFIG --checkpoint FILE [--split test|train] [--device cpu|cuda] [--json] "
-           "[--results COCO_RESULTS.json]");
+           "[--results COCO_RESULTS.json] [--maps OUT.png [--maps-count N]]");
+  OC_CHECK(p.has("--maps") || !p.has("--maps-count"), "--maps-count: needs --maps OUT.png");
   Experiment e = load_experiment(p.rest[0], sets);
   load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
   Device dev = Device::parse(p.get("--device", e.train.device));
@@ -84,17 +86,22 @@ int cmd_eval(const Args& all) {
   std::string split = p.get("--split", "test");
   OC_CHECK(split == "test" || split == "train", "--split: expected test or train, got ", split);
   std::unique_ptr<Task> task = make_task(e, false, split);
+  // --maps (before the evaluation, so that a model without maps fails at once): the pose maps of the
+  // split's first images beside their targets (docs/pose_maps.md).
+  if (p.has("--maps")) write_pose_maps_picture(e, dev, split, p.get("--maps-count", "4"), p.get("--maps", ""));
   EvalResult r = task->evaluate(*e.model, dev);
   if (p.has("--results")) task->write_results(p.get("--results", ""));
   if (p.has("--json")) {
     json j = {{"split", split}, {r.score_name, r.score}, {"loss", r.loss}, {"count", r.count}, {"seconds", r.seconds}};
     for (auto& [name, value] : r.metrics.items()) j[name] = value;
+    if (p.has("--maps")) j["maps"] = p.get("--maps", "");
     std::printf("%s\n", j.dump().c_str());
   } else {
     std::printf("%s split: %s %.4f, loss %.4f over %lld images (%.1f s)\n", split.c_str(), r.score_name.c_str(),
                 r.score, r.loss, static_cast<long long>(r.count), r.seconds);
     for (auto& [name, value] : r.metrics.items())
       if (name != r.score_name) std::printf("  %s %s\n", name.c_str(), value.dump().c_str());
+    if (p.has("--maps")) std::printf("maps: %s\n", p.get("--maps", "").c_str());
   }
   return 0;
 }
