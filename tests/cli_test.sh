@@ -311,4 +311,12 @@ expect_error "--given-orientation needs --keypoints" "$OCELLUS" match "$TLIFT" "
   --checkpoint "$WORK/lift2/last.safetensors" "$LA" "$LB" --given-orientation
 expect_error "train.init_from: $WORK/lift1/nothing.safetensors" "$OCELLUS" train "$TLIFT" "${LSET[@]}" \
   --set "train.init_from=$WORK/lift1/nothing.safetensors" --out "$WORK/lift3"
+# plot (docs/plot.md) the classifier and pose runs above: a 720-px-wide PNG of 3 panels; a missing run
+# and a metric no run holds are errors naming them.
+"$OCELLUS" plot "$WORK/run" "$WORK/pose" --out "$WORK/curves.png" > "$WORK/plot.log" 2>&1 || fail "plot: $(cat "$WORK/plot.log")"
+grep -q "3 panels, 2 runs" "$WORK/plot.log" || fail "plot: $(cat "$WORK/plot.log")"
+python3 -c 'import struct, sys; d = open(sys.argv[1], "rb").read(24)
+assert d[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">I", d[16:20])[0] == 720, d' "$WORK/curves.png" || fail "plot: not a PNG"
+expect_error "$WORK/nothing: no such run directory" "$OCELLUS" plot "$WORK/nothing" --out "$WORK/c2.png"
+expect_error 'metric "test_map" is in none of' "$OCELLUS" plot "$WORK/run" --metrics loss,test_map --out "$WORK/c2.png"
 echo "cli: all checks passed"

@@ -81,16 +81,23 @@ struct Axis {
 
 bool usable(double x, double y, bool log_y) { return std::isfinite(x) && std::isfinite(y) && (!log_y || y > 0); }
 
-// The axes of a panel: the range of its usable points, [0, 1] (or [1, 10] on a log axis) when none.
-void panel_axes(const Panel& p, Axis& ax, Axis& ay) {
-  double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+// The range [lo, hi] of a panel's usable points along x or y (lo > hi when there are none).
+void panel_range(const Panel& p, bool along_x, double& lo, double& hi) {
   for (const Series& s : p.series)
     for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i)
       if (usable(s.x[i], s.y[i], p.log_y)) {
-        xlo = std::min(xlo, s.x[i]), xhi = std::max(xhi, s.x[i]);
-        ylo = std::min(ylo, s.y[i]), yhi = std::max(yhi, s.y[i]);
+        const double v = along_x ? s.x[i] : s.y[i];
+        lo = std::min(lo, v), hi = std::max(hi, v);
       }
-  if (xlo > xhi) xlo = 0, xhi = 1, ylo = p.log_y ? 1 : 0, yhi = p.log_y ? 10 : 1;
+}
+
+// The axes of a panel: x over [xlo, xhi] (all panels' range), y over its usable points; [0, 1] (or
+// [1, 10] on a log axis) when there are none.
+void panel_axes(const Panel& p, double xlo, double xhi, Axis& ax, Axis& ay) {
+  double ylo = INFINITY, yhi = -INFINITY;
+  panel_range(p, false, ylo, yhi);
+  if (xlo > xhi) xlo = 0, xhi = 1;
+  if (ylo > yhi) ylo = p.log_y ? 1 : 0, yhi = p.log_y ? 10 : 1;
   ax.ticks = nice_ticks(xlo, xhi, 6, p.integer_x);
   ay.log = p.log_y;
   ay.ticks = p.log_y ? log_ticks(ylo, yhi) : nice_ticks(ylo, yhi, 5);
@@ -122,21 +129,24 @@ void draw_series(Tensor& image, const Series& s, const Axis& ax, const Axis& ay,
   }
 }
 
-void draw_panel(Tensor& image, const Panel& p, int64_t left, int64_t top, const ChartLayout& layout,
-                PixelRect& area) {
+// The widest y tick label of a panel, in pixels.
+int64_t ylabel_width(const Axis& ay, int scale) {
+  int64_t w = 0;
+  for (size_t i = 0; i < ay.ticks.values.size(); ++i) w = std::max(w, text_width(y_tick_label(ay, i), scale));
+  return w;
+}
+
+// A panel whose plot area begins `ylabel_w` + a gap right of `left` (the same for all panels, so that
+// they line up).
+void draw_panel(Tensor& image, const Panel& p, const Axis& ax, const Axis& ay, int64_t ylabel_w, int64_t left,
+                int64_t top, const ChartLayout& layout, PixelRect& area) {
   const int s = layout.font_scale;
   const int64_t th = text_height(s);
-  Axis ax, ay;
-  panel_axes(p, ax, ay);
   std::vector<std::string> ylabels, xlabels;
-  int64_t ylabel_w = 0;
-  for (size_t i = 0; i < ay.ticks.values.size(); ++i) {
-    ylabels.push_back(y_tick_label(ay, i));
-    ylabel_w = std::max(ylabel_w, text_width(ylabels.back(), s));
-  }
+  for (size_t i = 0; i < ay.ticks.values.size(); ++i) ylabels.push_back(y_tick_label(ay, i));
   for (double v : ax.ticks.values) xlabels.push_back(tick_label(v, ax.ticks.step));
   const int64_t last_xw = xlabels.empty() ? 0 : text_width(xlabels.back(), s);
-  area.x0 = left + std::max<int64_t>(60, ylabel_w + 14);
+  area.x0 = left + std::max<int64_t>(64, ylabel_w + 22);
   area.x1 = left + layout.panel_width - std::max<int64_t>(20, last_xw / 2 + 6);
   area.y0 = top + 6 + th + 10;
   area.y1 = top + layout.panel_height - (8 + th + 6 + th + 8);
@@ -302,10 +312,18 @@ Chart draw_chart(const std::vector<Panel>& panels, const std::vector<LegendEntry
   fill_rect(chart.image, 0, 0, W, H, kChartBackground);
   legend_rows(&chart.image, legend, W, layout);
   chart.legend = {0, 0, W, legend_h};
+  double xlo = INFINITY, xhi = -INFINITY;  // one x range for all panels, so that they line up
+  for (const Panel& p : panels) panel_range(p, true, xlo, xhi);
+  std::vector<Axis> ax(panels.size()), ay(panels.size());
+  int64_t ylabel_w = 0;
+  for (size_t i = 0; i < panels.size(); ++i) {
+    panel_axes(panels[i], xlo, xhi, ax[i], ay[i]);
+    ylabel_w = std::max(ylabel_w, ylabel_width(ay[i], layout.font_scale));
+  }
   chart.plot_areas.resize(panels.size());
   for (int64_t i = 0; i < n; ++i)
-    draw_panel(chart.image, panels[i], (i % columns) * layout.panel_width, legend_h + (i / columns) * layout.panel_height,
-               layout, chart.plot_areas[i]);
+    draw_panel(chart.image, panels[i], ax[i], ay[i], ylabel_w, (i % columns) * layout.panel_width,
+               legend_h + (i / columns) * layout.panel_height, layout, chart.plot_areas[i]);
   return chart;
 }
 

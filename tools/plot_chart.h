@@ -85,7 +85,8 @@ struct Chart {
 
 inline constexpr Rgb kChartBackground{255, 255, 255};
 
-// Draws the panels in a grid under one legend. A panel with no finite point gets axes [0, 1].
+// Draws the panels in a grid under one legend. All panels share one x range (that of every panel's
+// points); each has its own y range. A panel with no usable point gets y axis [0, 1].
 Chart draw_chart(const std::vector<Panel>& panels, const std::vector<LegendEntry>& legend,
                  const ChartLayout& layout = {});
 

@@ -315,6 +315,22 @@ TEST_CASE("plot: NaN and inf break a polyline", "[plot]") {
   REQUIRE(count_colour(logged.image, kRed, logged.plot_areas[0], true) > 0);
 }
 
+TEST_CASE("plot: panels share one x range", "[plot]") {
+  std::mt19937 rng(71);
+  Panel a, b;
+  a.integer_x = b.integer_x = true;
+  a.series.push_back({iota(5, 0), random_series(rng, 5, 0.1, 0.9), kRed, false});  // x 0..4
+  b.series.push_back({iota(2, 3), random_series(rng, 2, 0.1, 0.9), kRed, false});  // x 3..4 only
+  const Chart chart = draw_chart({a, b}, {}, no_markers());
+  const PixelRect& pa = chart.plot_areas[0];
+  const PixelRect& pb = chart.plot_areas[1];
+  REQUIRE((pa.x0 == pb.x0 && pa.x1 == pb.x1));
+  const int64_t x3 = std::llround(pb.x0 + 4 + 0.75 * (pb.x1 - pb.x0 - 9));  // x = 3 of 0..4
+  REQUIRE(count_colour(chart.image, kRed, PixelRect{pb.x0, pb.y0, x3 - 1, pb.y1}, true) == 0);
+  REQUIRE(count_colour(chart.image, kRed, PixelRect{x3 - 1, pb.y0, pb.x1, pb.y1}, true) > 0);
+  REQUIRE(count_colour(chart.image, kRed, PixelRect{pa.x0, pa.y0, x3 - 1, pa.y1}, true) > 0);
+}
+
 TEST_CASE("plot: metrics.jsonl columns, blank lines and nulls", "[plot]") {
   std::mt19937 rng(61);
   const std::vector<double> loss = random_series(rng, 3, 0.1, 2.0), secs = random_series(rng, 3, 10, 90);
