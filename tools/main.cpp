@@ -45,8 +45,11 @@ commands:
                                 --print-config prints every setting, defaults included, and exits;
                                 under `mpirun -np N`: data-parallel over N processes (docs/distributed.md)
   eval CONFIG --checkpoint FILE [--split test|train] [--device D] [--json] [--results FILE]
+       [--maps OUT.png [--maps-count N]]
                                 accuracy and loss of a checkpoint; pose: PCK, mean pixel error,
-                                COCO keypoint AP; --results writes the detections as COCO results
+                                COCO keypoint AP; --results writes the detections as COCO results;
+                                --maps draws the first N (4) images' pose maps beside their
+                                targets (docs/pose_maps.md)
   infer CONFIG --checkpoint FILE --image IMG [--out PNG] [--device D] [--json]
                                 pose: the people found (keypoints, scores), --out draws them;
                                 classifiers: top-5 classes with probabilities; --out writes

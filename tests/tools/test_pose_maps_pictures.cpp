@@ -11,9 +11,6 @@
 #include "tests/helpers.h"
 #include "tools/bitmap_font.h"
 #include "tools/pose_maps_pictures.h"
-// tools/pose_maps_pictures.cpp is not (yet) in CMakeLists.txt's OCELLUS_PICTURE_SOURCES, the library
-// the tests link, so it is compiled into this test; drop this include once it is listed there.
-#include "tools/pose_maps_pictures.cpp"
 
 using namespace oc;
 using namespace oc::cli;
