@@ -54,7 +54,11 @@ std::vector<Connection> match_limb(const std::vector<JointCandidate>& ca, const 
 }
 
 // Places one accepted connection of limb (ta, tb) among the rows (see pose_assembly.h).
-void place(std::vector<Row>& rows, const Connection& c, int ta, int tb, double score_a, double score_b, size_t joints) {
+void place(std::vector<Row>& rows, const Connection& c, int ta, int tb,
+           const std::vector<std::vector<JointCandidate>>& cands, bool replace_contradicting) {
+  const size_t joints = cands.size();
+  auto score = [&](int type, int index) { return cands[static_cast<size_t>(type)][static_cast<size_t>(index)].score; };
+  const double score_a = score(ta, c.a), score_b = score(tb, c.b);
   std::vector<size_t> hit;
   for (size_t r = 0; r < rows.size(); ++r)
     if (rows[r].joint[ta] == c.a || rows[r].joint[tb] == c.b) hit.push_back(r);
@@ -71,7 +75,17 @@ void place(std::vector<Row>& rows, const Connection& c, int ta, int tb, double s
   }
   if (hit.size() == 1) {
     Row& row = rows[hit[0]];
-    if ((row.joint[ta] != -1 && row.joint[ta] != c.a) || (row.joint[tb] != -1 && row.joint[tb] != c.b)) return;
+    const bool a_differs = row.joint[ta] != -1 && row.joint[ta] != c.a;
+    const bool b_differs = row.joint[tb] != -1 && row.joint[tb] != c.b;
+    if (a_differs || b_differs) {
+      if (!replace_contradicting) return;
+      // The row holds one of the pair's candidates (it was hit), so exactly one type differs.
+      const int type = a_differs ? ta : tb, now = a_differs ? c.a : c.b;
+      row.sum += score(type, now) - score(type, row.joint[static_cast<size_t>(type)]) + c.score;
+      row.joint[static_cast<size_t>(type)] = now;
+      ++row.limbs;
+      return;
+    }
     if (row.joint[ta] == -1) {
       row.joint[ta] = c.a;
       row.sum += score_a;
@@ -135,8 +149,7 @@ std::vector<AssembledPose> assemble_poses(const std::vector<std::vector<JointCan
     if (ca.empty() || cb.empty()) continue;
     const int64_t c = 2 * static_cast<int64_t>(l);
     for (const Connection& conn : match_limb(ca, cb, slice(pafs, 0, c, c + 2), image_height, o))
-      place(rows, conn, ta, tb, ca[static_cast<size_t>(conn.a)].score, cb[static_cast<size_t>(conn.b)].score,
-            candidates.size());
+      place(rows, conn, ta, tb, candidates, o.replace_contradicting);
   }
 
   std::vector<AssembledPose> people;
@@ -144,7 +157,7 @@ std::vector<AssembledPose> assemble_poses(const std::vector<std::vector<JointCan
     AssembledPose p;
     p.joint_count = row.joints;
     p.limb_count = row.limbs;
-    p.score = row.sum / static_cast<double>(row.joints + row.limbs);
+    p.score = row.sum / static_cast<double>(o.score_per_joint ? row.joints : row.joints + row.limbs);
     if (p.joint_count < o.min_joints || !(p.score >= o.min_score)) continue;
     p.joints.resize(candidates.size());
     for (size_t t = 0; t < candidates.size(); ++t)

@@ -21,8 +21,8 @@ struct AssembledJoint {
 };
 struct AssembledPose {
   std::vector<AssembledJoint> joints;
-  // Mean over the person's joints and limbs of their scores (peak values; PAF scores with the
-  // distance prior), so a clean person scores about 1.
+  // The person's joint scores (peak values) and limb scores (PAF scores with the distance prior),
+  // summed, over joints + limbs (a clean person scores about 1) or with score_per_joint over joints.
   double score = 0;
   int joint_count = 0, limb_count = 0;
 };
@@ -37,6 +37,13 @@ struct PoseAssemblyOptions {
   double image_height = 0;
   int min_joints = 4;         // people with fewer joints are dropped (OpenPose: 4)
   double min_score = 0.2;     // people with a lower score are dropped
+  // A pair whose one joint sits in a person that holds a different candidate of its other joint
+  // type: false drops the pair (the earlier limb wins); true moves that joint to the pair's
+  // candidate (the later limb wins, as OpenPose does).
+  bool replace_contradicting = false;
+  // The person score divides the summed joint and limb scores by the joints and limbs (false: a clean
+  // person scores about 1) or by the joints alone (true: OpenPose's, about 2 for a clean person).
+  bool score_per_joint = false;
 };
 
 // The peaks of image n grouped by joint type: `joints` lists in find_peaks order.
@@ -48,9 +55,10 @@ std::vector<std::vector<JointCandidate>> joint_candidates(const std::vector<Peak
 // candidates (a, b) is scored by paf_limb_scores plus the distance prior; pairs with
 // fraction >= min_fraction and score > 0 are matched greedily, best first, each candidate used once
 // per limb. An accepted pair then starts a person (neither joint placed yet), completes one (one
-// joint placed), or joins the two people holding its joints when they share no joint type; pairs
-// that contradict a placed joint are dropped (OpenPose would overwrite it). Returns the people
-// with at least min_joints joints and min_score, best score first.
+// joint placed), or joins the two people holding its joints when they share no joint type; a pair
+// that contradicts a placed joint is dropped, or with replace_contradicting moves that joint to its
+// candidate (the limb that placed the old one still counts, as in OpenPose). Returns the people with
+// at least min_joints joints and min_score, best score first.
 std::vector<AssembledPose> assemble_poses(const std::vector<std::vector<JointCandidate>>& candidates,
                                           const Tensor& pafs, const std::vector<std::array<int, 2>>& limbs,
                                           const PoseAssemblyOptions& options = {});

@@ -19,7 +19,7 @@ const Registry<PoseHeadKind>& pose_head_registry() {
     r.add("integral", {"stride", "beta", "coordinate_weight", "map_weight", "sigma"}, {false, 1, make_integral_head});
     r.add("paf",
           {"stride", "sigma", "limb_width", "target_weight", "peak_threshold", "max_people", "paf_threshold",
-           "limb_samples", "min_limb_fraction", "min_joints", "min_person_score"},
+           "limb_samples", "min_limb_fraction", "min_joints", "min_person_score", "contradicting_limb", "person_score"},
           {true, 1, make_paf_head});
     return r;
   }();

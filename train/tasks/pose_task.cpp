@@ -128,7 +128,7 @@ std::vector<std::string> pose_task_keys() {
   return {"head",          "stride",         "sigma",         "heatmap_loss",      "beta",
           "coordinate_weight", "map_weight", "max_people",  "limb_width",        "peak_threshold",
           "target_weight", "paf_threshold", "limb_samples", "min_limb_fraction", "min_joints",
-          "min_person_score"};
+          "min_person_score", "contradicting_limb", "person_score"};
 }
 
 void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
@@ -172,6 +172,14 @@ void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
            a.min_joints);
   a.min_score = t.get_double("min_person_score", a.min_score);
   OC_CHECK(std::isfinite(a.min_score), t.where("min_person_score"), ": must be finite, got ", a.min_score);
+  const std::string contradicting = t.get_string("contradicting_limb", "drop");
+  OC_CHECK(contradicting == "drop" || contradicting == "replace", t.where("contradicting_limb"),
+           ": expected \"drop\" or \"replace\", got \"", contradicting, "\"");
+  a.replace_contradicting = contradicting == "replace";
+  const std::string person_score = t.get_string("person_score", "joints_and_limbs");
+  OC_CHECK(person_score == "joints_and_limbs" || person_score == "joints", t.where("person_score"),
+           ": expected \"joints_and_limbs\" or \"joints\", got \"", person_score, "\"");
+  a.score_per_joint = person_score == "joints";
   p.target_weight = t.get_double("target_weight", p.target_weight);
   OC_CHECK(p.target_weight >= 1 && std::isfinite(p.target_weight), t.where("target_weight"), ": must be >= 1, got ",
            p.target_weight);

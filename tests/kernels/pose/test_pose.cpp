@@ -374,3 +374,37 @@ TEST_CASE("pose kernels read non-contiguous views as their contiguous copies", "
   Tensor cands = transpose(test::rand({4, 12}, 44, 0, 30, DType::f64), 0, 1);
   REQUIRE_CLOSE(paf_limb_scores(field, cands, 4, 10, 0.05), paf_limb_scores(field, contiguous(cands), 4, 10, 0.05), 0, 0);
 }
+
+TEST_CASE("assemble_poses: a contradicting pair is dropped or replaces the joint, and the two person scores",
+          "[pose_kernels]") {
+  // Joints A, B, C and limbs A-B, B-C, A-C on a 40 x 40 map of stride 1, each field constant:
+  // A-B along +x, B-C and A-C along +y. A0 (5,5), B0 (30,5), C0 (30,30), C1 (5,30): A-B gives A0-B0,
+  // B-C gives B0-C0 (C1 only scores cos 45), then A-C prefers A0-C1, which contradicts C0.
+  Tensor pafs = zeros({6, 40, 40}, DType::f64);
+  copy_(select(pafs, 0, 0), full({40, 40}, 1.0, DType::f64));
+  copy_(select(pafs, 0, 3), full({40, 40}, 1.0, DType::f64));
+  copy_(select(pafs, 0, 5), full({40, 40}, 1.0, DType::f64));
+  const std::vector<std::array<int, 2>> limbs{{0, 1}, {1, 2}, {0, 2}};
+  const std::vector<std::vector<JointCandidate>> cands{{{5, 5, 0.9}}, {{30, 5, 0.8}}, {{30, 30, 0.7}, {5, 30, 0.6}}};
+  PoseAssemblyOptions o;
+  o.stride = 1;
+  o.image_height = 1000;  // no distance penalty: every limb scores its mean dot product, here 1
+  o.min_joints = 3;
+  o.min_score = 0;
+  std::vector<AssembledPose> kept = assemble_poses(cands, pafs, limbs, o);
+  REQUIRE(kept.size() == 1);
+  CHECK(kept[0].joints[2].x == 30);  // C0: the earlier limb wins
+  CHECK(kept[0].limb_count == 2);
+  CHECK(kept[0].score == Approx((0.9 + 0.8 + 0.7 + 2) / 5).epsilon(1e-12));
+  o.score_per_joint = true;
+  CHECK(assemble_poses(cands, pafs, limbs, o)[0].score == Approx((0.9 + 0.8 + 0.7 + 2) / 3).epsilon(1e-12));
+  o.score_per_joint = false;
+  o.replace_contradicting = true;
+  std::vector<AssembledPose> moved = assemble_poses(cands, pafs, limbs, o);
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0].joints[2].x == 5);  // C1: the later limb wins
+  CHECK(moved[0].joints[2].score == 0.6);
+  CHECK(moved[0].joint_count == 3);
+  CHECK(moved[0].limb_count == 3);
+  CHECK(moved[0].score == Approx((0.9 + 0.8 + 0.6 + 3) / 6).epsilon(1e-12));
+}
