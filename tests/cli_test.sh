@@ -115,6 +115,10 @@ sys.exit(0 if d[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", d[16:24]) =
 PY
 expect_error "has no spatial_transformer layer" "$OCELLUS" infer "$CFG" --checkpoint "$WORK/run/best.safetensors" \
   --image "$WORK/img.pgm" --out "$WORK/none.png"
+# demo --checkpoint: no training, the evaluation and the picture of that model.
+"$OCELLUS" demo --config "$STN" --checkpoint "$WORK/stn/last.safetensors" --out "$WORK/demo" --min-accuracy 0 \
+  > "$WORK/demo.log" 2>&1 || fail "demo --checkpoint: $(cat "$WORK/demo.log")"
+grep -q "evaluation took" "$WORK/demo.log" && [ -s "$WORK/demo/stn.png" ] || fail "demo --checkpoint: $(cat "$WORK/demo.log")"
 # data pose-synth: a COCO-format set; the same seed writes the same bytes; bad arguments are errors.
 "$OCELLUS" data pose-synth --out "$WORK/synth_a" --count 3 --size 64 --people 1..2 --seed 5 > /dev/null 2>&1 \
   || fail "data pose-synth"
@@ -162,6 +166,9 @@ expect_error "only pose and detection tasks" "$OCELLUS" eval "$CFG" --checkpoint
 "$OCELLUS" infer "$POSE" "${PSET[@]}" --checkpoint "$WORK/pose/last.safetensors" --image "$WORK/synth_a/images/000000.png" \
   --out "$WORK/pose.png" --json | grep -q '"left_ankle"' || fail "infer pose --json: no keypoint names"
 [ -s "$WORK/pose.png" ] || fail "infer pose --out: no picture"
+# eval --maps (docs/pose_maps.md): the maps picture of the first images.
+"$OCELLUS" eval "$POSE" "${PSET[@]}" --checkpoint "$WORK/pose/last.safetensors" --maps "$WORK/maps.png" --maps-count 2 \
+  > "$WORK/maps.log" 2>&1 && [ -s "$WORK/maps.png" ] || fail "eval --maps: $(cat "$WORK/maps.log")"
 # A detector end to end: train the tiny YOLO on the det-synth set, eval writes COCO box results,
 # infer draws boxes on a photo of another size and lists them as JSON.
 TDET="$SRC/tests/data/tiny_det.json"

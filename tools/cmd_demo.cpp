@@ -6,12 +6,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "core/timing.h"
 #include "kernels/ops.h"
 #include "tools/commands.h"
 #include "tools/stn_pictures.h"
+#include "train/checkpoint.h"
 #include "train/io/image_io.h"
+#include "train/tasks/task.h"
 #include "train/trainer.h"
 
 namespace oc::cli {
@@ -101,7 +104,7 @@ int demo_spirals(const Args& args) {
   return 0;
 }
 
-// Trains the STN config, reports test accuracy, writes OUT/stn.png.
+// Trains the STN config (or loads --checkpoint), reports test accuracy, writes OUT/stn.png.
 int demo_stn(const Args& all) {
   Args args;
   std::vector<std::string> sets;
@@ -109,9 +112,9 @@ int demo_stn(const Args& all) {
     if (all[i] == "--set" && i + 1 < all.size()) sets.push_back(all[++i]);
     else args.push_back(all[i]);
   }
-  ArgParser p(args, {"--config", "--out", "--device", "--min-accuracy"}, {});
+  ArgParser p(args, {"--config", "--out", "--device", "--min-accuracy", "--checkpoint"}, {});
   OC_CHECK(p.rest.empty(), "usage: ocellus demo [stn] [--config F] [--out DIR] [--device auto|cpu|cuda] "
-                           "[--set key.path=value ...] [--min-accuracy A]");
+                           "[--set key.path=value ...] [--min-accuracy A] [--checkpoint FILE]");
   const std::string config = p.get("--config", "configs/fashion_rts_stn.json");
   RunOptions opt;
   opt.out_dir = p.get("--out", "runs/demo");
@@ -127,12 +130,21 @@ int demo_stn(const Args& all) {
   std::fflush(stdout);
 
   const auto t0 = std::chrono::steady_clock::now();
-  bool interrupted = false;
-  EvalResult r = train_experiment(e, opt, &interrupted);
-  if (interrupted) return 130;
+  EvalResult r;
+  if (p.has("--checkpoint")) {  // a trained model: only the evaluation and the picture
+    load_model_checkpoint(p.get("--checkpoint", ""), *e.model);
+    e.model->to(dev);
+    std::filesystem::create_directories(opt.out_dir);
+    r = make_task(e, false, "test")->evaluate(*e.model, dev);
+  } else {
+    bool interrupted = false;
+    r = train_experiment(e, opt, &interrupted);
+    if (interrupted) return 130;
+  }
   const double train_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("demo: test accuracy %.4f (%lld test images), test loss %.4f; training and evaluation took %.0f s\n",
-              r.score, static_cast<long long>(r.count), r.loss, train_s);
+  std::printf("demo: test accuracy %.4f (%lld test images), test loss %.4f; %s took %.0f s\n", r.score,
+              static_cast<long long>(r.count), r.loss,
+              p.has("--checkpoint") ? "evaluation" : "training and evaluation", train_s);
 
   // The first test images and what the transformer made of them (eval mode, no gradients).
   ImageDataset test = load_split(e.data, "test");

@@ -61,10 +61,11 @@ commands:
   plot RUN_DIR... --out PNG [--metrics a,b,c] [--labels x,y,z] [--x epoch|seconds] [--log-y]
                                 training curves of runs' metrics.jsonl on shared axes, one panel
                                 per metric; default: loss, the task's score, lr (docs/plot.md)
-  demo [--config F] [--out DIR] [--device auto|cpu|cuda] [--set key.path=value ...]
+  demo [--config F] [--out DIR] [--device auto|cpu|cuda] [--set key.path=value ...] [--checkpoint FILE]
                                 train a spatial transformer on distorted Fashion-MNIST
                                 (configs/fashion_rts_stn.json), print the test accuracy and
-                                write DIR/stn.png (inputs beside rectified outputs; DIR: runs/demo)
+                                write DIR/stn.png (inputs beside rectified outputs; DIR: runs/demo);
+                                --checkpoint: no training, the picture of that model
   demo spirals [--device cpu|cuda] [--steps N] [--seed S]
                                 train a small MLP on a synthetic spiral data set, end to end
 )";
