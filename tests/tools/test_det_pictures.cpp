@@ -10,8 +10,7 @@
 #include <set>
 
 #include "tests/helpers.h"
-// The test program does not link tools/ (CMakeLists.txt compiles tools/*.cpp into the command
-// alone), so the drawing sources are compiled into this test.
+#include "tests/tools/guarded_picture.h"
 #include "tools/bitmap_font.h"
 #include "tools/det_pictures.h"
 #include "tools/draw.h"
@@ -21,33 +20,7 @@ using namespace oc::cli;
 
 namespace {
 
-constexpr int64_t kGuard = 64;  // sentinel bytes on each side of a picture
-
-// A uint8 [3,H,W] picture of seeded noise inside a larger buffer whose other bytes are sentinels.
-struct Picture {
-  Tensor buffer, image, before;
-  int64_t H, W;
-  Picture(int64_t h, int64_t w, uint32_t seed) : H(h), W(w) {
-    buffer = Tensor::empty({3 * H * W + 2 * kGuard}, DType::u8);
-    std::mt19937 rng(seed);
-    uint8_t* b = buffer.data<uint8_t>();
-    for (int64_t i = 0; i < buffer.numel(); ++i) b[i] = static_cast<uint8_t>(rng());
-    image = buffer.as_strided({3, H, W}, {H * W, W, 1}, kGuard);
-    before = Tensor::empty({3 * H * W + 2 * kGuard}, DType::u8);
-    std::copy(b, b + buffer.numel(), before.data<uint8_t>());
-  }
-  Rgb at(int64_t x, int64_t y) const { return rgb_of(buffer, x, y); }
-  Rgb was(int64_t x, int64_t y) const { return rgb_of(before, x, y); }
-  Rgb rgb_of(const Tensor& t, int64_t x, int64_t y) const {
-    const uint8_t* p = t.data<uint8_t>() + kGuard;
-    return {p[y * W + x], p[(H + y) * W + x], p[(2 * H + y) * W + x]};
-  }
-  bool sentinels_intact() const {
-    const uint8_t *a = buffer.data<uint8_t>(), *b = before.data<uint8_t>();
-    const int64_t n = buffer.numel();
-    return std::equal(a, a + kGuard, b) && std::equal(a + n - kGuard, a + n, b + n - kGuard);
-  }
-};
+using Picture = test::GuardedPicture;
 
 // [x0, x1) x [y0, y1)
 struct Rect {

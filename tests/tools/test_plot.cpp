@@ -13,6 +13,7 @@
 #include <set>
 
 #include "tests/helpers.h"
+#include "tests/tools/guarded_picture.h"
 #include "tools/plot_chart.h"
 #include "tools/run_metrics.h"
 
@@ -21,42 +22,20 @@ using namespace oc::cli;
 
 namespace {
 
-constexpr int64_t kGuard = 64;  // sentinel bytes on each side of a picture
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 const Rgb kRed{230, 25, 75}, kGreen{60, 180, 75};
 
-// A uint8 [3,H,W] picture of seeded noise inside a larger buffer whose other bytes are sentinels.
-struct Picture {
-  Tensor buffer, image, before;
-  int64_t H, W;
-  Picture(int64_t h, int64_t w, uint32_t seed) : H(h), W(w) {
-    buffer = Tensor::empty({3 * H * W + 2 * kGuard}, DType::u8);
-    std::mt19937 rng(seed);
-    uint8_t* b = buffer.data<uint8_t>();
-    for (int64_t i = 0; i < buffer.numel(); ++i) b[i] = static_cast<uint8_t>(rng());
-    image = buffer.as_strided({3, H, W}, {H * W, W, 1}, kGuard);
-    before = Tensor::empty({buffer.numel()}, DType::u8);
-    std::copy(b, b + buffer.numel(), before.data<uint8_t>());
-  }
-  Rgb at(const Tensor& t, int64_t x, int64_t y) const {
-    const uint8_t* p = t.data<uint8_t>() + kGuard;
-    return {p[y * W + x], p[(H + y) * W + x], p[(2 * H + y) * W + x]};
-  }
-  // Exactly the pixels in `want` are colour c (each must differ from its noise), every other pixel
-  // and every sentinel byte is unchanged.
-  void require_exactly(const std::set<std::pair<int64_t, int64_t>>& want, const Rgb& c) const {
-    for (int64_t y = 0; y < H; ++y)
-      for (int64_t x = 0; x < W; ++x) {
-        INFO("pixel " << x << "," << y);
-        if (want.count({x, y})) REQUIRE(at(buffer, x, y) == c);
-        else REQUIRE(at(buffer, x, y) == at(before, x, y));
-      }
-    const uint8_t *a = buffer.data<uint8_t>(), *b = before.data<uint8_t>();
-    const int64_t n = buffer.numel();
-    REQUIRE(std::equal(a, a + kGuard, b));
-    REQUIRE(std::equal(a + n - kGuard, a + n, b + n - kGuard));
-  }
-};
+// Exactly the pixels in `want` are colour c (each must differ from its noise), every other pixel
+// and every sentinel byte is unchanged.
+void require_exactly(const test::GuardedPicture& p, const std::set<std::pair<int64_t, int64_t>>& want, const Rgb& c) {
+  for (int64_t y = 0; y < p.H; ++y)
+    for (int64_t x = 0; x < p.W; ++x) {
+      INFO("pixel " << x << "," << y);
+      if (want.count({x, y})) REQUIRE(p.at(x, y) == c);
+      else REQUIRE(p.at(x, y) == p.was(x, y));
+    }
+  REQUIRE(p.sentinels_intact());
+}
 
 Rgb pixel(const Tensor& image, int64_t x, int64_t y) {
   const int64_t H = image.size(1), W = image.size(2);
@@ -166,78 +145,78 @@ TEST_CASE("plot: a constant series has a range to divide by", "[plot]") {
 TEST_CASE("plot: draw_line sets the pixels of horizontal, vertical and diagonal segments", "[plot]") {
   const PixelRect all{0, 0, 20, 16};
   SECTION("horizontal, 1 and 2 px") {
-    Picture p(16, 20, 21);
+    test::GuardedPicture p(16, 20, 21);
     draw_line(p.image, 2, 5, 10, 5, kRed, 1, all);
     std::set<std::pair<int64_t, int64_t>> want;
     for (int64_t x = 2; x <= 10; ++x) want.insert({x, 5});
-    p.require_exactly(want, kRed);
+    require_exactly(p, want, kRed);
     draw_line(p.image, 10, 9, 2, 9, kRed, 2, all);  // drawn right to left: the same pixels
     for (int64_t x = 2; x <= 10; ++x) want.insert({x, 9}), want.insert({x, 10});
-    p.require_exactly(want, kRed);
+    require_exactly(p, want, kRed);
   }
   SECTION("vertical, 2 px: the extra column on the right") {
-    Picture p(16, 20, 22);
+    test::GuardedPicture p(16, 20, 22);
     draw_line(p.image, 4, 3, 4, 9, kGreen, 2, all);
     std::set<std::pair<int64_t, int64_t>> want;
     for (int64_t y = 3; y <= 9; ++y) want.insert({4, y}), want.insert({5, y});
-    p.require_exactly(want, kGreen);
+    require_exactly(p, want, kGreen);
   }
   SECTION("diagonal and half slope (ties rounded away from zero)") {
-    Picture p(16, 20, 23);
+    test::GuardedPicture p(16, 20, 23);
     draw_line(p.image, 1, 2, 6, 7, kRed, 1, all);
     std::set<std::pair<int64_t, int64_t>> want;
     for (int64_t k = 0; k <= 5; ++k) want.insert({1 + k, 2 + k});
-    p.require_exactly(want, kRed);
-    Picture q(16, 20, 24);
+    require_exactly(p, want, kRed);
+    test::GuardedPicture q(16, 20, 24);
     draw_line(q.image, 0, 10, 6, 13, kRed, 1, all);  // y = 10 + x / 2: 10, 10.5, 11, 11.5, ...
-    q.require_exactly({{0, 10}, {1, 11}, {2, 11}, {3, 12}, {4, 12}, {5, 13}, {6, 13}}, kRed);
+    require_exactly(q, {{0, 10}, {1, 11}, {2, 11}, {3, 12}, {4, 12}, {5, 13}, {6, 13}}, kRed);
   }
   SECTION("a point and NaN") {
-    Picture p(16, 20, 25);
+    test::GuardedPicture p(16, 20, 25);
     draw_line(p.image, 7, 7, 7, 7, kRed, 2, all);
     draw_line(p.image, kNaN, 3, 9, 3, kGreen, 2, all);
-    p.require_exactly({{7, 7}, {7, 8}}, kRed);
+    require_exactly(p, {{7, 7}, {7, 8}}, kRed);
   }
   SECTION("dashed: 3 on, 2 off, continuing across segments") {
-    Picture p(16, 20, 26);
+    test::GuardedPicture p(16, 20, 26);
     Dash dash{3, 2, 0};
     draw_line(p.image, 0, 4, 6, 4, kRed, 1, all, &dash);  // x = 0..6: on at 0 1 2, 5 6
     REQUIRE(dash.travelled == 6);
     draw_line(p.image, 6, 4, 12, 4, kRed, 1, all, &dash);  // distance 6 + (x - 6) = x: on at 6 7, 10 11 12
-    p.require_exactly({{0, 4}, {1, 4}, {2, 4}, {5, 4}, {6, 4}, {7, 4}, {10, 4}, {11, 4}, {12, 4}}, kRed);
+    require_exactly(p, {{0, 4}, {1, 4}, {2, 4}, {5, 4}, {6, 4}, {7, 4}, {10, 4}, {11, 4}, {12, 4}}, kRed);
   }
 }
 
 TEST_CASE("plot: draw_line clips segments running outside the image or the clip rectangle", "[plot]") {
   const PixelRect all{0, 0, 20, 16};
   SECTION("through the whole image, far outside on both ends") {
-    Picture p(16, 20, 31);
+    test::GuardedPicture p(16, 20, 31);
     draw_line(p.image, -300, 4, 5000, 4, kRed, 2, all);
     draw_line(p.image, -std::numeric_limits<double>::infinity(), 8, std::numeric_limits<double>::infinity(), 8,
               kRed, 1, all);
     std::set<std::pair<int64_t, int64_t>> want;
     for (int64_t x = 0; x < 20; ++x) want.insert({x, 4}), want.insert({x, 5}), want.insert({x, 8});
-    p.require_exactly(want, kRed);
+    require_exactly(p, want, kRed);
   }
   SECTION("a diagonal leaving at the bottom right corner, 2 px wide") {
-    Picture p(16, 20, 32);
+    test::GuardedPicture p(16, 20, 32);
     draw_line(p.image, 10, 10, 40, 40, kGreen, 2, all);
     std::set<std::pair<int64_t, int64_t>> want;
     for (int64_t k = 10; k <= 15; ++k) want.insert({k, k});
     for (int64_t k = 10; k <= 14; ++k) want.insert({k, k + 1});  // the second pixel; (15, 16) is outside
-    p.require_exactly(want, kGreen);
+    require_exactly(p, want, kGreen);
   }
   SECTION("a clip rectangle inside the image, and a rectangle beyond it") {
-    Picture p(16, 20, 33);
+    test::GuardedPicture p(16, 20, 33);
     draw_line(p.image, 0, 7, 19, 7, kRed, 1, PixelRect{5, 5, 10, 10});
     draw_line(p.image, 3, -5, 3, 40, kRed, 1, PixelRect{-100, 14, 100, 100});  // rows 14, 15 of the image
-    p.require_exactly({{5, 7}, {6, 7}, {7, 7}, {8, 7}, {9, 7}, {3, 14}, {3, 15}}, kRed);
+    require_exactly(p, {{5, 7}, {6, 7}, {7, 7}, {8, 7}, {9, 7}, {3, 14}, {3, 15}}, kRed);
   }
   SECTION("wholly outside: nothing") {
-    Picture p(16, 20, 34);
+    test::GuardedPicture p(16, 20, 34);
     draw_line(p.image, -50, -3, 70, -1, kRed, 2, all);
     draw_line(p.image, 25, 0, 40, 15, kRed, 2, all);
-    p.require_exactly({}, kRed);
+    require_exactly(p, {}, kRed);
   }
 }
 
