@@ -1,6 +1,8 @@
 // Reading experiment configs (see experiment.h and docs/config.md).
 #include "train/experiment.h"
 
+#include <cmath>
+
 #include "train/data/datasets.h"
 #include "train/data/distorted_mnist.h"
 #include "train/optimizers.h"
@@ -83,6 +85,13 @@ void read_train(ConfigObject t, TrainSettings& s) {
   s.checkpoint_every = t.get_int("checkpoint_every", 0);
   OC_CHECK(s.checkpoint_every >= 0, t.where("checkpoint_every"), ": must be >= 0 (0: at the end of each epoch only), got ",
            s.checkpoint_every);
+  ConfigObject scales = t.child("lr_scale");
+  for (const auto& [prefix, value] : scales.raw().items()) {
+    const double f = scales.get_double(prefix, 1);
+    OC_CHECK(std::isfinite(f) && f >= 0, scales.where(prefix), ": must be finite and >= 0, got ", f);
+    s.lr_scale.emplace_back(prefix, f);
+  }
+  scales.finish();
   ConfigObject dist = t.child("distributed");
   s.distributed.sync_batchnorm = dist.get_bool("sync_batchnorm", false);
   s.distributed.timeout_s = dist.get_double("timeout_s", 300);

@@ -54,6 +54,9 @@ struct TrainSettings {
   int64_t log_every = 50;         // steps between plain log lines (non-terminal output)
   std::string init_from;          // a checkpoint whose model tensors start the run (train/checkpoint.h)
   int64_t checkpoint_every = 0;   // > 0: also write last.safetensors every N steps (0: at epoch ends only)
+  // train.lr_scale: (parameter-name prefix, factor on the learning rate), in config order; a
+  // parameter takes the factor of its longest matching prefix (train/optimizers.h), else 1.
+  std::vector<std::pair<std::string, double>> lr_scale;
   DistributedSettings distributed;
 };
 

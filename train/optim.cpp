@@ -29,6 +29,15 @@ void Optimizer::zero_grad() {
   for (NamedParam& p : params_) p.param.zero_grad();
 }
 
+void Optimizer::set_lr_scales(std::vector<double> scales) {
+  OC_CHECK(scales.size() == params_.size(), kind_, ": ", scales.size(), " learning-rate scales for ", params_.size(),
+           " parameters");
+  for (size_t i = 0; i < scales.size(); ++i)
+    OC_CHECK(std::isfinite(scales[i]) && scales[i] >= 0, kind_, ": the learning-rate scale of ", params_[i].name,
+             " must be finite and >= 0, got ", scales[i]);
+  lr_scales_ = std::move(scales);
+}
+
 void Optimizer::set_lr(double lr) {
   OC_CHECK(std::isfinite(lr) && lr >= 0, kind_, ": learning rate must be finite and >= 0, got ", lr);
   lr_ = lr;
@@ -101,6 +110,7 @@ class Sgd final : public Optimizer {
       const Tensor& p = params_[i].param;
       Tensor g = p.grad();
       if (!g.defined()) continue;
+      u.lr = lr_of(i);
       sgd_update_(p, g, momentum_.empty() ? Tensor() : momentum_[i], u);
     }
     ++steps_;
@@ -141,6 +151,7 @@ class Adam final : public Optimizer {
       const Tensor& p = params_[i].param;
       Tensor g = p.grad();
       if (!g.defined()) continue;
+      u.lr = lr_of(i);
       adam_update_(p, g, exp_avg_[i], exp_avg_sq_[i], u);
     }
     ++steps_;

@@ -39,6 +39,9 @@ class Optimizer {
   void zero_grad();
   void set_lr(double lr);  // finite and >= 0
   double lr() const { return lr_; }
+  // Factors on lr per parameter, in params() order (train.lr_scale; each finite and >= 0): parameter
+  // i steps with lr() x scales[i]. All 1 until set.
+  void set_lr_scales(std::vector<double> scales);
   int64_t steps() const { return steps_; }  // step() calls so far
   const char* kind() const { return kind_; }  // "sgd", "adam" or "adamw"
 
@@ -68,8 +71,12 @@ class Optimizer {
   // Zero buffers shaped like each parameter.
   std::vector<Tensor> zero_buffers() const;
 
+  // The learning rate of parameter i.
+  double lr_of(size_t i) const { return lr_scales_.empty() ? lr_ : lr_ * lr_scales_[i]; }
+
   std::vector<NamedParam> params_;
   double lr_ = 0;
+  std::vector<double> lr_scales_;  // empty: all 1
   int64_t steps_ = 0;
   const char* kind_;
 };

@@ -47,8 +47,35 @@ const Registry<OptimizerKind>& optimizer_registry() {
   return r;
 }
 
-std::unique_ptr<Optimizer> make_optimizer(const TrainSettings& s, std::vector<NamedParam> params) {
-  return optimizer_registry().at(s.optimizer, "train.optimizer.type").factory.make(std::move(params), s);
+std::unique_ptr<Optimizer> make_optimizer(const TrainSettings& s, std::vector<NamedParam> params,
+                                          const std::string& source) {
+  std::unique_ptr<Optimizer> o =
+      optimizer_registry().at(s.optimizer, "train.optimizer.type").factory.make(std::move(params), s);
+  if (!s.lr_scale.empty()) o->set_lr_scales(lr_scales_for(o->params(), s.lr_scale, source));
+  return o;
+}
+
+std::vector<double> lr_scales_for(const std::vector<NamedParam>& params,
+                                  const std::vector<std::pair<std::string, double>>& scales,
+                                  const std::string& source) {
+  auto covers = [](const std::string& prefix, const std::string& name) {
+    return name.compare(0, prefix.size(), prefix) == 0 && (name.size() == prefix.size() || name[prefix.size()] == '.');
+  };
+  std::vector<double> out(params.size(), 1.0);
+  std::vector<size_t> best(params.size(), 0);  // length of the prefix that set out[i]
+  for (const auto& [prefix, factor] : scales) {
+    bool used = false;
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (!covers(prefix, params[i].name)) continue;
+      used = true;
+      if (prefix.size() < best[i]) continue;
+      best[i] = prefix.size();
+      out[i] = factor;
+    }
+    OC_CHECK(used, source, ": train.lr_scale.", prefix, ": names no trained parameter (they are named like \"",
+             params.empty() ? std::string("layer.weight") : params.front().name, "\")");
+  }
+  return out;
 }
 
 }  // namespace oc

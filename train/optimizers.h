@@ -3,6 +3,8 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/registry.h"
@@ -19,7 +21,15 @@ struct OptimizerKind {
 };
 const Registry<OptimizerKind>& optimizer_registry();
 
-// The optimizer s.optimizer names, over `params`.
-std::unique_ptr<Optimizer> make_optimizer(const TrainSettings& s, std::vector<NamedParam> params);
+// The optimizer s.optimizer names, over `params`, with s.lr_scale's factors (errors name `source`).
+std::unique_ptr<Optimizer> make_optimizer(const TrainSettings& s, std::vector<NamedParam> params,
+                                          const std::string& source = "config");
+
+// The factor of each parameter: that of the longest prefix in `scales` that is its whole name or
+// ends where a '.' follows in it ("stn.head" covers "stn.head.weight", not "stn.header.weight"),
+// else 1. A prefix that covers no parameter is an error naming train.lr_scale.<prefix>.
+std::vector<double> lr_scales_for(const std::vector<NamedParam>& params,
+                                  const std::vector<std::pair<std::string, double>>& scales,
+                                  const std::string& source);
 
 }  // namespace oc

@@ -117,7 +117,7 @@ void prepare_run(Run& r) {
   dp.start(r.params);
   if (dp.active()) r.task->set_eval_shard({dp.rank(), dp.size(), [&dp](std::vector<double>& v) { dp.sum(v); }});
   r.pos.processes = dp.size();
-  r.optimizer = make_optimizer(e.train, r.params);
+  r.optimizer = make_optimizer(e.train, r.params, e.path);
   r.schedule = e.train.schedule;
 }
 
