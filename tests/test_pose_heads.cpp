@@ -111,6 +111,35 @@ TEST_CASE("integral head: the combined loss's gradient matches finite difference
   REQUIRE(r.ok);
 }
 
+TEST_CASE("integral head: decode_window takes the expectation around each map's maximum only") {
+  PoseHeadGeometry g = small_geometry();
+  PoseSettings p = integral_settings(1, 0);
+  p.beta = 1;
+  // One map [1,3,6,8]: joint 0 has two equal cells (2,3) and (2,4) and a slightly lower far cell
+  // (5,7); joints 1 and 2 one cell each. Elsewhere -30 (exp(-35) of the peak: nothing).
+  std::vector<double> v(3 * 48, -30.0);
+  v[2 * 8 + 3] = v[2 * 8 + 4] = 5;
+  v[5 * 8 + 7] = 4.9;
+  v[48 + 0] = 1;           // joint 1 at cell (0,0): its window is cut by the map's corner
+  v[96 + 5 * 8 + 7] = 2;   // joint 2 at cell (5,7)
+  Tensor maps = to(from_vector(v, {1, 3, 6, 8}), DType::f32);
+  p.decode_window = 1;
+  std::vector<std::vector<Person>> got = make_integral_head(p, g)->decode({maps});
+  const std::vector<Keypoint>& k = got[0][0].keypoints;  // COCO coordinates: pixel centres + 0.5
+  CHECK(k[0].x == Approx(3.5 * 4 + 1.5 + 0.5).margin(1e-4));
+  CHECK(k[0].y == Approx(2 * 4 + 1.5 + 0.5).margin(1e-4));
+  CHECK(k[1].x == Approx(0 + 1.5 + 0.5).margin(1e-4));
+  CHECK(k[2].x == Approx(7 * 4 + 1.5 + 0.5).margin(1e-4));
+  CHECK(k[2].y == Approx(5 * 4 + 1.5 + 0.5).margin(1e-4));
+  // The whole map (decode_window 0): the far cell pulls joint 0 towards it.
+  p.decode_window = 0;
+  got = make_integral_head(p, g)->decode({maps});
+  const std::vector<Keypoint>& all = got[0][0].keypoints;
+  const double w = std::exp(-0.1), x = (3 + 4 + 7 * w) / (2 + w), y = (2 + 2 + 5 * w) / (2 + w);
+  CHECK(all[0].x == Approx(x * 4 + 1.5 + 0.5).margin(1e-3));
+  CHECK(all[0].y == Approx(y * 4 + 1.5 + 0.5).margin(1e-3));
+}
+
 TEST_CASE("pose task: integral loss weights and paf assembly thresholds are read, and checked") {
   json c = tiny_pose_config();
   c["task"]["head"] = "integral";
@@ -119,6 +148,9 @@ TEST_CASE("pose task: integral loss weights and paf assembly thresholds are read
   Experiment e = experiment_from_json(c, "p.json");
   REQUIRE(e.task.pose.map_weight == 0.5);
   REQUIRE(e.task.pose.coordinate_weight == 2);
+  c["task"]["decode_window"] = -1;
+  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"task.decode_window", ">= 0"});
+  c["task"]["decode_window"] = 2;
   c["task"]["map_weight"] = -1;
   test::require_error([&] { experiment_from_json(c, "p.json"); }, {"p.json", "task.map_weight", ">= 0"});
   c["task"]["map_weight"] = 0;

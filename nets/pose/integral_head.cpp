@@ -3,6 +3,8 @@
 // map_weight x KL divergence of each visible joint's softmax(beta * map) from a normalised Gaussian
 // of width sigma at the joint. L1 alone leaves the maps' shape free (a wide map pulled towards the
 // centre has the right mean); the map term keeps them compact, as the paper's combined losses do.
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "kernels/ops.h"
@@ -52,10 +54,33 @@ class IntegralHead : public JointMapsHead {
 
   std::vector<std::vector<Person>> decode(const std::vector<Tensor>& outputs) const override {
     std::vector<float> score = heatmap_scores(outputs[0], g_);
+    if (p_.decode_window > 0) return single_people(windowed_coordinates(outputs[0]), score, g_);
     return single_people(to_vector<float>(to(coordinates(outputs[0]), Device::cpu())), score, g_);
   }
 
  private:
+  // [B*K*2] in input pixels: softmax(beta * map) restricted to the window around each map's first
+  // maximum, its expectation (host code: decoding only, no gradient).
+  std::vector<float> windowed_coordinates(const Tensor& maps) const {
+    const std::vector<float> v = to_vector<float>(to(contiguous(maps.detach()), Device::cpu()));
+    const int64_t n = maps.size(0) * g_.K, cells = g_.Hh * g_.Wh, R = p_.decode_window;
+    std::vector<float> xy(static_cast<size_t>(2 * n));
+    for (int64_t m = 0; m < n; ++m) {
+      const float* map = v.data() + m * cells;
+      const int64_t peak = std::max_element(map, map + cells) - map;
+      const int64_t r0 = peak / g_.Wh, c0 = peak % g_.Wh;
+      double total = 0, sx = 0, sy = 0;
+      for (int64_t r = std::max<int64_t>(0, r0 - R); r <= std::min(g_.Hh - 1, r0 + R); ++r)
+        for (int64_t c = std::max<int64_t>(0, c0 - R); c <= std::min(g_.Wh - 1, c0 + R); ++c) {
+          const double w = std::exp(p_.beta * (static_cast<double>(map[r * g_.Wh + c]) - map[peak]));
+          total += w, sx += w * static_cast<double>(c), sy += w * static_cast<double>(r);
+        }
+      xy[2 * m] = static_cast<float>(sx / total * g_.s + (g_.s - 1) / 2);  // cells_to_pixels
+      xy[2 * m + 1] = static_cast<float>(sy / total * g_.s + (g_.s - 1) / 2);
+    }
+    return xy;
+  }
+
   // [B,K,2] in input pixels.
   Tensor coordinates(const Tensor& maps) const {
     SoftArgmaxOptions o;

@@ -16,7 +16,7 @@ const Registry<PoseHeadKind>& pose_head_registry() {
           {false, 1, [](const PoseSettings& p, const PoseHeadGeometry& g) {
              return heatmap_loss_registry().at(p.heatmap_loss, "task.heatmap_loss").factory(p, g);
            }});
-    r.add("integral", {"stride", "beta", "coordinate_weight", "map_weight", "sigma"}, {false, 1, make_integral_head});
+    r.add("integral", {"stride", "beta", "coordinate_weight", "map_weight", "sigma", "decode_window"}, {false, 1, make_integral_head});
     r.add("paf",
           {"stride", "sigma", "limb_width", "target_weight", "peak_threshold", "max_people", "paf_threshold",
            "limb_samples", "min_limb_fraction", "min_joints", "min_person_score", "contradicting_limb", "person_score"},

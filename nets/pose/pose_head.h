@@ -26,6 +26,10 @@ struct PoseSettings {
   // integral: weight of the map loss, KL(Gaussian of width sigma, normalised | softmax(beta * map)),
   // which keeps each joint's distribution compact around the joint (Sun et al. combine the two).
   double map_weight = 0;
+  // integral decoding: 0 takes the expectation over the whole map (Sun et al.); R > 0 only over the
+  // (2R+1)^2 cells around each map's maximum, so that mass far from the peak (a second mode, the
+  // tail of the softmax) does not pull the joint towards it. Training is the same either way.
+  int64_t decode_window = 0;
   int64_t max_people = 1;         // people slots per image (paf: > 1)
   double limb_width = 4;          // paf: field half-width in input pixels
   double peak_threshold = 0.1;    // paf decoding: heatmap peaks above this

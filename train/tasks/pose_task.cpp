@@ -126,7 +126,7 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
 
 std::vector<std::string> pose_task_keys() {
   return {"head",          "stride",         "sigma",         "heatmap_loss",      "beta",
-          "coordinate_weight", "map_weight", "max_people",  "limb_width",        "peak_threshold",
+          "coordinate_weight", "map_weight", "decode_window", "max_people",  "limb_width",        "peak_threshold",
           "target_weight", "paf_threshold", "limb_samples", "min_limb_fraction", "min_joints",
           "min_person_score", "contradicting_limb", "person_score"};
 }
@@ -151,6 +151,8 @@ void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
            ": must be >= 0, got ", p.coordinate_weight);
   OC_CHECK(p.map_weight >= 0 && std::isfinite(p.map_weight), t.where("map_weight"), ": must be >= 0, got ",
            p.map_weight);
+  p.decode_window = t.get_int("decode_window", p.decode_window);
+  OC_CHECK(p.decode_window >= 0, t.where("decode_window"), ": must be >= 0 (0: the whole map), got ", p.decode_window);
   OC_CHECK(p.coordinate_weight + p.map_weight > 0, t.where("coordinate_weight"),
            ": coordinate_weight and map_weight are both 0, so nothing would be trained");
   p.max_people = t.get_int("max_people", head.multi_person ? 4 : 1);
