@@ -125,10 +125,10 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
 }  // namespace
 
 std::vector<std::string> pose_task_keys() {
-  return {"head",          "stride",         "sigma",         "heatmap_loss",      "beta",
-          "coordinate_weight", "map_weight", "decode_window", "max_people",  "limb_width",        "peak_threshold",
-          "target_weight", "paf_threshold", "limb_samples", "min_limb_fraction", "min_joints",
-          "min_person_score", "contradicting_limb", "person_score"};
+  return {"head", "stride", "sigma", "heatmap_loss", "beta", "coordinate_weight", "map_weight",
+          "decode_window", "max_people", "limb_width", "peak_threshold", "target_weight", "paf_threshold",
+          "limb_samples", "min_limb_fraction", "min_joints", "min_person_score", "contradicting_limb",
+          "person_score"};
 }
 
 void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
