@@ -64,7 +64,7 @@ class IntegralHead : public JointMapsHead {
   std::vector<float> windowed_coordinates(const Tensor& maps) const {
     const std::vector<float> v = to_vector<float>(to(contiguous(maps.detach()), Device::cpu()));
     const int64_t n = maps.size(0) * g_.K, cells = g_.Hh * g_.Wh, R = p_.decode_window;
-    std::vector<float> xy(static_cast<size_t>(2 * n));
+    std::vector<double> xy(static_cast<size_t>(2 * n));  // in cells
     for (int64_t m = 0; m < n; ++m) {
       const float* map = v.data() + m * cells;
       const int64_t peak = std::max_element(map, map + cells) - map;
@@ -75,10 +75,10 @@ class IntegralHead : public JointMapsHead {
           const double w = std::exp(p_.beta * (static_cast<double>(map[r * g_.Wh + c]) - map[peak]));
           total += w, sx += w * static_cast<double>(c), sy += w * static_cast<double>(r);
         }
-      xy[2 * m] = static_cast<float>(sx / total * g_.s + (g_.s - 1) / 2);  // cells_to_pixels
-      xy[2 * m + 1] = static_cast<float>(sy / total * g_.s + (g_.s - 1) / 2);
+      xy[2 * m] = sx / total;
+      xy[2 * m + 1] = sy / total;
     }
-    return xy;
+    return to_vector<float>(to(cells_to_pixels(from_vector(xy, {n, 2}), g_.s), DType::f32));
   }
 
   // [B,K,2] in input pixels.

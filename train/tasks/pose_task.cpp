@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "core/enum_names.h"
 #include "train/data/datasets.h"
 #include "train/eval_pass.h"
 #include "train/io/coco_results.h"
@@ -124,6 +125,10 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
 
 }  // namespace
 
+// task.contradicting_limb -> PoseAssemblyOptions::replace_contradicting, task.person_score -> score_per_joint.
+constexpr EnumName<bool> kContradictingLimbRules[] = {{false, "drop"}, {true, "replace"}};
+constexpr EnumName<bool> kPersonScores[] = {{false, "joints_and_limbs"}, {true, "joints"}};
+
 std::vector<std::string> pose_task_keys() {
   return {"head", "stride", "sigma", "heatmap_loss", "beta", "coordinate_weight", "map_weight",
           "decode_window", "max_people", "limb_width", "peak_threshold", "target_weight", "paf_threshold",
@@ -174,14 +179,10 @@ void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
            a.min_joints);
   a.min_score = t.get_double("min_person_score", a.min_score);
   OC_CHECK(std::isfinite(a.min_score), t.where("min_person_score"), ": must be finite, got ", a.min_score);
-  const std::string contradicting = t.get_string("contradicting_limb", "drop");
-  OC_CHECK(contradicting == "drop" || contradicting == "replace", t.where("contradicting_limb"),
-           ": expected \"drop\" or \"replace\", got \"", contradicting, "\"");
-  a.replace_contradicting = contradicting == "replace";
-  const std::string person_score = t.get_string("person_score", "joints_and_limbs");
-  OC_CHECK(person_score == "joints_and_limbs" || person_score == "joints", t.where("person_score"),
-           ": expected \"joints_and_limbs\" or \"joints\", got \"", person_score, "\"");
-  a.score_per_joint = person_score == "joints";
+  a.replace_contradicting = enum_from_name(kContradictingLimbRules, t.get_string("contradicting_limb", "drop"),
+                                           (t.where("contradicting_limb") + ": unknown rule").c_str());
+  a.score_per_joint = enum_from_name(kPersonScores, t.get_string("person_score", "joints_and_limbs"),
+                                     (t.where("person_score") + ": unknown score").c_str());
   p.target_weight = t.get_double("target_weight", p.target_weight);
   OC_CHECK(p.target_weight >= 1 && std::isfinite(p.target_weight), t.where("target_weight"), ": must be >= 1, got ",
            p.target_weight);
