@@ -5,12 +5,6 @@
 #include <cmath>
 
 namespace oc::cli {
-namespace {
-
-constexpr double kFarOutside = 1099511627776.0;  // 2^40 pixels
-
-}  // namespace
-
 const std::vector<Rgb>& distinct_colours() {
   static const std::vector<Rgb> colours = {{230, 25, 75},  {60, 180, 75},  {255, 225, 25}, {0, 130, 200},
                                            {245, 130, 48}, {145, 30, 180}, {70, 240, 240}, {240, 50, 230},
@@ -26,6 +20,29 @@ void check_rgb_picture(const Tensor& image, const char* who) {
 
 int64_t pixel_floor(double v) { return static_cast<int64_t>(std::floor(std::clamp(v, -kFarOutside, kFarOutside))); }
 int64_t pixel_ceil(double v) { return static_cast<int64_t>(std::ceil(std::clamp(v, -kFarOutside, kFarOutside))); }
+
+bool clip_segment(double& ax, double& ay, double& bx, double& by, double x0, double y0, double x1, double y1) {
+  if (std::isnan(ax) || std::isnan(ay) || std::isnan(bx) || std::isnan(by)) return false;
+  ax = std::clamp(ax, -kFarOutside, kFarOutside), ay = std::clamp(ay, -kFarOutside, kFarOutside);
+  bx = std::clamp(bx, -kFarOutside, kFarOutside), by = std::clamp(by, -kFarOutside, kFarOutside);
+  const double dx = bx - ax, dy = by - ay;
+  double t0 = 0, t1 = 1;
+  const double p[4] = {-dx, dx, -dy, dy}, q[4] = {ax - x0, x1 - ax, ay - y0, y1 - ay};
+  for (int i = 0; i < 4; ++i) {
+    if (p[i] == 0) {
+      if (q[i] < 0) return false;  // parallel to this edge and outside it
+      continue;
+    }
+    const double t = q[i] / p[i];
+    if (p[i] < 0) t0 = std::max(t0, t);
+    else t1 = std::min(t1, t);
+  }
+  if (t0 > t1) return false;
+  const double nax = ax + t0 * dx, nay = ay + t0 * dy;
+  bx = ax + t1 * dx, by = ay + t1 * dy;
+  ax = nax, ay = nay;
+  return true;
+}
 
 void fill_rect(Tensor& image, int64_t x0, int64_t y0, int64_t x1, int64_t y1, const Rgb& c) {
   const int64_t H = image.size(1), W = image.size(2);

@@ -32,28 +32,15 @@ void draw_ring(Tensor& image, double cx, double cy, double r, const Rgb& c) {
     }
 }
 
-// The segment clipped to the picture ([-0.5, W - 0.5] x [-0.5, H - 0.5], Liang-Barsky), then the
-// nearest pixel every half pixel along it.
+// The segment clipped to the picture ([-0.5, W - 0.5] x [-0.5, H - 0.5]), then the nearest pixel
+// every half pixel along it.
 void draw_line(Tensor& image, double x0, double y0, double x1, double y1, const Rgb& c) {
   const double W = double(image.size(2)), H = double(image.size(1));
-  const double dx = x1 - x0, dy = y1 - y0;
-  double t0 = 0, t1 = 1;
-  const double p[4] = {-dx, dx, -dy, dy}, q[4] = {x0 + 0.5, W - 0.5 - x0, y0 + 0.5, H - 0.5 - y0};
-  for (int k = 0; k < 4; ++k) {
-    if (p[k] == 0) {
-      if (q[k] < 0) return;  // parallel to this edge and outside it
-      continue;
-    }
-    const double t = q[k] / p[k];
-    if (p[k] < 0) t0 = std::max(t0, t);
-    else t1 = std::min(t1, t);
-  }
-  if (t0 > t1) return;
-  const double length = std::hypot(dx, dy) * (t1 - t0);
-  const int64_t steps = static_cast<int64_t>(std::ceil(2 * length));
+  if (!clip_segment(x0, y0, x1, y1, -0.5, -0.5, W - 0.5, H - 0.5)) return;
+  const int64_t steps = static_cast<int64_t>(std::ceil(2 * std::hypot(x1 - x0, y1 - y0)));
   for (int64_t s = 0; s <= steps; ++s) {
-    const double t = t0 + (t1 - t0) * (steps ? double(s) / double(steps) : 0);
-    put(image, std::lround(x0 + t * dx), std::lround(y0 + t * dy), c);
+    const double t = steps ? double(s) / double(steps) : 0;
+    put(image, std::lround(x0 + t * (x1 - x0)), std::lround(y0 + t * (y1 - y0)), c);
   }
 }
 

@@ -12,7 +12,6 @@ namespace oc::cli {
 namespace {
 
 constexpr Rgb kText{30, 30, 30}, kFrame{90, 90, 90}, kGrid{228, 228, 228};
-constexpr double kFar = 1099511627776.0;  // 2^40: an end this far out is as good as infinitely far
 constexpr int64_t kInset = 4;             // pixels between the frame and the extreme data, for markers
 
 // The 1, 2, 5 x 10^k at or above v (v > 0).
@@ -31,27 +30,6 @@ std::string drawable(const std::string& text) {
   std::string out;
   for (char c : text) out += c == '@' ? std::string(" at ") : std::string(1, c);
   return out;
-}
-
-// Liang-Barsky: shrinks the segment to its part inside [x0, x1] x [y0, y1]; false if none is.
-bool clip_segment(double& ax, double& ay, double& bx, double& by, double x0, double y0, double x1, double y1) {
-  const double dx = bx - ax, dy = by - ay;
-  double t0 = 0, t1 = 1;
-  const double p[4] = {-dx, dx, -dy, dy}, q[4] = {ax - x0, x1 - ax, ay - y0, y1 - ay};
-  for (int i = 0; i < 4; ++i) {
-    if (p[i] == 0) {
-      if (q[i] < 0) return false;  // parallel to this edge and outside it
-      continue;
-    }
-    const double t = q[i] / p[i];
-    if (p[i] < 0) t0 = std::max(t0, t);
-    else t1 = std::min(t1, t);
-  }
-  if (t0 > t1) return false;
-  const double nax = ax + t0 * dx, nay = ay + t0 * dy;
-  bx = ax + t1 * dx, by = ay + t1 * dy;
-  ax = nax, ay = nay;
-  return true;
 }
 
 void set_pixel(Tensor& image, int64_t x, int64_t y, const Rgb& c, const PixelRect& clip) {
@@ -270,8 +248,8 @@ void draw_line(Tensor& image, double x0, double y0, double x1, double y1, const 
                       std::min(clip.y1, image.size(1))};
   if (std::isnan(x0) || std::isnan(y0) || std::isnan(x1) || std::isnan(y1) || box.x1 <= box.x0 || box.y1 <= box.y0)
     return;
-  x0 = std::clamp(x0, -kFar, kFar), y0 = std::clamp(y0, -kFar, kFar);
-  x1 = std::clamp(x1, -kFar, kFar), y1 = std::clamp(y1, -kFar, kFar);
+  x0 = std::clamp(x0, -kFarOutside, kFarOutside), y0 = std::clamp(y0, -kFarOutside, kFarOutside);
+  x1 = std::clamp(x1, -kFarOutside, kFarOutside), y1 = std::clamp(y1, -kFarOutside, kFarOutside);
   const double dx = x1 - x0, dy = y1 - y0;
   const bool flat = std::abs(dx) >= std::abs(dy);  // step along x, else along y
   const double slope = flat ? (dx != 0 ? dy / dx : 0) : dx / dy;
