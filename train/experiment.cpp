@@ -48,6 +48,11 @@ void read_data(ConfigObject d, DataSettings& s) {
   l.augment.affine_translate = a.get_double("affine_translate", 0);
   l.augment.affine_scale_min = a.get_double("affine_scale_min", 1);
   l.augment.affine_scale_max = a.get_double("affine_scale_max", 1);
+  try {  // a bad value fails here, naming the config file, not at the first batch
+    l.augment.check();
+  } catch (const Error& err) {
+    OC_FAIL(a.where(), ": ", err.what());
+  }
   if (kind.check_augment) kind.check_augment(a, l.augment);
   a.finish();
   d.finish();

@@ -152,6 +152,21 @@ void apply_augment(const uint8_t* src, uint8_t* dst, uint8_t* scratch, int64_t C
   }
 }
 
+void augment_point(const AugmentDraw& draw, int64_t H, int64_t W, int64_t crop_padding, double& x, double& y) {
+  if (draw.affine) {
+    // The inverse of affine_kernel's sampling map: p_out = c + t + s R(theta) (p_in - c).
+    const double th = draw.degrees * kPi / 180.0, cs = std::cos(th) * draw.scale, sn = std::sin(th) * draw.scale;
+    const double cx = (W - 1) * 0.5, cy = (H - 1) * 0.5, u = x - cx, v = y - cy;
+    x = cx + draw.translate_x + u * cs + v * sn;
+    y = cy + draw.translate_y - u * sn + v * cs;
+  }
+  if (crop_padding > 0) {  // out[y, x] = in[y + dy - pad, x + dx - pad]
+    x -= static_cast<double>(draw.crop_dx - crop_padding);
+    y -= static_cast<double>(draw.crop_dy - crop_padding);
+  }
+  if (draw.flip) x = static_cast<double>(W - 1) - x;
+}
+
 Tensor hflip(const Tensor& image) {
   Tensor src = checked_image("hflip", image);
   Tensor out = Tensor::empty(src.shape(), DType::u8);

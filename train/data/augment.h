@@ -38,6 +38,11 @@ AugmentDraw draw_augment(const AugmentOptions& opt, int64_t H, int64_t W, Genera
 void apply_augment(const uint8_t* src, uint8_t* dst, uint8_t* scratch, int64_t C, int64_t H, int64_t W,
                    const AugmentDraw& draw, int64_t crop_padding);
 
+// Where apply_augment moves the point (x, y) of an H x W image, in the same coordinates (pixel
+// centres at integers): through the affine map, the crop's shift and the flip, in that order. A
+// point the pixels' own warp would carry off the image lands outside [-0.5, W - 0.5] x [-0.5, H - 0.5].
+void augment_point(const AugmentDraw& draw, int64_t H, int64_t W, int64_t crop_padding, double& x, double& y);
+
 // Tensor forms (uint8 [C,H,W], any strides, CPU), each returning a new contiguous image.
 // out[c, y, x] = in[c, y, W-1-x]
 Tensor hflip(const Tensor& image);

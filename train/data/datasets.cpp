@@ -5,6 +5,7 @@
 #include "train/data/corrupt_images.h"
 #include "train/data/distorted_mnist.h"
 #include "train/data/homography_pairs.h"
+#include "train/data/pose_augment.h"
 
 namespace oc {
 namespace {
@@ -75,6 +76,8 @@ PoseDataset load_pose_coco(const DataSettings& d, const std::string& split, uint
                             split_limit(d, split), d.skip_corrupt)
           : load_pose_dataset(split_dir(d, split), max_people, split_limit(d, split), d.skip_corrupt);
   log_skipped(split, ds.data.skipped);
+  // data.augment: drawn afresh each epoch, moving the joints with the pixels (pose_augment.h).
+  if (split == "train" && d.loader.augment.any()) set_pose_augment(ds, d.loader.augment);
   return ds;
 }
 
