@@ -194,3 +194,37 @@ TEST_CASE("pose task: integral loss weights and paf assembly thresholds are read
   c["task"]["min_joints"] = 1;
   test::require_error([&] { experiment_from_json(c, "p.json"); }, {"task.min_joints", ">= 2"});
 }
+
+TEST_CASE("pose task: each head reads its own keys, and another head's key is an error naming the head") {
+  json c = tiny_pose_config();
+  c["task"]["head"] = "integral";
+  Experiment e = experiment_from_json(c, "p.json");
+  const json& task = e.resolved["task"];
+  CHECK(task.contains("decode_window"));
+  CHECK(task.contains("map_weight"));
+  CHECK_FALSE(task.contains("paf_threshold"));  // --print-config shows what the head uses
+  CHECK_FALSE(task.contains("limb_width"));
+  CHECK_FALSE(task.contains("heatmap_loss"));
+
+  c["task"]["paf_threshold"] = 0.2;
+  test::require_error([&] { experiment_from_json(c, "p.json"); },
+                      {"p.json", "task.paf_threshold", "head \"integral\" does not use it", "decode_window"});
+  c = tiny_pose_config();
+  c["task"]["head"] = "heatmap";
+  c["task"]["heatmap_loss"] = "cross_entropy";
+  c["task"]["decode_window"] = 2;
+  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"task.decode_window", "head \"heatmap\""});
+  c["task"].erase("decode_window");
+  c["task"]["sigma"] = 3;  // the Gaussian targets belong to the mse loss
+  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"task.sigma", "head \"heatmap\""});
+  c["task"]["heatmap_loss"] = "mse";
+  e = experiment_from_json(c, "p.json");
+  CHECK(e.task.pose.sigma == 3);
+  c = tiny_pose_config();
+  c["task"]["head"] = "direct";
+  c["task"]["stride"] = 4;
+  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"task.stride", "head \"direct\""});
+  c["task"]["strid"] = 4;  // not a pose key at all: the did-you-mean error
+  c["task"].erase("stride");
+  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"task.strid"});
+}

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <set>
 
 #include "core/enum_names.h"
 #include "train/data/datasets.h"
@@ -136,56 +137,107 @@ std::vector<std::string> pose_task_keys() {
           "person_score"};
 }
 
+namespace {
+
+// The keys of every head and heatmap loss (the registries list them), and those of the chosen one:
+// a key of another head is an error naming the head, not a value silently ignored.
+std::set<std::string> pose_keys_of_every_head() {
+  std::set<std::string> all = {"max_people"};
+  for (const auto& [name, e] : pose_head_registry().entries()) all.insert(e.keys.begin(), e.keys.end());
+  for (const auto& [name, e] : heatmap_loss_registry().entries()) all.insert(e.keys.begin(), e.keys.end());
+  return all;
+}
+
+void check_keys_belong_to_head(const ConfigObject& t, const std::string& head, const std::set<std::string>& reads) {
+  const std::set<std::string> every = pose_keys_of_every_head();
+  for (const auto& item : t.raw().items()) {
+    const std::string& key = item.key();
+    if (!every.count(key) || reads.count(key)) continue;
+    std::string own;
+    for (const std::string& k : reads) own += (own.empty() ? "" : ", ") + k;
+    OC_FAIL(t.where(key), ": head \"", head, "\" does not use it (its keys: ", own.empty() ? "none" : own, ")");
+  }
+}
+
+}  // namespace
+
 void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) {
   OC_CHECK(dataset_registry().at(data.dataset, "data.dataset").factory.load_keypoints, t.where("type"),
            ": \"pose\" needs data.dataset \"pose_coco\", got \"", data.dataset, "\"");
   PoseSettings& p = s.pose;
   p.head = t.get_string("head", p.head);
-  const PoseHeadKind& head = pose_head_registry().at(p.head, t.where("head")).factory;
-  p.stride = t.get_double("stride", p.stride);
-  OC_CHECK(p.stride >= 1, t.where("stride"), ": must be >= 1, got ", p.stride);
-  p.sigma = t.get_double("sigma", p.sigma);
-  OC_CHECK(p.sigma > 0, t.where("sigma"), ": must be positive, got ", p.sigma);
-  p.heatmap_loss = t.get_string("heatmap_loss", p.heatmap_loss);
-  heatmap_loss_registry().at(p.heatmap_loss, t.where("heatmap_loss"));
-  p.beta = t.get_double("beta", p.beta);
-  OC_CHECK(p.beta > 0 && std::isfinite(p.beta), t.where("beta"), ": must be positive, got ", p.beta);
-  p.coordinate_weight = t.get_double("coordinate_weight", p.coordinate_weight);
-  p.map_weight = t.get_double("map_weight", p.map_weight);
-  OC_CHECK(p.coordinate_weight >= 0 && std::isfinite(p.coordinate_weight), t.where("coordinate_weight"),
-           ": must be >= 0, got ", p.coordinate_weight);
-  OC_CHECK(p.map_weight >= 0 && std::isfinite(p.map_weight), t.where("map_weight"), ": must be >= 0, got ",
-           p.map_weight);
-  p.decode_window = t.get_int("decode_window", p.decode_window);
-  OC_CHECK(p.decode_window >= 0, t.where("decode_window"), ": must be >= 0 (0: the whole map), got ", p.decode_window);
-  OC_CHECK(p.coordinate_weight + p.map_weight > 0, t.where("coordinate_weight"),
-           ": coordinate_weight and map_weight are both 0, so nothing would be trained");
+  const auto& entry = pose_head_registry().at(p.head, t.where("head"));
+  const PoseHeadKind& head = entry.factory;
+  std::set<std::string> reads(entry.keys.begin(), entry.keys.end());
+  reads.insert("max_people");
+  if (reads.count("heatmap_loss")) {  // the heatmap head's sigma and target_weight belong to its mse loss
+    p.heatmap_loss = t.get_string("heatmap_loss", p.heatmap_loss);
+    const auto& loss_keys = heatmap_loss_registry().at(p.heatmap_loss, t.where("heatmap_loss")).keys;
+    reads.erase("sigma"), reads.erase("target_weight");
+    reads.insert(loss_keys.begin(), loss_keys.end());
+  }
+  check_keys_belong_to_head(t, p.head, reads);
+  auto uses = [&](const char* key) { return reads.count(key) > 0; };
+
+  if (uses("stride")) {
+    p.stride = t.get_double("stride", p.stride);
+    OC_CHECK(p.stride >= 1, t.where("stride"), ": must be >= 1, got ", p.stride);
+  }
+  if (uses("sigma")) {
+    p.sigma = t.get_double("sigma", p.sigma);
+    OC_CHECK(p.sigma > 0, t.where("sigma"), ": must be positive, got ", p.sigma);
+  }
+  if (uses("beta")) {
+    p.beta = t.get_double("beta", p.beta);
+    OC_CHECK(p.beta > 0 && std::isfinite(p.beta), t.where("beta"), ": must be positive, got ", p.beta);
+  }
+  if (uses("coordinate_weight")) {
+    p.coordinate_weight = t.get_double("coordinate_weight", p.coordinate_weight);
+    p.map_weight = t.get_double("map_weight", p.map_weight);
+    OC_CHECK(p.coordinate_weight >= 0 && std::isfinite(p.coordinate_weight), t.where("coordinate_weight"),
+             ": must be >= 0, got ", p.coordinate_weight);
+    OC_CHECK(p.map_weight >= 0 && std::isfinite(p.map_weight), t.where("map_weight"), ": must be >= 0, got ",
+             p.map_weight);
+    OC_CHECK(p.coordinate_weight + p.map_weight > 0, t.where("coordinate_weight"),
+             ": coordinate_weight and map_weight are both 0, so nothing would be trained");
+  }
+  if (uses("decode_window")) {
+    p.decode_window = t.get_int("decode_window", p.decode_window);
+    OC_CHECK(p.decode_window >= 0, t.where("decode_window"), ": must be >= 0 (0: the whole map), got ",
+             p.decode_window);
+  }
   p.max_people = t.get_int("max_people", head.multi_person ? 4 : 1);
   OC_CHECK(p.max_people >= 1, t.where("max_people"), ": must be >= 1, got ", p.max_people);
   OC_CHECK(head.multi_person || p.max_people == 1, t.where("max_people"), ": head \"", p.head,
            "\" predicts one person per image; multi-person needs head \"paf\"");
-  p.limb_width = t.get_double("limb_width", p.limb_width);
-  OC_CHECK(p.limb_width > 0, t.where("limb_width"), ": must be positive, got ", p.limb_width);
-  p.peak_threshold = t.get_double("peak_threshold", p.peak_threshold);
-  PoseAssemblyOptions& a = p.assembly;
-  a.paf_threshold = t.get_double("paf_threshold", a.paf_threshold);
-  a.samples = static_cast<int>(t.get_int("limb_samples", a.samples));
-  OC_CHECK(a.samples >= 2 && a.samples <= 1000, t.where("limb_samples"), ": must be in [2, 1000], got ", a.samples);
-  a.min_fraction = t.get_double("min_limb_fraction", a.min_fraction);
-  OC_CHECK(a.min_fraction >= 0 && a.min_fraction <= 1, t.where("min_limb_fraction"), ": must be in [0, 1], got ",
-           a.min_fraction);
-  a.min_joints = static_cast<int>(t.get_int("min_joints", a.min_joints));
-  OC_CHECK(a.min_joints >= 2, t.where("min_joints"), ": must be >= 2 (a person is at least one limb), got ",
-           a.min_joints);
-  a.min_score = t.get_double("min_person_score", a.min_score);
-  OC_CHECK(std::isfinite(a.min_score), t.where("min_person_score"), ": must be finite, got ", a.min_score);
-  a.replace_contradicting = enum_from_name(kContradictingLimbRules, t.get_string("contradicting_limb", "drop"),
-                                           (t.where("contradicting_limb") + ": unknown rule").c_str());
-  a.score_per_joint = enum_from_name(kPersonScores, t.get_string("person_score", "joints_and_limbs"),
-                                     (t.where("person_score") + ": unknown score").c_str());
-  p.target_weight = t.get_double("target_weight", p.target_weight);
-  OC_CHECK(p.target_weight >= 1 && std::isfinite(p.target_weight), t.where("target_weight"), ": must be >= 1, got ",
-           p.target_weight);
+  if (uses("limb_width")) {
+    p.limb_width = t.get_double("limb_width", p.limb_width);
+    OC_CHECK(p.limb_width > 0, t.where("limb_width"), ": must be positive, got ", p.limb_width);
+  }
+  if (uses("peak_threshold")) p.peak_threshold = t.get_double("peak_threshold", p.peak_threshold);
+  if (uses("paf_threshold")) {  // the assembly's keys come together (paf)
+    PoseAssemblyOptions& a = p.assembly;
+    a.paf_threshold = t.get_double("paf_threshold", a.paf_threshold);
+    a.samples = static_cast<int>(t.get_int("limb_samples", a.samples));
+    OC_CHECK(a.samples >= 2 && a.samples <= 1000, t.where("limb_samples"), ": must be in [2, 1000], got ", a.samples);
+    a.min_fraction = t.get_double("min_limb_fraction", a.min_fraction);
+    OC_CHECK(a.min_fraction >= 0 && a.min_fraction <= 1, t.where("min_limb_fraction"), ": must be in [0, 1], got ",
+             a.min_fraction);
+    a.min_joints = static_cast<int>(t.get_int("min_joints", a.min_joints));
+    OC_CHECK(a.min_joints >= 2, t.where("min_joints"), ": must be >= 2 (a person is at least one limb), got ",
+             a.min_joints);
+    a.min_score = t.get_double("min_person_score", a.min_score);
+    OC_CHECK(std::isfinite(a.min_score), t.where("min_person_score"), ": must be finite, got ", a.min_score);
+    a.replace_contradicting = enum_from_name(kContradictingLimbRules, t.get_string("contradicting_limb", "drop"),
+                                             (t.where("contradicting_limb") + ": unknown rule").c_str());
+    a.score_per_joint = enum_from_name(kPersonScores, t.get_string("person_score", "joints_and_limbs"),
+                                       (t.where("person_score") + ": unknown score").c_str());
+  }
+  if (uses("target_weight")) {
+    p.target_weight = t.get_double("target_weight", p.target_weight);
+    OC_CHECK(p.target_weight >= 1 && std::isfinite(p.target_weight), t.where("target_weight"),
+             ": must be >= 1, got ", p.target_weight);
+  }
 }
 
 std::unique_ptr<Task> make_pose_task(const Experiment& e, bool with_train, const std::string& eval_split) {
