@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/thread_pool.h"
 #include "tests/helpers.h"
 #include "train/io/safetensors.h"
 #include "train/trainer.h"
@@ -138,6 +139,25 @@ TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimiz
   REQUIRE(want.size() == 2);
   CHECK(got == want);
   CHECK(file_tensors(b.out_dir + "/best.safetensors") == file_tensors(a.out_dir + "/best.safetensors"));
+}
+
+TEST_CASE("train: one thread and three give the same run, bit for bit", "[slow]") {
+  if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
+  std::vector<std::vector<float>> values;
+  std::vector<std::vector<json>> metrics;
+  for (int threads : {1, 3}) {
+    set_num_threads(threads);
+    Experiment e = experiment_from_json(tiny_config(1, 320), "tiny.json");
+    test::TempDir dir("ocellus_train_threads");
+    RunOptions o;
+    o.out_dir = dir.str();
+    train_experiment(e, o);
+    values.push_back(all_values(*e.model));
+    metrics.push_back(metrics_of(o.out_dir));
+  }
+  set_num_threads(0);
+  CHECK(values[1] == values[0]);
+  CHECK(metrics[1] == metrics[0]);
 }
 
 TEST_CASE("train: temporaries of dead writers are removed, a live process's and other files kept") {

@@ -13,6 +13,7 @@
 #include "kernels/conv/conv_direct_cpu.h"
 #include "kernels/conv/conv_kernels.h"
 #include "kernels/conv/conv_math.h"
+#include "kernels/conv/conv_parts_cpu.h"
 #include "kernels/gemm/gemm_cpu.h"
 
 namespace oc {
@@ -310,8 +311,9 @@ void weight_grad(const ConvGeom& g, const T* x, const T* gy, T* gw) {
   const int64_t P = g.P(), CRS = g.CRS(), Kg = g.Kg(), Cg = g.Cg(), numel = g.K * CRS;
   const int64_t tc = tile_cols(g), tiles = ceil_div(P, tc), units = g.N * g.G * tiles;
   // Each part sums a fixed, contiguous range of units into its own buffer (part 0: gw), and the
-  // parts are added in order: the result does not depend on thread timing.
-  const int64_t parts = std::max<int64_t>(1, std::min<int64_t>(num_threads(), units));
+  // parts are added in order: the result depends on neither thread timing nor the thread count
+  // (conv_parts_cpu.h).
+  const int64_t parts = std::max<int64_t>(1, std::min(kWeightGradParts, units));
   std::vector<T> partial_store(static_cast<size_t>((parts - 1) * numel), T(0));
   std::fill(gw, gw + numel, T(0));
   auto partial = [&](int64_t part) { return part == 0 ? gw : partial_store.data() + (part - 1) * numel; };
@@ -330,14 +332,17 @@ void weight_grad(const ConvGeom& g, const T* x, const T* gy, T* gw) {
     gemm_cpu(false, true, Kg, CRS, cols, T(1), gy + (n * g.K + grp * Kg) * P + p0, P, B, ldb, T(1),
              acc + grp * Kg * CRS, CRS);
   };
-  parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
-    for (int64_t part = b; part < e; ++part)
-      for (int64_t u = part * units / parts; u < (part + 1) * units / parts; ++u) run_unit(u, partial(part));
-  });
-  for (int64_t part = 1; part < parts; ++part) {
-    const T* src = partial(part);
-    for (int64_t i = 0; i < numel; ++i) gw[i] += src[i];
+  auto run_part = [&](int64_t part) {
+    for (int64_t u = part * units / parts; u < (part + 1) * units / parts; ++u) run_unit(u, partial(part));
+  };
+  if (parts >= num_threads()) {
+    parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
+      for (int64_t part = b; part < e; ++part) run_part(part);
+    });
+  } else {  // more threads than parts: the parts in turn, each GEMM on every thread (same sums)
+    for (int64_t part = 0; part < parts; ++part) run_part(part);
   }
+  add_parts_in_order(gw, partial_store.data(), parts - 1, numel, numel);
 }
 
 template <class T>

@@ -19,6 +19,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "kernels/conv/conv_parts_cpu.h"
 #include "kernels/gemm/gemm_cpu.h"
 
 namespace oc {
@@ -287,21 +288,23 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
     }
   };
 
-  // Parts: fixed ranges of images with their own sums (a batch smaller than the pool instead runs
-  // its images in order, each image's tiles in parallel).
-  const int64_t parts = g.N >= num_threads() ? num_threads() : 1;
+  // Parts: fixed ranges of images with their own sums, as many whatever the thread count
+  // (conv_parts_cpu.h). With fewer parts than threads the parts run in turn, each image's tiles in
+  // parallel: tiles own disjoint sums, so every sum is added in the same order either way.
+  const int64_t parts = std::max<int64_t>(1, std::min(kWeightGradParts, g.N));
   std::vector<float> sums(static_cast<size_t>(parts * acc_size), 0.0f);
-  if (parts == 1) {
-    for (int64_t n = 0; n < g.N; ++n) add_image(n, sums.data(), true);
-  } else {
+  auto run_part = [&](int64_t part, bool parallel_tiles) {
+    for (int64_t n = part * g.N / parts; n < (part + 1) * g.N / parts; ++n)
+      add_image(n, sums.data() + part * acc_size, parallel_tiles);
+  };
+  if (parts >= num_threads()) {
     parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
-      for (int64_t part = b; part < e; ++part)
-        for (int64_t n = part * g.N / parts; n < (part + 1) * g.N / parts; ++n)
-          add_image(n, sums.data() + part * acc_size, false);
+      for (int64_t part = b; part < e; ++part) run_part(part, false);
     });
+  } else {
+    for (int64_t part = 0; part < parts; ++part) run_part(part, true);
   }
-  for (int64_t part = 1; part < parts; ++part)
-    for (int64_t i = 0; i < acc_size; ++i) sums[static_cast<size_t>(i)] += sums[static_cast<size_t>(part * acc_size + i)];
+  add_parts_in_order(sums.data(), sums.data() + acc_size, parts - 1, acc_size, acc_size);
   for (int64_t k = 0; k < g.K; ++k)
     for (int64_t t = 0; t < T; ++t)
       gw[k * T + t] = sums[static_cast<size_t>(((t / kTaps) * kblocks + k / kCols) * kTaps * kCols + (t % kTaps) * kCols +
