@@ -313,7 +313,7 @@ void weight_grad(const ConvGeom& g, const T* x, const T* gy, T* gw) {
   // Each part sums a fixed, contiguous range of units into its own buffer (part 0: gw), and the
   // parts are added in order: the result depends on neither thread timing nor the thread count
   // (conv_parts_cpu.h).
-  const int64_t parts = std::max<int64_t>(1, std::min(kWeightGradParts, units));
+  const int64_t parts = weight_grad_parts(units, numel, sizeof(T));
   std::vector<T> partial_store(static_cast<size_t>((parts - 1) * numel), T(0));
   std::fill(gw, gw + numel, T(0));
   auto partial = [&](int64_t part) { return part == 0 ? gw : partial_store.data() + (part - 1) * numel; };
@@ -335,13 +335,9 @@ void weight_grad(const ConvGeom& g, const T* x, const T* gy, T* gw) {
   auto run_part = [&](int64_t part) {
     for (int64_t u = part * units / parts; u < (part + 1) * units / parts; ++u) run_unit(u, partial(part));
   };
-  if (parts >= num_threads()) {
-    parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
-      for (int64_t part = b; part < e; ++part) run_part(part);
-    });
-  } else {  // more threads than parts: the parts in turn, each GEMM on every thread (same sums)
-    for (int64_t part = 0; part < parts; ++part) run_part(part);
-  }
+  parallel_for(0, parts, 1, [&](int64_t b, int64_t e) {
+    for (int64_t part = b; part < e; ++part) run_part(part);
+  });
   add_parts_in_order(gw, partial_store.data(), parts - 1, numel, numel);
 }
 

@@ -291,7 +291,7 @@ void conv_direct_weight_grad(const ConvGeom& g, const float* x, const float* gy,
   // Parts: fixed ranges of images with their own sums, as many whatever the thread count
   // (conv_parts_cpu.h). With fewer parts than threads the parts run in turn, each image's tiles in
   // parallel: tiles own disjoint sums, so every sum is added in the same order either way.
-  const int64_t parts = std::max<int64_t>(1, std::min(kWeightGradParts, g.N));
+  const int64_t parts = weight_grad_parts(g.N, acc_size, sizeof(float));
   std::vector<float> sums(static_cast<size_t>(parts * acc_size), 0.0f);
   auto run_part = [&](int64_t part, bool parallel_tiles) {
     for (int64_t n = part * g.N / parts; n < (part + 1) * g.N / parts; ++n)

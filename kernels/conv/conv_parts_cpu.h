@@ -10,7 +10,16 @@
 
 namespace oc {
 
-constexpr int64_t kWeightGradParts = 8;
+constexpr int64_t kWeightGradParts = 16;                   // every thread busy up to 16 threads
+constexpr int64_t kWeightGradPartsBytes = int64_t{64} << 20;  // at most this much in part buffers
+
+// How many parts for `units` units of work into sums of `values` values of `value_bytes` each: up
+// to kWeightGradParts, no more than the units, fewer for large weights (the memory cap); never
+// the thread count.
+inline int64_t weight_grad_parts(int64_t units, int64_t values, int64_t value_bytes) {
+  const int64_t by_memory = kWeightGradPartsBytes / std::max<int64_t>(1, values * value_bytes);
+  return std::max<int64_t>(1, std::min({kWeightGradParts, units, by_memory}));
+}
 
 // dst[i] += src[p * stride + i] for p = 0, 1, ..., count - 1 in that order, for i in [0, n); the
 // elements are split among threads, never the order of one element's terms.

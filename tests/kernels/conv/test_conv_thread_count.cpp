@@ -54,7 +54,12 @@ TEST_CASE("conv2d cpu: every pass is bit-identical on 1, 2, 3, 5 and 16 threads"
       geometry(2 * kWeightGradParts + 3, 4, 8, 12, 3, 1, 1),  // uneven parts
       geometry(6, 8, 8, 8, 3, 1, 2),                       // groups: im2col + GEMM only
       geometry(11, 32, 6, 40, 1, 1, 1),                    // 1x1: the input is the GEMM operand
+      geometry(20, 1024, 2, 2048, 1, 1, 1),                // 8 MiB of weights: the memory cap's 8 parts
   };
+  REQUIRE(weight_grad_parts(20, 2048 * 1024, 4) == 8);
+  REQUIRE(weight_grad_parts(20, 100, 4) == kWeightGradParts);
+  REQUIRE(weight_grad_parts(3, 100, 4) == 3);
+  REQUIRE(weight_grad_parts(3, int64_t{1} << 40, 4) == 1);
   for (bool direct : {true, false}) {
     conv_direct_enable(direct);
     for (const ConvGeom& g : cases) {
