@@ -9,6 +9,7 @@
 #   failure   a rank killed with SIGKILL, or stopped (SIGSTOP: a hang), ends the job with an error
 #             within a bounded time, never a silent hang
 #   mismatch  ranks with different configs are refused at start, naming the key
+#   nccl      on 2 GPUs, the CUDA path (NCCL) trains as 1 GPU with the same global batch, and as the CPU
 # Exit 77 (skipped) when mpirun is missing, or when the build has no MPI (after checking that
 # `ocellus info` says so and that a process started as one of several is refused, naming the fix).
 # Usage: tests/dist_test.sh PART BUILD_DIR SOURCE_DIR HAS_MPI   (HAS_MPI: CMake's OCELLUS_HAS_MPI, 0 or 1)
@@ -155,6 +156,25 @@ parity)
   python3 "$WORK/compare.py" exact "$WORK/a" "$WORK/b" || fail "two identical 2-process runs differ"
   # Only rank 0 writes and prints: one start-up line, one line per epoch.
   [ "$(grep -c "^epoch 1/2  train loss" "$WORK/a.log")" -eq 1 ] || fail "epoch lines not from rank 0 alone: $(cat "$WORK/a.log")"
+  ;;
+
+nccl)
+  # The CUDA path: NCCL sums the CUDA gradients of 2 processes, one GPU each (NCCL refuses two ranks
+  # on one device), against one process on one GPU with the same global batch, as parity does on
+  # the CPU; and against the 2-process CPU run. Skipped without NCCL in the build or 2 GPUs.
+  "$OCELLUS" info | grep -q "CUDA tensors by NCCL" || { echo "skipped: this build has no NCCL"; exit 77; }
+  gpus=$("$OCELLUS" info | sed -n 's/^ *CUDA devices: *\([0-9]*\).*/\1/p')
+  [ "${gpus:-0}" -ge 2 ] || { echo "skipped: the NCCL parity needs 2 CUDA devices, this machine has ${gpus:-0}"; exit 77; }
+  CUDA=(--set train.device=cuda "${NO_DROPOUT[@]}")
+  "$OCELLUS" train "$CFG" --out "$WORK/one" "${CUDA[@]}" --set data.batch_size=64 > "$WORK/one.log" 2>&1 \
+    || fail "one process on CUDA: $(cat "$WORK/one.log")"
+  train2 "$WORK/two" "$WORK/two.log" "${CUDA[@]}" --set train.distributed.sync_batchnorm=true \
+    || fail "two processes on CUDA: $(cat "$WORK/two.log")"
+  grep -q "gradient sums over 2 processes (NCCL)" "$WORK/two.log" || fail "the gradients were not summed by NCCL: $(cat "$WORK/two.log")"
+  python3 "$WORK/compare.py" close "$WORK/one" "$WORK/two" 1e-3 || fail "2 x 32 on CUDA with sync batch norm differs from 1 x 64"
+  train2 "$WORK/cpu" "$WORK/cpu.log" "${NO_DROPOUT[@]}" --set train.distributed.sync_batchnorm=true \
+    || fail "two processes on the CPU: $(cat "$WORK/cpu.log")"
+  python3 "$WORK/compare.py" close "$WORK/cpu" "$WORK/two" 1e-3 || fail "2 processes on CUDA (NCCL) differ from 2 on the CPU (MPI)"
   ;;
 
 resume)
