@@ -25,13 +25,6 @@ double nice_step_at_least(double v) {
 // The next 1, 2, 5 x 10^k after step.
 double next_nice_step(double step) { return nice_step_at_least(step * 1.0001); }
 
-// The font has no '@' (test_pck@0.1): it is spelled out.
-std::string drawable(const std::string& text) {
-  std::string out;
-  for (char c : text) out += c == '@' ? std::string(" at ") : std::string(1, c);
-  return out;
-}
-
 void set_pixel(Tensor& image, int64_t x, int64_t y, const Rgb& c, const PixelRect& clip) {
   const int64_t H = image.size(1), W = image.size(2);
   if (!clip.contains(x, y) || x < 0 || y < 0 || x >= W || y >= H) return;
@@ -151,8 +144,8 @@ void draw_panel(Tensor& image, const Panel& p, const Axis& ax, const Axis& ay, i
   draw_line(image, area.x0 - 1, area.y0 - 1, area.x0 - 1, area.y1, kFrame, 1, everywhere);
   draw_line(image, area.x1, area.y0 - 1, area.x1, area.y1, kFrame, 1, everywhere);
 
-  draw_text(image, area.x0, top + 6, drawable(p.title), kText, s);
-  const std::string xname = drawable(p.x_name);
+  draw_text(image, area.x0, top + 6, p.title, kText, s);
+  const std::string& xname = p.x_name;
   draw_text(image, (area.x0 + area.x1 - text_width(xname, s)) / 2, area.y1 + 8 + th + 6, xname, kText, s);
 }
 
@@ -163,7 +156,7 @@ int64_t legend_rows(Tensor* image, const std::vector<LegendEntry>& legend, int64
   const int64_t th = text_height(s), row_h = th + 10, swatch = 28;
   int64_t x = 16, y = 8;
   for (const LegendEntry& e : legend) {
-    const std::string label = drawable(e.label);
+    const std::string& label = e.label;
     const int64_t w = swatch + 8 + text_width(label, s);
     if (x > 16 && x + w > width - 16) x = 16, y += row_h;
     if (image) {

@@ -121,7 +121,7 @@ void write_pose_maps_picture(Experiment& e, Device device, const std::string& sp
     if (layout.fields) {
       row.pred_fields = sample(outs.back(), i);
       row.target_fields = sample(target_fields, i);
-      // The font has no '|': "L on limbs" is the mean length of the predicted limb vectors on the target's limb cells.
+      // "L on limbs": the mean length of the predicted limb vectors on the target's limb cells.
       row.text += format("   L on limbs %.2f (target %.2f)", mean_field_length_on_limbs(row.pred_fields, row.target_fields),
                          mean_field_length_on_limbs(row.target_fields, row.target_fields));
     }
