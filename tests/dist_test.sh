@@ -162,19 +162,23 @@ nccl)
   # The CUDA path: NCCL sums the CUDA gradients of 2 processes, one GPU each (NCCL refuses two ranks
   # on one device), against one process on one GPU with the same global batch, as parity does on
   # the CPU; and against the 2-process CPU run. Skipped without NCCL in the build or 2 GPUs.
-  "$OCELLUS" info | grep -q "CUDA tensors by NCCL" || { echo "skipped: this build has no NCCL"; exit 77; }
-  gpus=$("$OCELLUS" info | sed -n 's/^ *CUDA devices: *\([0-9]*\).*/\1/p')
-  [ "${gpus:-0}" -ge 2 ] || { echo "skipped: the NCCL parity needs 2 CUDA devices, this machine has ${gpus:-0}"; exit 77; }
+  info=$("$OCELLUS" info 2>&1) || fail "ocellus info failed: $info"
+  echo "$info" | grep -q "CUDA tensors by NCCL" || { echo "skipped: this build has no NCCL"; exit 77; }
+  gpus=$(echo "$info" | sed -n 's/^ *CUDA devices: *\([0-9]*\).*/\1/p')
+  [ "${gpus:-0}" -ge 2 ] || { echo "skipped: the NCCL parity needs 2 CUDA devices, here ${gpus:-0}"; exit 77; }
   CUDA=(--set train.device=cuda "${NO_DROPOUT[@]}")
   "$OCELLUS" train "$CFG" --out "$WORK/one" "${CUDA[@]}" --set data.batch_size=64 > "$WORK/one.log" 2>&1 \
     || fail "one process on CUDA: $(cat "$WORK/one.log")"
   train2 "$WORK/two" "$WORK/two.log" "${CUDA[@]}" --set train.distributed.sync_batchnorm=true \
     || fail "two processes on CUDA: $(cat "$WORK/two.log")"
-  grep -q "gradient sums over 2 processes (NCCL)" "$WORK/two.log" || fail "the gradients were not summed by NCCL: $(cat "$WORK/two.log")"
-  python3 "$WORK/compare.py" close "$WORK/one" "$WORK/two" 1e-3 || fail "2 x 32 on CUDA with sync batch norm differs from 1 x 64"
+  grep -q "gradient sums over 2 processes (NCCL)" "$WORK/two.log" \
+    || fail "the gradients were not summed by NCCL: $(cat "$WORK/two.log")"
+  python3 "$WORK/compare.py" close "$WORK/one" "$WORK/two" 1e-3 \
+    || fail "2 x 32 on CUDA with sync batch norm differs from 1 x 64"
   train2 "$WORK/cpu" "$WORK/cpu.log" "${NO_DROPOUT[@]}" --set train.distributed.sync_batchnorm=true \
     || fail "two processes on the CPU: $(cat "$WORK/cpu.log")"
-  python3 "$WORK/compare.py" close "$WORK/cpu" "$WORK/two" 1e-3 || fail "2 processes on CUDA (NCCL) differ from 2 on the CPU (MPI)"
+  python3 "$WORK/compare.py" close "$WORK/cpu" "$WORK/two" 1e-3 \
+    || fail "2 processes on CUDA (NCCL) differ from 2 on the CPU (MPI)"
   ;;
 
 resume)

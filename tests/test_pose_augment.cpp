@@ -104,6 +104,23 @@ TEST_CASE("pose augment: crops shift, rotations turn, and joints leaving the ima
   const std::vector<float> want = {10, 5, 2, 13, 10, 2, 10, 10, 1};
   for (size_t i = 0; i < t.size(); ++i) CHECK(t[i] == Approx(want[i]).margin(1e-5));
 
+  // Pixels the affine map pushes off the canvas are lost before the crop pads with zeros: a joint
+  // brought back inside by the crop's shift sits on padding, so it is unlabelled; so is one that
+  // starts off the image and is carried onto it.
+  AugmentDraw lost;
+  lost.affine = true, lost.translate_x = -5, lost.crop_dx = 0, lost.crop_dy = 4;  // padding 4: x + 4
+  t = {1, 5, 2, 8, 5, 2, -3, 5, 1};
+  augment_pose_targets(lost, s, 10, 20, 4, 1, t.data());
+  CHECK(t == std::vector<float>{0, 0, 0, 7, 5, 2, 0, 0, 0});  // -4 after the affine map, 0 after the crop
+  double x = -3, y = 5;
+  AugmentDraw in;
+  in.affine = true, in.translate_x = 5;
+  CHECK_FALSE(augment_point(in, 10, 20, 0, x, y));  // lands at x = 2, but its pixels were never there
+  CHECK(x == Approx(2));
+  x = 1, y = 5;
+  CHECK(augment_point(in, 10, 20, 0, x, y));
+  CHECK(x == Approx(6));
+
   AugmentDraw away;
   away.affine = true, away.translate_x = 30;
   t = {15, 10, 2, 1, 1, 2, 10, 10, 1};

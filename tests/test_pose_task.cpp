@@ -71,7 +71,7 @@ TEST_CASE("pose task: config errors name the key") {
   test::require_error([&] { experiment_from_json(c, "p.json"); }, {"data.crop", "scale"});
   c = pose_config("a", "b", "integral");
   c["data"]["augment"] = {{"affine_degrees", 200}};
-  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"affine_degrees"});
+  test::require_error([&] { experiment_from_json(c, "p.json"); }, {"p.json", "data.augment", "affine_degrees"});
 }
 
 TEST_CASE("pose task: data.augment trains, the joints moving with the pixels") {

@@ -143,6 +143,9 @@ TEST_CASE("train: resuming mid-epoch continues exactly (same data order, optimiz
 
 TEST_CASE("train: one thread and three give the same run, bit for bit", "[slow]") {
   if (!have_fashion_mnist()) FAIL("Fashion-MNIST is missing: tools/setup.sh installs dataset-fashion-mnist");
+  struct ThreadsRestored {
+    ~ThreadsRestored() { set_num_threads(0); }
+  } restore;
   std::vector<std::vector<float>> values;
   std::vector<std::vector<json>> metrics;
   for (int threads : {1, 3}) {
@@ -155,7 +158,6 @@ TEST_CASE("train: one thread and three give the same run, bit for bit", "[slow]"
     values.push_back(all_values(*e.model));
     metrics.push_back(metrics_of(o.out_dir));
   }
-  set_num_threads(0);
   CHECK(values[1] == values[0]);
   CHECK(metrics[1] == metrics[0]);
 }

@@ -1,7 +1,17 @@
 // COCO's person keypoint definition (person_keypoints_*.json's category and cocoeval.py's sigmas).
 #include "nets/pose/keypoints.h"
 
+#include <utility>
+
 namespace oc {
+
+std::vector<size_t> joint_sources(const Skeleton& skeleton, bool flipped) {
+  std::vector<size_t> source(skeleton.joint_names.size());
+  for (size_t j = 0; j < source.size(); ++j) source[j] = j;
+  if (flipped)
+    for (const auto& fp : skeleton.flip_pairs) std::swap(source[static_cast<size_t>(fp[0])], source[static_cast<size_t>(fp[1])]);
+  return source;
+}
 
 const Skeleton& coco_person_skeleton() {
   static const Skeleton s = [] {

@@ -32,6 +32,9 @@ struct Skeleton {
 
 // The 17 COCO person keypoints: names, the 19 COCO skeleton limbs (0-based), the left/right pairs.
 const Skeleton& coco_person_skeleton();
+// Which input joint each output joint reads: j itself, or with `flipped` its flip_pairs partner (a
+// mirrored left wrist is the right wrist).
+std::vector<size_t> joint_sources(const Skeleton& skeleton, bool flipped);
 // COCO's per-joint OKS constants sigma_i for the 17 person keypoints (cocoeval.py's kpt_oks_sigmas).
 const std::vector<float>& coco_person_sigmas();
 

@@ -119,6 +119,12 @@ AugmentDraw draw_augment(const AugmentOptions& opt, int64_t H, int64_t W, Genera
   return d;
 }
 
+AugmentDraw draw_augment_for_sample(const AugmentOptions& opt, int64_t H, int64_t W, uint64_t seed, int64_t index) {
+  Generator gen(seed);
+  gen.offset = static_cast<uint64_t>(index) * kAugmentBlocks;
+  return draw_augment(opt, H, W, gen);
+}
+
 void apply_augment(const uint8_t* src, uint8_t* dst, uint8_t* scratch, int64_t C, int64_t H, int64_t W,
                    const AugmentDraw& draw, int64_t crop_padding) {
   // Stages alternate between dst and scratch, chosen so that the last one writes dst and no stage
@@ -152,19 +158,24 @@ void apply_augment(const uint8_t* src, uint8_t* dst, uint8_t* scratch, int64_t C
   }
 }
 
-void augment_point(const AugmentDraw& draw, int64_t H, int64_t W, int64_t crop_padding, double& x, double& y) {
+bool augment_point(const AugmentDraw& draw, int64_t H, int64_t W, int64_t crop_padding, double& x, double& y) {
+  auto on_image = [&] { return x >= -0.5 && x < W - 0.5 && y >= -0.5 && y < H - 0.5; };
+  bool kept = on_image();
   if (draw.affine) {
     // The inverse of affine_kernel's sampling map: p_out = c + t + s R(theta) (p_in - c).
     const double th = draw.degrees * kPi / 180.0, cs = std::cos(th) * draw.scale, sn = std::sin(th) * draw.scale;
     const double cx = (W - 1) * 0.5, cy = (H - 1) * 0.5, u = x - cx, v = y - cy;
     x = cx + draw.translate_x + u * cs + v * sn;
     y = cy + draw.translate_y - u * sn + v * cs;
+    kept = kept && on_image();
   }
   if (crop_padding > 0) {  // out[y, x] = in[y + dy - pad, x + dx - pad]
     x -= static_cast<double>(draw.crop_dx - crop_padding);
     y -= static_cast<double>(draw.crop_dy - crop_padding);
+    kept = kept && on_image();
   }
-  if (draw.flip) x = static_cast<double>(W - 1) - x;
+  if (draw.flip) x = static_cast<double>(W - 1) - x;  // keeps the image to itself
+  return kept;
 }
 
 Tensor hflip(const Tensor& image) {

@@ -32,6 +32,9 @@ struct AugmentDraw {
 // offset i * kAugmentBlocks.
 constexpr uint64_t kAugmentBlocks = 2;
 AugmentDraw draw_augment(const AugmentOptions& opt, int64_t H, int64_t W, Generator& gen);
+// Sample `index`'s draw under `seed`: the blocks from offset index * kAugmentBlocks, the loader's
+// scheme, so any sample is drawn alone, in any order, on any thread.
+AugmentDraw draw_augment_for_sample(const AugmentOptions& opt, int64_t H, int64_t W, uint64_t seed, int64_t index);
 
 // Applies a draw in the order affine, crop, flip: src and dst are uint8 [C,H,W] contiguous buffers
 // (distinct); `scratch` holds at least C*H*W bytes. Trusts its arguments.
@@ -39,9 +42,11 @@ void apply_augment(const uint8_t* src, uint8_t* dst, uint8_t* scratch, int64_t C
                    const AugmentDraw& draw, int64_t crop_padding);
 
 // Where apply_augment moves the point (x, y) of an H x W image, in the same coordinates (pixel
-// centres at integers): through the affine map, the crop's shift and the flip, in that order. A
-// point the pixels' own warp would carry off the image lands outside [-0.5, W - 0.5] x [-0.5, H - 0.5].
-void augment_point(const AugmentDraw& draw, int64_t H, int64_t W, int64_t crop_padding, double& x, double& y);
+// centres at integers): through the affine map, the crop's shift and the flip, in that order. True
+// when the pixels under the point survive: it lies on the image, [-0.5, W - 0.5) x [-0.5, H - 0.5),
+// before, after the affine map and after the crop (each stage drops what leaves it, and the crop
+// fills in zeros, so a point back inside at the end may sit on padding).
+bool augment_point(const AugmentDraw& draw, int64_t H, int64_t W, int64_t crop_padding, double& x, double& y);
 
 // Tensor forms (uint8 [C,H,W], any strides, CPU), each returning a new contiguous image.
 // out[c, y, x] = in[c, y, W-1-x]

@@ -236,9 +236,7 @@ Batch DataLoader::assemble(int64_t b) const {
       transformed = contiguous(to(transformed, Device::cpu()));
       src = transformed.data<uint8_t>();
     } else if (augment) {
-      Generator gen(augment_seed_);
-      gen.offset = static_cast<uint64_t>(s) * kAugmentBlocks;
-      AugmentDraw d = draw_augment(opt_.augment, H, W, gen);
+      const AugmentDraw d = draw_augment_for_sample(opt_.augment, H, W, augment_seed_, s);
       apply_augment(src, pixels.data(), pixels.data() + chw, C, H, W, d, opt_.augment.random_crop_padding);
       src = pixels.data();
     }

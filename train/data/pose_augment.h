@@ -3,8 +3,6 @@
 // swaps the left and right joints (the skeleton's flip_pairs); a joint the warp carries off the
 // image becomes unlabelled.
 #pragma once
-#include <vector>
-
 #include "nets/pose/keypoints.h"
 #include "train/data/augment.h"
 #include "train/data/pose_dataset.h"

@@ -200,10 +200,11 @@ std::string DataParallel::timing_summary() const {
   if (t.steps == 0) return "";
   const double n = static_cast<double>(t.steps);
   char buf[256];
+  const char* by = comm_->device_communicator() ? "NCCL" : comm_->backend();
   std::snprintf(buf, sizeof buf,
-                "gradient sums over %d processes (%s), %zu buckets, per step: backward %.1f ms, summing %.1f ms (on "
-                "the reducer's thread, beside backward), %.1f ms waited after backward",
-                size(), comm_->device_communicator() ? "NCCL" : comm_->backend(), reducer_->buckets().size(), t.backward_ms / n, t.sum_ms / n, t.exposed_ms / n);
+                "gradient sums over %d processes (%s), %zu buckets, per step: backward %.1f ms, summing %.1f ms "
+                "(on the reducer's thread, beside backward), %.1f ms waited after backward",
+                size(), by, reducer_->buckets().size(), t.backward_ms / n, t.sum_ms / n, t.exposed_ms / n);
   return buf;
 }
 

@@ -305,11 +305,7 @@ PoseSample crop_person(const Tensor& image, const Person& person, const Skeleton
   float* dst = out.image.data<float>();
   for (size_t i = 0; i < pixels.size(); ++i) dst[i] = static_cast<float>(pixels[i]) * (1.0f / 255.0f);
 
-  // Output joint j is input joint partner[j]: a mirrored left wrist is the right wrist.
-  std::vector<int> partner(K);
-  for (size_t j = 0; j < K; ++j) partner[j] = static_cast<int>(j);
-  if (draw.flip)
-    for (const auto& fp : skeleton.flip_pairs) std::swap(partner[fp[0]], partner[fp[1]]);
+  const std::vector<size_t> partner = joint_sources(skeleton, draw.flip);
   out.keypoints.resize(K);
   for (size_t j = 0; j < K; ++j) {
     const Keypoint& q = person.keypoints[partner[j]];

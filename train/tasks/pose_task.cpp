@@ -193,14 +193,17 @@ void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
   }
   if (uses("coordinate_weight")) {
     p.coordinate_weight = t.get_double("coordinate_weight", p.coordinate_weight);
-    p.map_weight = t.get_double("map_weight", p.map_weight);
     OC_CHECK(p.coordinate_weight >= 0 && std::isfinite(p.coordinate_weight), t.where("coordinate_weight"),
              ": must be >= 0, got ", p.coordinate_weight);
+  }
+  if (uses("map_weight")) {
+    p.map_weight = t.get_double("map_weight", p.map_weight);
     OC_CHECK(p.map_weight >= 0 && std::isfinite(p.map_weight), t.where("map_weight"), ": must be >= 0, got ",
              p.map_weight);
+  }
+  if (uses("coordinate_weight") && uses("map_weight"))
     OC_CHECK(p.coordinate_weight + p.map_weight > 0, t.where("coordinate_weight"),
              ": coordinate_weight and map_weight are both 0, so nothing would be trained");
-  }
   if (uses("decode_window")) {
     p.decode_window = t.get_int("decode_window", p.decode_window);
     OC_CHECK(p.decode_window >= 0, t.where("decode_window"), ": must be >= 0 (0: the whole map), got ",
@@ -215,24 +218,32 @@ void read_pose_task(ConfigObject& t, TaskSettings& s, const DataSettings& data) 
     OC_CHECK(p.limb_width > 0, t.where("limb_width"), ": must be positive, got ", p.limb_width);
   }
   if (uses("peak_threshold")) p.peak_threshold = t.get_double("peak_threshold", p.peak_threshold);
-  if (uses("paf_threshold")) {  // the assembly's keys come together (paf)
-    PoseAssemblyOptions& a = p.assembly;
-    a.paf_threshold = t.get_double("paf_threshold", a.paf_threshold);
+  PoseAssemblyOptions& a = p.assembly;  // paf's
+  if (uses("paf_threshold")) a.paf_threshold = t.get_double("paf_threshold", a.paf_threshold);
+  if (uses("limb_samples")) {
     a.samples = static_cast<int>(t.get_int("limb_samples", a.samples));
     OC_CHECK(a.samples >= 2 && a.samples <= 1000, t.where("limb_samples"), ": must be in [2, 1000], got ", a.samples);
+  }
+  if (uses("min_limb_fraction")) {
     a.min_fraction = t.get_double("min_limb_fraction", a.min_fraction);
     OC_CHECK(a.min_fraction >= 0 && a.min_fraction <= 1, t.where("min_limb_fraction"), ": must be in [0, 1], got ",
              a.min_fraction);
+  }
+  if (uses("min_joints")) {
     a.min_joints = static_cast<int>(t.get_int("min_joints", a.min_joints));
     OC_CHECK(a.min_joints >= 2, t.where("min_joints"), ": must be >= 2 (a person is at least one limb), got ",
              a.min_joints);
+  }
+  if (uses("min_person_score")) {
     a.min_score = t.get_double("min_person_score", a.min_score);
     OC_CHECK(std::isfinite(a.min_score), t.where("min_person_score"), ": must be finite, got ", a.min_score);
+  }
+  if (uses("contradicting_limb"))
     a.replace_contradicting = enum_from_name(kContradictingLimbRules, t.get_string("contradicting_limb", "drop"),
                                              (t.where("contradicting_limb") + ": unknown rule").c_str());
+  if (uses("person_score"))
     a.score_per_joint = enum_from_name(kPersonScores, t.get_string("person_score", "joints_and_limbs"),
                                        (t.where("person_score") + ": unknown score").c_str());
-  }
   if (uses("target_weight")) {
     p.target_weight = t.get_double("target_weight", p.target_weight);
     OC_CHECK(p.target_weight >= 1 && std::isfinite(p.target_weight), t.where("target_weight"),
