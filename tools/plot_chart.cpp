@@ -145,8 +145,7 @@ void draw_panel(Tensor& image, const Panel& p, const Axis& ax, const Axis& ay, i
   draw_line(image, area.x1, area.y0 - 1, area.x1, area.y1, kFrame, 1, everywhere);
 
   draw_text(image, area.x0, top + 6, p.title, kText, s);
-  const std::string& xname = p.x_name;
-  draw_text(image, (area.x0 + area.x1 - text_width(xname, s)) / 2, area.y1 + 8 + th + 6, xname, kText, s);
+  draw_text(image, (area.x0 + area.x1 - text_width(p.x_name, s)) / 2, area.y1 + 8 + th + 6, p.x_name, kText, s);
 }
 
 // The legend's entries left to right, wrapping; returns its height. Draws only when `image` is given.
@@ -156,15 +155,14 @@ int64_t legend_rows(Tensor* image, const std::vector<LegendEntry>& legend, int64
   const int64_t th = text_height(s), row_h = th + 10, swatch = 28;
   int64_t x = 16, y = 8;
   for (const LegendEntry& e : legend) {
-    const std::string& label = e.label;
-    const int64_t w = swatch + 8 + text_width(label, s);
+    const int64_t w = swatch + 8 + text_width(e.label, s);
     if (x > 16 && x + w > width - 16) x = 16, y += row_h;
     if (image) {
       const PixelRect all{0, 0, image->size(2), image->size(1)};
       const double cy = y + th / 2;
       draw_line(*image, x, cy, x + swatch - 1, cy, e.colour, layout.line_width, all);
       marker(*image, x + swatch / 2.0, cy, layout.line_width + 1.5, e.colour, all);
-      draw_text(*image, x + swatch + 8, y, label, kText, s);
+      draw_text(*image, x + swatch + 8, y, e.label, kText, s);
     }
     x += w + 24;
   }

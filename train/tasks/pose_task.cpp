@@ -5,6 +5,7 @@
 // by COCO keypoint AP (OKS), which every head also reports.
 #include "train/tasks/pose_task.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <set>
@@ -130,26 +131,25 @@ EvalResult PoseTask::evaluate(Network& model, Device device) {
 constexpr EnumName<bool> kContradictingLimbRules[] = {{false, "drop"}, {true, "replace"}};
 constexpr EnumName<bool> kPersonScores[] = {{false, "joints_and_limbs"}, {true, "joints"}};
 
+// "head", "max_people", then every head's and heatmap loss's keys as their registries list them.
 std::vector<std::string> pose_task_keys() {
-  return {"head", "stride", "sigma", "heatmap_loss", "beta", "coordinate_weight", "map_weight",
-          "decode_window", "max_people", "limb_width", "peak_threshold", "target_weight", "paf_threshold",
-          "limb_samples", "min_limb_fraction", "min_joints", "min_person_score", "contradicting_limb",
-          "person_score"};
+  std::vector<std::string> keys = {"head", "max_people"};
+  auto add = [&keys](const std::vector<std::string>& more) {
+    for (const std::string& k : more)
+      if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+  };
+  for (const auto& [name, e] : pose_head_registry().entries()) add(e.keys);
+  for (const auto& [name, e] : heatmap_loss_registry().entries()) add(e.keys);
+  return keys;
 }
 
 namespace {
 
-// The keys of every head and heatmap loss (the registries list them), and those of the chosen one:
-// a key of another head is an error naming the head, not a value silently ignored.
-std::set<std::string> pose_keys_of_every_head() {
-  std::set<std::string> all = {"max_people"};
-  for (const auto& [name, e] : pose_head_registry().entries()) all.insert(e.keys.begin(), e.keys.end());
-  for (const auto& [name, e] : heatmap_loss_registry().entries()) all.insert(e.keys.begin(), e.keys.end());
-  return all;
-}
-
+// A key of another head than the chosen one (whose keys are `reads`) is an error naming the head,
+// not a value silently ignored.
 void check_keys_belong_to_head(const ConfigObject& t, const std::string& head, const std::set<std::string>& reads) {
-  const std::set<std::string> every = pose_keys_of_every_head();
+  const std::vector<std::string> all = pose_task_keys();
+  const std::set<std::string> every(all.begin() + 1, all.end());  // "head" belongs to every head
   for (const auto& item : t.raw().items()) {
     const std::string& key = item.key();
     if (!every.count(key) || reads.count(key)) continue;
